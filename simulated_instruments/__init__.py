@@ -1,0 +1,1 @@
+"""The simulated bench: device physics, circuits on a virtual clock, instrument emulators."""
