@@ -1,0 +1,42 @@
+"""Shared fixtures: the reference programme is run once per seed per test session."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+
+import pytest
+
+from labmem.cli import main
+from labmem.reproduce import DEFAULT_SEED, run_programme
+
+OTHER_SEEDS = (1, 2, 3)
+
+
+@cache
+def programme_summary(seed: int) -> dict:
+    """Summary of E1–E9 for one seed (cached for the session)."""
+    return run_programme(seed)[0]
+
+
+@pytest.fixture(scope="session")
+def reference_out(tmp_path_factory: pytest.TempPathFactory):
+    """Directory written by `labmem reproduce` at the default seed."""
+    out = tmp_path_factory.mktemp("reproduce")
+    assert main(["reproduce", "--out", str(out)]) == 0
+    return out
+
+
+@pytest.fixture(scope="session")
+def reference_summary(reference_out) -> dict:
+    """summary.json of the default-seed reference run."""
+    return json.loads((reference_out / "summary.json").read_text())
+
+
+@pytest.fixture(scope="session", params=OTHER_SEEDS)
+def other_summary(request: pytest.FixtureRequest) -> dict:
+    """Programme summaries for seeds other than the default."""
+    return programme_summary(request.param)
+
+
+__all__ = ["DEFAULT_SEED", "programme_summary"]
