@@ -130,9 +130,11 @@ def training_and_switching(
     params: AgFilamentParams, rng: np.random.Generator, cfg: ProgrammeConfig,
     progress: Progress,
 ) -> tuple[dict[str, IVBlock], list[IVBlock], list[IVBlock]]:
-    """E1–E3 on one device: volatile block, compliance ladder, nonvolatile, trained volatile,
-    then regime switching."""
+    """E1–E3 on one device: a first-fire sweep (as a virgin device needs), volatile block,
+    compliance ladder, nonvolatile, trained volatile, then regime switching."""
     smu = SmuCircuit(AgFilament(params, rng), VOLATILE_A)
+    progress("first-fire sweep to 3 V at 10 nA (not counted)")
+    iv_block(smu, "first fire", VOLATILE_A, SweepRange(3.0, -0.5), 1, cfg)
     blocks: dict[str, IVBlock] = {}
     progress("E2.1 volatile cycles at 10 nA")
     blocks["volatile_initial"] = iv_block(

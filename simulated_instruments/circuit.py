@@ -66,6 +66,10 @@ class Circuit:
         if sample_t.size and (sample_t[0] < 0 or sample_t[-1] > knot_t[-1]):
             raise ValueError("samples must lie within the waveform")
         t0 = self.now
+        if self.device.circuit is not self:
+            # Recabled: this circuit's read-out starts from zero, not from another's state.
+            self.device.reset_readout()
+            self.device.circuit = self
         out = np.empty((4, sample_t.size))
         r_series, i_cc, tau_cc, tau_ro = self._kernel_args()
         n = kernel.simulate(

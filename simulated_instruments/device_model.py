@@ -40,6 +40,8 @@ class AgFilament:
         self._p = self.params.to_array()
         self._s = np.zeros(kernel.N_STATE)
         kernel.init_state(self._s, self._p, self.rng)
+        self.circuit: object | None = None
+        """The circuit the device is wired into now (set by the circuit when it runs)."""
 
     @property
     def time_s(self) -> float:
@@ -64,6 +66,10 @@ class AgFilament:
         """Device current in A at voltage v for the present state (no state change)."""
         gf = kernel.filament_conductance(self._s[kernel.ST_G], self._s[kernel.ST_M], self._p)
         return float(kernel.device_current(float(v), gf, self._p))
+
+    def reset_readout(self) -> None:
+        """Zero the read-out filter state (a newly connected ammeter or TIA)."""
+        self._s[kernel.ST_IF] = 0.0
 
     def snapshot(self) -> tuple[np.ndarray, dict]:
         """Copy of the state vector and generator state, for restore()."""

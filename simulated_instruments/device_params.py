@@ -61,7 +61,7 @@ class AgFilamentParams:
     """Rest gap along the preferred path, trained, in nm."""
     g_max_nm: float = 2.5
     """Largest gap (tip fully dissolved) in nm."""
-    v_g_untrained_nm_s: float = 26.0
+    v_g_untrained_nm_s: float = 24.0
     """Field-driven closure velocity prefactor, untrained, in nm/s."""
     v_g_trained_nm_s: float = 2000.0
     """Closure velocity prefactor along the preferred path, trained, in nm/s."""

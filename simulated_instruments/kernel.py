@@ -120,47 +120,38 @@ def _device_slope(v: float, gf: float, P: np.ndarray) -> float:
 
 
 @numba.njit(cache=True)
-def solve_clamp(i_target: float, v_limit: float, gf: float, P: np.ndarray) -> float:
-    """Voltage between 0 and v_limit at which the device carries i_target (same sign)."""
-    lo = min(0.0, v_limit)
-    hi = max(0.0, v_limit)
-    v = v_limit * 0.5
-    for _ in range(80):
-        f = device_current(v, gf, P) - i_target
-        if f > 0.0:
-            hi = v
-        else:
-            lo = v
-        d = _device_slope(v, gf, P)
-        vn = v - f / d
-        if vn <= lo or vn >= hi:
-            vn = 0.5 * (lo + hi)
-        if abs(vn - v) < 1e-12:
-            return vn
-        v = vn
-    return v
-
-
-@numba.njit(cache=True)
-def solve_series(v_src: float, r: float, gf: float, guess: float, P: np.ndarray) -> float:
-    """Device voltage when v_src drives the device through resistance r (KCL, monotonic)."""
-    lo = min(0.0, v_src)
-    hi = max(0.0, v_src)
+def _solve_monotonic(
+    a: float, b: float, c: float, v_end: float, guess: float, gf: float, P: np.ndarray
+) -> float:
+    """Root of a·V + b·I(V) = c between 0 and v_end (increasing in V): safeguarded Newton."""
+    lo = min(0.0, v_end)
+    hi = max(0.0, v_end)
     v = min(max(guess, lo), hi)
     for _ in range(80):
-        f = v + r * device_current(v, gf, P) - v_src
+        f = a * v + b * device_current(v, gf, P) - c
         if f > 0.0:
             hi = v
         else:
             lo = v
-        d = 1.0 + r * _device_slope(v, gf, P)
-        vn = v - f / d
+        vn = v - f / (a + b * _device_slope(v, gf, P))
         if vn <= lo or vn >= hi:
             vn = 0.5 * (lo + hi)
         if abs(vn - v) < 1e-13:
             return vn
         v = vn
     return v
+
+
+@numba.njit(cache=True)
+def solve_clamp(i_target: float, v_limit: float, gf: float, P: np.ndarray) -> float:
+    """Voltage between 0 and v_limit at which the device carries i_target (same sign)."""
+    return _solve_monotonic(0.0, 1.0, i_target, v_limit, 0.5 * v_limit, gf, P)
+
+
+@numba.njit(cache=True)
+def solve_series(v_src: float, r: float, gf: float, guess: float, P: np.ndarray) -> float:
+    """Device voltage when v_src drives the device through resistance r (KCL, monotonic)."""
+    return _solve_monotonic(1.0, r, v_src, v_src, guess, gf, P)
 
 
 @numba.njit(cache=True)
@@ -241,9 +232,10 @@ def _advance(
     dt = dt_cap
     if rate > 0.0:
         dt = min(dt, _DH_STEP * S[ST_EPS] / rate)
-    pinned = (g <= 0.0 and drive_g < 0.0) or (g >= P[_GMAX] and drive_g > 0.0)
-    if drive_g != 0.0 and not pinned:
-        dt = min(dt, _DG_STEP / abs(drive_g))
+    net_g = drive_g + k_gap * (g_rest - g)  # relaxation is exact; only net motion limits dt
+    pinned = (g <= 0.0 and net_g < 0.0) or (g >= P[_GMAX] and net_g > 0.0)
+    if net_g != 0.0 and not pinned:
+        dt = min(dt, _DG_STEP / abs(net_g))
     if drive_m > 0.0 or (drive_m < 0.0 and m > 0.0):
         dt = min(dt, _DLNM_STEP * (m + P[_MTIP]) / abs(drive_m))
     dt = max(dt, 1e-12)
