@@ -8,7 +8,7 @@ from functools import cache
 import pytest
 
 from labmem.cli import main
-from labmem.reproduce import DEFAULT_SEED, run_programme
+from labmem.reproduce import run_programme
 
 OTHER_SEEDS = (1, 2, 3)
 
@@ -38,5 +38,3 @@ def other_summary(request: pytest.FixtureRequest) -> dict:
     """Programme summaries for seeds other than the default."""
     return programme_summary(request.param)
 
-
-__all__ = ["DEFAULT_SEED", "programme_summary"]
