@@ -291,12 +291,15 @@ def _advance(
 
 
 @numba.njit(cache=True)
-def _source(t: float, k: int, kt: np.ndarray, kv: np.ndarray) -> float:
+def _source(t: float, k: int, kt: np.ndarray, kv: np.ndarray) -> tuple:
+    """Knot segment index (advanced from k) holding time t, and the source voltage there."""
+    while k < kt.shape[0] - 2 and kt[k + 1] <= t:
+        k += 1
     t0 = kt[k]
     t1 = kt[k + 1]
     if t1 <= t0:
-        return kv[k + 1]
-    return kv[k] + (kv[k + 1] - kv[k]) * (t - t0) / (t1 - t0)
+        return k, kv[k + 1]
+    return k, kv[k] + (kv[k + 1] - kv[k]) * (t - t0) / (t1 - t0)
 
 
 @numba.njit(cache=True)
@@ -338,15 +341,12 @@ def simulate(
     when the trigger ended the run.
     """
     n = sample_t.shape[0]
-    nk = knot_t.shape[0]
     k = 0
     for j in range(n):
         t_end = sample_t[j]
         while S[ST_T] < t_end - 1e-15:
             t = S[ST_T]
-            while k < nk - 2 and knot_t[k + 1] <= t:
-                k += 1
-            v_src = _source(t, k, knot_t, knot_v)
+            k, v_src = _source(t, k, knot_t, knot_v)
             biased = abs(v_src) > _ONSET_V
             if biased and S[ST_ON] < 0.5:
                 # A new bias event: fresh write efficiency; an idle device's clusters rearrange.
@@ -397,10 +397,7 @@ def _sample(
     j: int,
 ) -> None:
     """Write sample j (source V, device V, device I, read-out I) at the present time."""
-    t = S[ST_T]
-    while k < knot_t.shape[0] - 2 and knot_t[k + 1] <= t:
-        k += 1
-    v_src = _source(t, k, knot_t, knot_v)
+    _k, v_src = _source(S[ST_T], k, knot_t, knot_v)
     v_dev, _target, gf = _operating_point(S, P, mode, v_src, r_series, i_cc)
     out[0, j] = v_src
     out[1, j] = v_dev

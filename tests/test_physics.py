@@ -140,8 +140,10 @@ def test_training_lowers_and_narrows_vset_only_after_high_current():
         smu.compliance_a = 10e-9
         kt, kv = triangle_knots(1.5, -0.5, 1.0)
         t = np.linspace(0, kt[-1], 801)
-        vs = [analysis.vset(*(lambda r: (r.v_source, r.i_device))(smu.run(kt, kv, t)), 10e-9)
-              for _ in range(30)]
+        vs = []
+        for _ in range(30):
+            tr = smu.run(kt, kv, t)
+            vs.append(analysis.vset(tr.v_source, tr.i_device, 10e-9))
         return analysis.mean_std(np.array(vs))
 
     low_mean, low_std = block_after(10e-9)
