@@ -6,6 +6,7 @@ import json
 from functools import cache
 
 import pytest
+import yaml
 
 from labmem.cli import main
 from labmem.reproduce import run_programme
@@ -38,3 +39,18 @@ def other_summary(request: pytest.FixtureRequest) -> dict:
     """Programme summaries for seeds other than the default."""
     return programme_summary(request.param)
 
+
+
+@pytest.fixture
+def new_bench(tmp_path):
+    """Factory of fresh simulated benches: new_bench(**settings) writes a bench file with those
+    settings (BenchConfig fields) and returns its VISA library string "<path>@labmem"; every
+    call is a separate world. The Bench object is pyvisa.ResourceManager(lib).visalib.bench."""
+    count = iter(range(1_000_000))
+
+    def make(**settings) -> str:
+        path = tmp_path / f"bench{next(count)}.yaml"
+        path.write_text(yaml.safe_dump(settings))
+        return f"{path}@labmem"
+
+    return make

@@ -1,0 +1,117 @@
+"""Role interfaces procedures use: what a source-meter, a waveform generator and an
+oscilloscope must do, whichever instrument fills the role, real or simulated."""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+Segment = tuple[float, float]
+"""(level in V, duration in s) of a constant-level stretch of a waveform."""
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    """Readings of an instrument-side sweep: time from the first reading (s), sourced and
+    measured values, and whether each reading hit the compliance limit."""
+
+    t: np.ndarray
+    v: np.ndarray
+    i: np.ndarray
+    in_compliance: np.ndarray
+
+
+@dataclass(frozen=True)
+class ScopeTrace:
+    """One channel's record: time from the trigger (s), voltage (V), and its settings."""
+
+    t: np.ndarray
+    v: np.ndarray
+    metadata: dict = field(default_factory=dict)
+
+
+class Role(abc.ABC):
+    """Common to every role: the driver it wraps, its identity and its safe state."""
+
+    @property
+    @abc.abstractmethod
+    def idn(self) -> str:
+        """The instrument's *IDN? answer."""
+
+    @abc.abstractmethod
+    def safe_off(self) -> None:
+        """Outputs off, sources at 0 V; must work from any state, including after errors."""
+
+
+class SourceMeter(Role):
+    """Source voltage, measure current with a compliance limit; sweeps run on the instrument."""
+
+    @abc.abstractmethod
+    def configure(self, compliance_a: float, current_range_a: float | None = None,
+                  nplc: float = 1.0) -> None:
+        """Voltage source / current measure with this limit; range None = auto."""
+
+    @abc.abstractmethod
+    def apply(self, voltage_v: float) -> None:
+        """Set the source level and switch the output on."""
+
+    @abc.abstractmethod
+    def measure(self) -> tuple[float, float, bool]:
+        """One reading now: (V sourced, I measured, in compliance)."""
+
+    @abc.abstractmethod
+    def sweep(self, voltages: Sequence[float], *, dwell_s: float | None = None,
+              rate_v_per_s: float | None = None) -> SweepResult:
+        """Source each voltage in turn on the instrument (list sweep) and return the buffer.
+
+        Give the time per point as dwell_s, or a ramp rate from which it follows as the
+        largest step over the rate; refuse (ValueError) what the instrument cannot time.
+        """
+
+    @property
+    @abc.abstractmethod
+    def output_enabled(self) -> bool:
+        """True when the output is on."""
+
+
+class WaveformGenerator(Role):
+    """Plays piecewise-constant waveforms as an arbitrary waveform, one burst per trigger."""
+
+    @abc.abstractmethod
+    def load(self, segments: Sequence[Segment], bursts: int = 1) -> float:
+        """Compile segments into the instrument's arbitrary-waveform memory for bus-triggered
+        bursts (output left off, idle at 0 V). Returns the duration of one burst in s.
+        Refuses (ValueError, naming what would fit) what the memory, DAC or output cannot hold."""
+
+    @abc.abstractmethod
+    def enable(self) -> None:
+        """Switch the output on (after load)."""
+
+    @abc.abstractmethod
+    def trigger(self) -> None:
+        """Start one burst now."""
+
+
+class Oscilloscope(Role):
+    """Single-shot acquisition triggered by the AWG sync (aux) or a channel edge."""
+
+    @abc.abstractmethod
+    def configure(self, channels: dict[int, tuple[float, float]], duration_s: float,
+                  pre_trigger_s: float = 0.0, points: int | None = None,
+                  trigger_source: str = "AUX", trigger_level_v: float = 0.5) -> None:
+        """Set channel (V/div scale, offset V) pairs, the record window and the trigger."""
+
+    @abc.abstractmethod
+    def single(self) -> None:
+        """Arm one acquisition (returns at once)."""
+
+    @abc.abstractmethod
+    def wait(self, timeout_s: float = 10.0) -> None:
+        """Block until the armed acquisition completes; TimeoutError otherwise."""
+
+    @abc.abstractmethod
+    def fetch(self, channel: int) -> ScopeTrace:
+        """The last record of a channel, transferred in binary."""

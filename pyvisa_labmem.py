@@ -1,0 +1,5 @@
+"""PyVISA finds the `@labmem` backend here; the backend itself lives in labmem."""
+
+from labmem.simulated_instruments.visa_library import LabmemVisaLibrary
+
+WRAPPER_CLASS = LabmemVisaLibrary
