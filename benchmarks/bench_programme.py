@@ -10,10 +10,10 @@ import statistics
 import time
 
 import numpy as np
-from labmem.simulated_instruments.device_params import AgFilamentParams
 
 from labmem import programme as pg
 from labmem.reproduce import DEFAULT_SEED, run_programme
+from labmem.simulated_instruments.device_params import AgFilamentParams
 
 
 def timed(fn, repeats: int) -> list[float]:

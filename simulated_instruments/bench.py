@@ -12,6 +12,7 @@ from typing import Any, Protocol
 
 import numpy as np
 import yaml
+
 from labmem.instruments.femto_dhpca100 import CurrentAmplifier
 
 from .acquisition import Acquisition

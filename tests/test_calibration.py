@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from labmem.simulated_instruments.device_params import AgFilamentParams
 
 from labmem import programme as pg
+from labmem.simulated_instruments.device_params import AgFilamentParams
 
 # (mean target, mean tolerance, std target, std tolerance) from the reference table.
 IV_TARGETS = {

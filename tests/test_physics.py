@@ -6,10 +6,10 @@ import itertools
 
 import numpy as np
 import pytest
-from labmem.simulated_instruments.circuit import SeriesCircuit, SmuCircuit
-from labmem.simulated_instruments.device_model import AgFilament
 
 from labmem import analysis
+from labmem.simulated_instruments.circuit import SeriesCircuit, SmuCircuit
+from labmem.simulated_instruments.device_model import AgFilament
 from labmem.waveforms import pulse_train, segments_to_knots, triangle_knots
 
 
