@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
@@ -24,6 +25,23 @@ def _reproduce(args: argparse.Namespace) -> int:
     return 0
 
 
+def _instruments(args: argparse.Namespace) -> int:
+    from labmem.station import Station, StationConfig
+
+    config = StationConfig.from_file(args.station) if args.station else StationConfig.default()
+    station = Station(config)
+    rows = station.instruments()
+    if args.json:
+        print(json.dumps(rows, indent=2))
+    else:
+        print(f"station {config.source} · VISA library {config.visa_library!r} · "
+              f"{'simulated bench' if station.simulated else 'real instruments'}")
+        for row in rows:
+            print(f"  {row['role']:6s} {row['driver']:15s} {row['resource']}\n"
+                  f"         {row['idn']}")
+    return 0 if all(not r["idn"].startswith("not found") for r in rows) else 3
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Argument parser with one sub-command per task."""
     parser = argparse.ArgumentParser(
@@ -43,6 +61,16 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--seed", type=int, default=None,
                      help="random seed of the simulated device (default: the reference seed)")
     rep.set_defaults(func=_reproduce)
+    ins = sub.add_parser(
+        "instruments",
+        help="list the instruments a station finds (role, resource, *IDN?)",
+        description="Open every role of a station file and print its resource and *IDN? "
+        "answer. Without --station, the built-in station on the simulated bench.",
+        epilog="examples: labmem instruments · labmem instruments --station lab.yaml --json",
+    )
+    ins.add_argument("--station", help="station YAML file (default: built-in simulated)")
+    ins.add_argument("--json", action="store_true", help="print JSON rows instead of text")
+    ins.set_defaults(func=_instruments)
     return parser
 
 
