@@ -1,0 +1,406 @@
+"""Keithley 2450 SourceMeter: PyMeasure driver (2450 reference manual SCPI command set, not the
+2400 emulation mode) and the SourceMeter role procedures use.
+
+Limits from the 2450 reference manual: source ±210 V on ranges 20 mV … 200 V, current limit
+1 nA … 1.05 A, measure ranges 10 nA … 1 A, NPLC 0.01 … 10, source delay 0 … 10 ks, source lists
+of up to 2500 points sent 100 at a time. Binary buffer transfers (:FORMat:DATA REAL) answer as
+``#0<doubles>`` and a newline and carry only READing, RELative and SOURce; the source status
+(limit flag, 32) comes as ASCII.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from pymeasure.adapters import VISAAdapter
+from pymeasure.instruments import Instrument, SCPIMixin
+from pymeasure.instruments.validators import strict_discrete_set, strict_range
+
+from labmem.instruments.roles import SourceMeter, SweepResult
+
+log = logging.getLogger(__name__)
+
+VOLTAGE_LIMIT_V = 210.0
+VOLTAGE_RANGES_V = (20e-3, 200e-3, 2.0, 20.0, 200.0)
+CURRENT_RANGES_A = (10e-9, 100e-9, 1e-6, 10e-6, 100e-6, 1e-3, 10e-3, 100e-3, 1.0)
+COMPLIANCE_LIMITS_A = (1e-9, 1.05)
+NPLC_LIMITS = (0.01, 10.0)
+DELAY_LIMITS_S = (0.0, 10e3)
+LIST_CHUNK = 100
+LIST_MAX = 2500
+BUFFER_LIMITS = (1, 4_000_000)
+MIN_SOURCE_DELAY_S = 50e-6
+"""Shortest source delay the role programs: the output settles (20 µs loop) before a reading."""
+SOURCE_LIMITED = 32
+"""Source status bit: the source was limited by the compliance (bufferVar.sourcestatuses)."""
+BOOLS = {True: 1, False: 0}
+DEFAULT_BUFFER = "defbuffer1"
+
+
+class Keithley2450(SCPIMixin, Instrument):
+    """Keithley 2450 SourceMeter (SCPI command set): ±210 V, 1 A, 10 nA … 1 A ranges."""
+
+    def __init__(self, adapter, name: str = "Keithley 2450 SourceMeter", **kwargs: Any) -> None:
+        kwargs.setdefault("timeout", 20_000)
+        super().__init__(adapter, name, read_termination="\n", write_termination="\n",
+                         **kwargs)
+
+    # -- source ---------------------------------------------------------------------------
+
+    source_function = Instrument.control(
+        ":SOUR:FUNC?", ":SOUR:FUNC %s",
+        """Control the source function, 'voltage' or 'current' (str).""",
+        validator=strict_discrete_set, values={"voltage": "VOLT", "current": "CURR"},
+        map_values=True,
+    )
+    source_voltage = Instrument.control(
+        ":SOUR:VOLT?", ":SOUR:VOLT %g",
+        """Control the source voltage in V (float, -210 to 210).""",
+        validator=strict_range, values=(-VOLTAGE_LIMIT_V, VOLTAGE_LIMIT_V),
+    )
+    source_voltage_range = Instrument.control(
+        ":SOUR:VOLT:RANG?", ":SOUR:VOLT:RANG %g",
+        """Control the fixed source voltage range in V (float, 0.02, 0.2, 2, 20 or 200).""",
+        validator=strict_discrete_set, values=VOLTAGE_RANGES_V,
+    )
+    source_voltage_range_auto = Instrument.control(
+        ":SOUR:VOLT:RANG:AUTO?", ":SOUR:VOLT:RANG:AUTO %d",
+        """Control whether the source voltage range follows the level (bool).""",
+        validator=strict_discrete_set, values=BOOLS, map_values=True,
+    )
+    compliance_current = Instrument.control(
+        ":SOUR:VOLT:ILIM?", ":SOUR:VOLT:ILIM %g",
+        """Control the current limit of the voltage source in A (float, 1 nA to 1.05 A).""",
+        validator=strict_range, values=COMPLIANCE_LIMITS_A,
+    )
+    compliance_tripped = Instrument.measurement(
+        ":SOUR:VOLT:ILIM:TRIP?",
+        """Get whether the voltage source is limited by the current limit (bool).""",
+        cast=lambda v: bool(int(float(v))),
+    )
+    source_delay = Instrument.control(
+        ":SOUR:VOLT:DEL?", ":SOUR:VOLT:DEL %g",
+        """Control the source delay before each reading in s (float, 0 to 10000).""",
+        validator=strict_range, values=DELAY_LIMITS_S,
+    )
+    source_delay_auto = Instrument.control(
+        ":SOUR:VOLT:DEL:AUTO?", ":SOUR:VOLT:DEL:AUTO %d",
+        """Control whether the source delay is chosen by the instrument (bool).""",
+        validator=strict_discrete_set, values=BOOLS, map_values=True,
+    )
+    source_readback = Instrument.control(
+        ":SOUR:VOLT:READ:BACK?", ":SOUR:VOLT:READ:BACK %d",
+        """Control whether readings record the measured rather than programmed source (bool).""",
+        validator=strict_discrete_set, values=BOOLS, map_values=True,
+    )
+    output_enabled = Instrument.control(
+        ":OUTP?", ":OUTP %d",
+        """Control whether the output is on (bool).""",
+        validator=strict_discrete_set, values=BOOLS, map_values=True,
+    )
+
+    # -- measure --------------------------------------------------------------------------
+
+    sense_function = Instrument.control(
+        ":SENS:FUNC?", ":SENS:FUNC %s",
+        """Control the measure function, 'current', 'voltage' or 'resistance' (str).""",
+        validator=strict_discrete_set,
+        values={"current": '"CURR:DC"', "voltage": '"VOLT:DC"', "resistance": '"RES"'},
+        map_values=True,
+    )
+    current_range = Instrument.control(
+        ":SENS:CURR:RANG?", ":SENS:CURR:RANG %g",
+        """Control the fixed current measure range in A (float, 10 nA to 1 A decades).""",
+        validator=strict_discrete_set, values=CURRENT_RANGES_A,
+    )
+    current_range_auto = Instrument.control(
+        ":SENS:CURR:RANG:AUTO?", ":SENS:CURR:RANG:AUTO %d",
+        """Control whether the current measure range is automatic (bool).""",
+        validator=strict_discrete_set, values=BOOLS, map_values=True,
+    )
+    current_nplc = Instrument.control(
+        ":SENS:CURR:NPLC?", ":SENS:CURR:NPLC %g",
+        """Control the current aperture in power-line cycles (float, 0.01 to 10).""",
+        validator=strict_range, values=NPLC_LIMITS,
+    )
+    current = Instrument.measurement(
+        ":MEAS:CURR?",
+        """Get one current reading in A (float); selects the current measure function.""",
+    )
+    line_frequency = Instrument.measurement(
+        ":SYST:LFR?",
+        """Get the power-line frequency in Hz (int).""",
+        cast=int,
+    )
+
+    # -- data transfer and buffers ----------------------------------------------------------
+
+    data_format = Instrument.control(
+        ":FORM:DATA?", ":FORM:DATA %s",
+        """Control the reading format, 'ascii', 'real' (float64) or 'sreal' (float32) (str).""",
+        validator=strict_discrete_set, values={"ascii": "ASC", "real": "REAL", "sreal": "SRE"},
+        map_values=True,
+    )
+    byte_order = Instrument.control(
+        ":FORM:BORD?", ":FORM:BORD %s",
+        """Control the binary byte order, 'normal' (big-endian) or 'swapped' (str).""",
+        validator=strict_discrete_set, values={"normal": "NORM", "swapped": "SWAP"},
+        map_values=True,
+    )
+    buffer_points = Instrument.control(
+        ":TRAC:POIN?", ":TRAC:POIN %d",
+        """Control the capacity of defbuffer1 in readings (int); setting it clears it.""",
+        validator=strict_range, values=BUFFER_LIMITS, cast=int,
+    )
+    buffer_count = Instrument.measurement(
+        ':TRAC:ACT? "defbuffer1"',
+        """Get the number of readings in defbuffer1 (int).""",
+        cast=int,
+    )
+
+    # -- methods ----------------------------------------------------------------------------
+
+    def enable_source(self) -> None:
+        """Switch the output on."""
+        self.output_enabled = True
+
+    def disable_source(self) -> None:
+        """Switch the output off."""
+        self.output_enabled = False
+
+    def clear_buffer(self, buffer: str = DEFAULT_BUFFER) -> None:
+        """Clear the readings of a buffer."""
+        self.write(f':TRAC:CLE "{buffer}"')
+
+    def list_commands(self, voltages: Sequence[float]) -> str:
+        """The :SOURce:LIST:VOLTage command, with :APPend per 100 values, for a source list."""
+        values = [float(v) for v in voltages]
+        if not 1 <= len(values) <= LIST_MAX:
+            raise ValueError(f"voltages: a source list holds 1 to {LIST_MAX} points, "
+                             f"got {len(values)}")
+        if any(not abs(v) <= VOLTAGE_LIMIT_V for v in values):
+            raise ValueError(f"voltages: every level must be within ±{VOLTAGE_LIMIT_V:g} V")
+        units = []
+        for k in range(0, len(values), LIST_CHUNK):
+            head = ":SOUR:LIST:VOLT" if k == 0 else ":SOUR:LIST:VOLT:APP"
+            units.append(head + " " + ",".join(f"{v:.6g}" for v in values[k:k + LIST_CHUNK]))
+        return ";".join(units)
+
+    def upload_list(self, voltages: Sequence[float]) -> None:
+        """Load a voltage source list (in one message, 100 values per command)."""
+        self.write(self.list_commands(voltages))
+
+    def sweep_list_command(self, delay_s: float, count: int = 1, fail_abort: bool = False,
+                           buffer: str = DEFAULT_BUFFER) -> str:
+        """The :SOURce:SWEep:VOLTage:LIST command for the loaded list."""
+        strict_range(delay_s, DELAY_LIMITS_S)
+        strict_range(count, (1, 268_435_455))
+        return (f':SOUR:SWE:VOLT:LIST 1,{delay_s:g},{int(count)},'
+                f'{"ON" if fail_abort else "OFF"},"{buffer}"')
+
+    def configure_list_sweep(self, delay_s: float, count: int = 1, fail_abort: bool = False,
+                             buffer: str = DEFAULT_BUFFER) -> None:
+        """Build the list sweep trigger model: each point is step, delay_s, one reading."""
+        self.write(self.sweep_list_command(delay_s, count, fail_abort, buffer))
+
+    def configure_linear_sweep(self, start_v: float, stop_v: float, points: int,
+                               delay_s: float, count: int = 1, fail_abort: bool = False,
+                               buffer: str = DEFAULT_BUFFER) -> None:
+        """Build a linear staircase sweep from start_v to stop_v in points steps."""
+        strict_range(start_v, (-VOLTAGE_LIMIT_V, VOLTAGE_LIMIT_V))
+        strict_range(stop_v, (-VOLTAGE_LIMIT_V, VOLTAGE_LIMIT_V))
+        strict_range(points, (2, 1_000_000))
+        strict_range(delay_s, DELAY_LIMITS_S)
+        self.write(f':SOUR:SWE:VOLT:LIN {start_v:g},{stop_v:g},{int(points)},{delay_s:g},'
+                   f'{int(count)},BEST,{"ON" if fail_abort else "OFF"},OFF,"{buffer}"')
+
+    def start_sweep(self) -> None:
+        """Run the configured trigger model (:INITiate)."""
+        self.write(":INIT")
+
+    def run_sweep(self, buffer: str = DEFAULT_BUFFER, timeout_s: float | None = None) -> int:
+        """Start the configured sweep, wait for it (*WAI) and return the readings stored.
+
+        *WAI holds the reply until the sweep ends, so over VISA the read timeout is raised to
+        timeout_s (the sweep's expected duration plus margin) for this one query.
+        """
+        query = f':INIT;*WAI;:TRAC:ACT? "{buffer}"'
+        if timeout_s is None or not isinstance(self.adapter, VISAAdapter):
+            return int(self.ask(query))
+        connection = self.adapter.connection
+        previous = connection.timeout
+        connection.timeout = max(previous or 0, timeout_s * 1000)
+        try:
+            return int(self.ask(query))
+        finally:
+            connection.timeout = previous
+
+    def abort(self) -> None:
+        """Stop the trigger model (:ABORt)."""
+        self.write(":ABOR")
+
+    def read_buffer(self, start: int, end: int, elements: Sequence[str] = ("READ",),
+                    buffer: str = DEFAULT_BUFFER) -> np.ndarray:
+        """Readings start…end of a buffer as float64 in one binary transfer, shape (n, elements).
+
+        Sends :FORMat:DATA REAL (little-endian) for this query and ASCII again after it.
+        """
+        n = end - start + 1
+        if n < 1 or start < 1:
+            raise ValueError(f"buffer indexes must satisfy 1 <= start <= end, got {start}, {end}")
+        cols = len(elements)
+        size = 2 + 8 * n * cols + 1
+        self.write(f':FORM:DATA REAL;:FORM:BORD SWAP;:TRAC:DATA? {start},{end},"{buffer}",'
+                   f'{",".join(elements)};:FORM:DATA ASC')
+        connection = self.adapter.connection
+        termination = connection.read_termination
+        connection.read_termination = None  # a binary block may hold newline bytes
+        try:
+            raw = self.read_bytes(size, chunk_size=size)
+        finally:
+            connection.read_termination = termination
+        if raw[:2] != b"#0" or raw[-1:] != b"\n":
+            raise ValueError(f"malformed binary block from {self.name}: {raw[:16]!r}…")
+        return np.frombuffer(raw[2:-1], dtype="<f8").reshape(n, cols)
+
+    def read_buffer_ascii(self, start: int, end: int, elements: Sequence[str],
+                          buffer: str = DEFAULT_BUFFER) -> list[str]:
+        """Readings start…end of a buffer as ASCII fields (for STAT, SOURSTAT, UNIT …)."""
+        reply = self.ask(f':FORM:DATA ASC;:TRAC:DATA? {start},{end},"{buffer}",'
+                         f'{",".join(elements)}')
+        return [field.strip() for field in reply.split(",")]
+
+    def read_point(self) -> tuple[float, float, int]:
+        """One reading now: (source V, reading, source status)."""
+        fields = self.ask(f':FORM:DATA ASC;:READ? "{DEFAULT_BUFFER}",SOUR,READ,SOURSTAT')
+        v, reading, status = fields.split(",")
+        return float(v), float(reading), int(float(status))
+
+
+def _check(name: str, value: float, limits: tuple[float, float], unit: str) -> float:
+    value = float(value)
+    if not limits[0] <= value <= limits[1]:
+        raise ValueError(f"{name}={value:g} {unit} is outside the Keithley 2450 range "
+                         f"{limits[0]:g} to {limits[1]:g} {unit}")
+    return value
+
+
+class Keithley2450SourceMeter(SourceMeter):
+    """SourceMeter role on a Keithley 2450: voltage source, current measure, list sweeps."""
+
+    def __init__(self, resource: str, visa_library: str = "", **kwargs: Any) -> None:
+        self.driver = Keithley2450(resource, visa_library=visa_library, **kwargs)
+        self._nplc: float | None = None
+        self._line_hz: float | None = None
+
+    @property
+    def idn(self) -> str:
+        """The instrument's *IDN? answer."""
+        return self.driver.id
+
+    @property
+    def output_enabled(self) -> bool:
+        """True when the output is on."""
+        return bool(self.driver.output_enabled)
+
+    def configure(self, compliance_a: float, current_range_a: float | None = None,
+                  nplc: float = 1.0) -> None:
+        """Voltage source / current measure with this limit; range None = auto."""
+        compliance_a = _check("compliance_a", compliance_a, COMPLIANCE_LIMITS_A, "A")
+        nplc = _check("nplc", nplc, NPLC_LIMITS, "PLC")
+        if current_range_a is not None and not any(
+                math.isclose(current_range_a, r, rel_tol=1e-9) for r in CURRENT_RANGES_A):
+            raise ValueError(f"current_range_a={current_range_a!r} is not a 2450 range; "
+                             f"choose one of {CURRENT_RANGES_A} A or None for auto")
+        d = self.driver
+        d.source_function = "voltage"
+        d.sense_function = "current"
+        if current_range_a is None:
+            d.current_range_auto = True
+        else:
+            d.current_range = current_range_a
+        d.current_nplc = nplc
+        d.compliance_current = compliance_a
+        self._raise_errors("configure")
+        self._nplc = nplc
+        if self._line_hz is None:  # asked once, so sweeps need no extra round trip
+            self._line_hz = float(d.line_frequency)
+
+    def apply(self, voltage_v: float) -> None:
+        """Set the source level and switch the output on."""
+        voltage_v = _check("voltage_v", voltage_v, (-VOLTAGE_LIMIT_V, VOLTAGE_LIMIT_V), "V")
+        self.driver.source_voltage = voltage_v
+        self.driver.output_enabled = True
+
+    def measure(self) -> tuple[float, float, bool]:
+        """One reading now: (V sourced, I measured, in compliance)."""
+        v, i, status = self.driver.read_point()
+        return v, i, bool(status & SOURCE_LIMITED)
+
+    def point_time_limits_s(self) -> tuple[float, float]:
+        """Shortest and longest time per sweep point the instrument can time, in s."""
+        aperture = self._aperture_s()
+        return aperture + MIN_SOURCE_DELAY_S, aperture + DELAY_LIMITS_S[1]
+
+    def _aperture_s(self) -> float:
+        if self._nplc is None:
+            self._nplc = float(self.driver.current_nplc)
+        if self._line_hz is None:
+            self._line_hz = float(self.driver.line_frequency)
+        return self._nplc / self._line_hz
+
+    def sweep(self, voltages: Sequence[float], *, dwell_s: float | None = None,
+              rate_v_per_s: float | None = None) -> SweepResult:
+        """Source each voltage in turn on the instrument (list sweep) and return the buffer."""
+        levels = np.asarray(voltages, dtype=float)
+        commands = self.driver.list_commands(levels)  # validates count and levels
+        if (dwell_s is None) == (rate_v_per_s is None):
+            raise ValueError("give exactly one of dwell_s or rate_v_per_s")
+        lo, hi = self.point_time_limits_s()
+        if rate_v_per_s is not None:
+            step = float(np.max(np.abs(np.diff(levels)))) if levels.size > 1 else 0.0
+            if not rate_v_per_s > 0 or step == 0:
+                raise ValueError("rate_v_per_s needs a positive rate and a list with steps; "
+                                 "give dwell_s instead")
+            dwell_s = step / rate_v_per_s
+            if not lo <= dwell_s <= hi:
+                raise ValueError(
+                    f"rate_v_per_s={rate_v_per_s:g} V/s with {step:g} V steps needs "
+                    f"{dwell_s:g} s per point; the 2450 at NPLC {self._nplc:g} can time "
+                    f"{lo:g} s to {hi:g} s, i.e. rate_v_per_s from {step / hi:g} to "
+                    f"{step / lo:g} V/s")
+        assert dwell_s is not None
+        if not lo <= dwell_s <= hi:
+            raise ValueError(f"dwell_s={dwell_s:g} s is outside what the 2450 can time at "
+                             f"NPLC {self._nplc:g}: {lo:g} s to {hi:g} s per point")
+        delay_s = dwell_s - self._aperture_s()
+        d = self.driver
+        d.write(f'{commands};:TRAC:CLE "{DEFAULT_BUFFER}";'
+                f'{d.sweep_list_command(delay_s)}')
+        self._raise_errors("sweep set-up")  # nothing has been switched on yet
+        n = d.run_sweep(timeout_s=1.5 * levels.size * dwell_s + 10)
+        if n < 1:
+            raise RuntimeError("the sweep stored no readings")
+        data = d.read_buffer(1, n, ("READ", "REL"))
+        status = np.array([int(float(s)) for s in d.read_buffer_ascii(1, n, ("SOURSTAT",))])
+        return SweepResult(t=data[:, 1], v=levels[:n].copy(), i=data[:, 0],
+                           in_compliance=(status & SOURCE_LIMITED) > 0)
+
+    def _raise_errors(self, what: str) -> None:
+        count = int(self.driver.ask(":SYST:ERR:COUN?"))
+        if count:
+            errors = self.driver.check_errors()
+            raise RuntimeError(f"Keithley 2450 refused the {what}: {errors}")
+
+    def safe_off(self) -> None:
+        """Output off and source at 0 V; works from any state, including after errors."""
+        d = self.driver
+        try:
+            d.adapter.connection.clear()  # device clear: drop half-read replies
+        except Exception:  # best effort; the writes below still go out
+            log.warning("device clear failed on %s", d.name, exc_info=True)
+        d.write(":ABOR;:OUTP OFF;:SOUR:FUNC VOLT;:SOUR:VOLT 0")
