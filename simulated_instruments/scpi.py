@@ -8,7 +8,7 @@ import logging
 import math
 import re
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -117,24 +117,25 @@ def compile_pattern(pattern: str) -> re.Pattern[str]:
     return re.compile("".join(out))
 
 
-def split_units(message: str) -> Iterator[str]:
-    """Split a program message on ';' outside quoted strings and definite-length blocks."""
+def _split(text: str, separator: str) -> list[str]:
+    """Split on a separator outside quoted strings and IEEE-488.2 blocks."""
+    pieces: list[str] = []
     start = i = 0
-    n = len(message)
+    n = len(text)
     while i < n:
-        ch = message[i]
+        ch = text[i]
         if ch in "\"'":
-            end = message.find(ch, i + 1)
+            end = text.find(ch, i + 1)
             i = n if end < 0 else end + 1
-            continue
-        if ch == "#" and i + 1 < n and message[i + 1].isdigit():
-            i = _skip_block(message, i)
-            continue
-        if ch == ";":
-            yield message[start:i]
-            start = i + 1
-        i += 1
-    yield message[start:]
+        elif ch == "#" and i + 1 < n and text[i + 1].isdigit():
+            i = _skip_block(text, i)
+        else:
+            if ch == separator:
+                pieces.append(text[start:i])
+                start = i + 1
+            i += 1
+    pieces.append(text[start:])
+    return pieces
 
 
 def _skip_block(text: str, i: int) -> int:
@@ -145,28 +146,15 @@ def _skip_block(text: str, i: int) -> int:
     return i + 2 + digits + length
 
 
+def split_units(message: str) -> list[str]:
+    """Split a program message into its units on ';' outside strings and blocks."""
+    return _split(message, ";")
+
+
 def split_params(text: str) -> list[str]:
     """Split a parameter list on ',' outside quoted strings and blocks; strip each."""
-    params: list[str] = []
-    start = i = 0
-    n = len(text)
-    while i < n:
-        ch = text[i]
-        if ch in "\"'":
-            end = text.find(ch, i + 1)
-            i = n if end < 0 else end + 1
-            continue
-        if ch == "#" and i + 1 < n and text[i + 1].isdigit():
-            i = _skip_block(text, i)
-            continue
-        if ch == ",":
-            params.append(text[start:i].strip())
-            start = i + 1
-        i += 1
-    last = text[start:].strip()
-    if last or params:
-        params.append(last)
-    return params
+    params = [p.strip() for p in _split(text, ",")]
+    return [] if params == [""] else params
 
 
 def parse_number(
