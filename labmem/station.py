@@ -22,12 +22,10 @@ log = logging.getLogger(__name__)
 
 DRIVERS = {
     "keithley2450": "labmem.instruments.keithley2450:Keithley2450SourceMeter",
-    "hp33120a": "labmem.instruments.hp33120a:HP33120AWaveformGenerator",
     "mso9104a": "labmem.instruments.mso9104a:MSO9104AOscilloscope",
 }
 """Role implementation of each supported VISA instrument."""
 
-VISA_ROLES = ("smu", "awg", "scope")
 
 DEFAULT_STATION_YAML = """\
 # labmem station file: roles → driver + VISA resource, the VISA library, fixtures.
@@ -35,7 +33,6 @@ DEFAULT_STATION_YAML = """\
 visa_library: "@labmem"
 roles:
   smu: {driver: keithley2450, resource: "USB0::0x05E6::0x2450::04412345::INSTR"}
-  awg: {driver: hp33120a, resource: "GPIB0::10::INSTR"}
   scope: {driver: mso9104a, resource: "TCPIP0::192.168.0.9::inst0::INSTR"}
   tia: {driver: femto_dhpca100, gain_v_per_a: 1.0e+5, mode: low_noise}
 fixtures:

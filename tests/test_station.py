@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from labmem.station import DEFAULT_STATION_YAML, Station, StationConfig
@@ -19,7 +21,7 @@ def station_on(new_bench, **edits) -> Station:
 def test_default_station_roles_and_fixtures():
     config = StationConfig.default()
     assert config.visa_library == "@labmem"
-    assert set(config.roles) == {"smu", "awg", "scope", "tia"}
+    assert set(config.roles) == {"smu", "scope", "tia"}
     assert 1e5 in config.fixtures["series_resistors_ohm"]
 
 
@@ -69,3 +71,18 @@ def test_waits_run_on_the_virtual_clock(new_bench):
     t0 = station.now()
     station.wait(3600.0)
     assert station.now() == pytest.approx(t0 + 3600.0)
+
+
+def test_labmem_instruments_lists_roles_with_their_idn(tmp_path, capsys):
+    from labmem.cli import main
+
+    assert main(["instruments", "--json"]) == 0
+    rows = {row["role"]: row for row in json.loads(capsys.readouterr().out)}
+    assert rows["smu"]["idn"].startswith("KEITHLEY INSTRUMENTS,MODEL 2450")
+    assert rows["scope"]["idn"].startswith("KEYSIGHT TECHNOLOGIES,MSO9104A")
+    assert all(row["kind"] == "simulated" for row in rows.values())
+    station = tmp_path / "lab.yaml"
+    station.write_text(DEFAULT_STATION_YAML.replace(
+        "USB0::0x05E6::0x2450::04412345::INSTR", "USB0::0x05E6::0x2450::99999999::INSTR"))
+    assert main(["instruments", "--station", str(station)]) == 3  # the SMU is not there
+    assert "not found" in capsys.readouterr().out
