@@ -317,15 +317,11 @@ class ScpiInstrument:
 
     def _dispatch(self, header: str, path: str, params: list[str]) -> tuple[Any, str]:
         upper = header.upper()
-        candidates = [upper]
-        if upper.startswith("*"):
-            pass
-        elif upper.startswith(":"):
-            path = ""
-        else:
-            candidates = [f"{path}:{upper}" if path else upper, upper]
-            candidates = [c if c.startswith(":") else ":" + c for c in candidates]
-        for cand in dict.fromkeys(candidates):
+        if upper.startswith(("*", ":")):
+            candidates = [upper]
+        else:  # tree-relative to the previous unit's path first, then from the root
+            candidates = [f"{path}:{upper}", f":{upper}"] if path else [f":{upper}"]
+        for cand in candidates:
             for entry in self._table:
                 m = entry.regex.fullmatch(cand)
                 if m is None:
