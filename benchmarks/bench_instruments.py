@@ -1,5 +1,5 @@
 """Instrument-path efficiency on the simulated bench: VISA transactions per I(V) sweep, bytes on
-the wire per scope sample, and wall time of each.
+the wire per AWG point and per scope sample, and wall time of each.
 
 Run: .venv/bin/python benchmarks/bench_instruments.py
 """
@@ -14,15 +14,14 @@ import numpy as np
 import yaml
 
 from labmem.simulated_instruments.traffic import count_traffic
-from labmem.station import DEFAULT_STATION_YAML, Station, StationConfig
+from labmem.station import Station, StationConfig
 
 
 def fresh_station(tmp: Path, name: str) -> Station:
     """The default station on a bench of its own."""
     bench_file = tmp / f"{name}.yaml"
     bench_file.write_text(yaml.safe_dump({"seed": 4}))
-    text = DEFAULT_STATION_YAML.replace('"@labmem"', repr(f"{bench_file}@labmem"), 1)
-    return Station(StationConfig.from_text(text))
+    return Station(StationConfig.default(f"{bench_file}@labmem"))
 
 
 def sweep_cost(station: Station, points: int) -> tuple[int, float]:
@@ -42,16 +41,27 @@ def sweep_cost(station: Station, points: int) -> tuple[int, float]:
     return traffic.transactions, wall
 
 
+def awg_cost(station: Station, points: int) -> tuple[float, float]:
+    """Bytes on the wire per waveform point and wall seconds of a download of ~`points`."""
+    station.use_setup("pulse", series_ohm=1e5)
+    segments = [(0.0, 1e-6), (0.5, 1e-6)] * (points // 2)
+    with count_traffic(station.visalib) as traffic:
+        start = time.perf_counter()
+        station.awg.load(segments)
+        wall = time.perf_counter() - start
+    return traffic.bytes_out / points, wall
+
+
 def scope_cost(station: Station, points: int) -> tuple[float, float]:
     """Bytes on the wire per sample and wall seconds of arming, capturing and fetching."""
     station.use_setup("pulse", series_ohm=1e5)
-    scope = station.scope
+    awg, scope = station.awg, station.scope
+    awg.load([(0.0, 1e-6), (1.0, 5e-6), (0.0, 14e-6)])
     scope.configure({1: (0.5, 0.0), 2: (0.5, 0.0)}, duration_s=20e-6, pre_trigger_s=2e-6,
                     points=points)
+    awg.enable()
     scope.single()
-    # The AWG plays a 1 V, 5 µs pulse with its sync at the start (driven on the bench).
-    station.bench.awg_drive(np.array([0.0, 1e-6, 1e-6, 6e-6, 6e-6, 20e-6]),
-                            np.array([0.0, 0.0, 1.0, 1.0, 0.0, 0.0]), np.array([1e-6]))
+    awg.trigger()
     scope.wait()
     with count_traffic(station.visalib) as traffic:
         start = time.perf_counter()
@@ -65,10 +75,13 @@ def main() -> None:
     """Print the figures recorded in the issue note."""
     with tempfile.TemporaryDirectory() as tmp:
         tmp_path = Path(tmp)
-        for n in (100, 1000, 2500):
+        for n in (100, 1000, 2500):  # 2500: the 2450's list maximum
             transactions, wall = sweep_cost(fresh_station(tmp_path, f"s{n}"), n)
             print(f"I(V) sweep {n:6d} points: {transactions:3d} VISA transactions, "
                   f"{wall * 1e3:8.1f} ms wall")
+        per_point, wall = awg_cost(fresh_station(tmp_path, "awg"), 16000)
+        print(f"AWG download 16000 points: {per_point:.3f} bytes/point on the wire, "
+              f"{wall * 1e3:.1f} ms wall")
         for n in (10_000, 200_000):
             per_sample, wall = scope_cost(fresh_station(tmp_path, f"scope{n}"), n)
             print(f"scope fetch {n:8d} samples: {per_sample:.3f} bytes/sample on the wire, "

@@ -8,7 +8,7 @@ import logging
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 
 DRIVERS = {
     "keithley2450": "labmem.instruments.keithley2450:Keithley2450SourceMeter",
+    "hp33120a": "labmem.instruments.hp33120a:HP33120AWaveformGenerator",
     "mso9104a": "labmem.instruments.mso9104a:MSO9104AOscilloscope",
 }
 """Role implementation of each supported VISA instrument."""
@@ -33,6 +34,7 @@ DEFAULT_STATION_YAML = """\
 visa_library: "@labmem"
 roles:
   smu: {driver: keithley2450, resource: "USB0::0x05E6::0x2450::04412345::INSTR"}
+  awg: {driver: hp33120a, resource: "GPIB0::10::INSTR"}
   scope: {driver: mso9104a, resource: "TCPIP0::192.168.0.9::inst0::INSTR"}
   tia: {driver: femto_dhpca100, gain_v_per_a: 1.0e+5, mode: low_noise}
 fixtures:
@@ -86,9 +88,11 @@ class StationConfig:
         return cls.from_text(Path(path).read_text(), str(path))
 
     @classmethod
-    def default(cls) -> StationConfig:
-        """The built-in station on the default simulated bench."""
-        return cls.from_text(DEFAULT_STATION_YAML, "<default>")
+    def default(cls, visa_library: str = "@labmem") -> StationConfig:
+        """The built-in station, on the default simulated bench or on another library (e.g. a
+        bench file, "bench.yaml@labmem")."""
+        return replace(cls.from_text(DEFAULT_STATION_YAML, "<default>"),
+                       visa_library=visa_library)
 
 
 def _tia_from(spec: dict[str, Any]) -> CurrentAmplifier:

@@ -27,12 +27,14 @@ SETUPS = ("smu", "pulse")
 
 EMULATORS = {
     "keithley2450": "labmem.simulated_instruments.keithley2450:Keithley2450Emulator",
+    "hp33120a": "labmem.simulated_instruments.hp33120a:HP33120AEmulator",
     "mso9104a": "labmem.simulated_instruments.mso9104a:MSO9104AEmulator",
 }
 """Emulator class of each instrument model the bench can hold."""
 
 DEFAULT_INSTRUMENTS = {
     "smu": ("keithley2450", "USB0::0x05E6::0x2450::04412345::INSTR"),
+    "awg": ("hp33120a", "GPIB0::10::INSTR"),
     "scope": ("mso9104a", "TCPIP0::192.168.0.9::inst0::INSTR"),
 }
 """Role → (model, resource string) of the built-in default bench."""

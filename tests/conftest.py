@@ -10,6 +10,7 @@ import yaml
 
 from labmem.cli import main
 from labmem.reproduce import run_programme
+from labmem.station import Station, StationConfig
 
 OTHER_SEEDS = (1, 2, 3)
 
@@ -54,3 +55,18 @@ def new_bench(tmp_path):
         return f"{path}@labmem"
 
     return make
+
+
+@pytest.fixture
+def new_station(new_bench):
+    """Factory of stations: new_station(**settings) opens the default station file on a fresh
+    bench with those settings; every station is put in its safe state at teardown."""
+    opened: list[Station] = []
+
+    def make(**settings) -> Station:
+        opened.append(Station(StationConfig.default(new_bench(**settings))))
+        return opened[-1]
+
+    yield make
+    for station in opened:
+        station.safe_off()

@@ -9,19 +9,10 @@ import pytest
 from labmem.station import DEFAULT_STATION_YAML, Station, StationConfig
 
 
-def station_on(new_bench, **edits) -> Station:
-    """The default station file pointed at a fresh bench."""
-    text = DEFAULT_STATION_YAML.replace('"@labmem"', repr(new_bench()), 1)
-    config = StationConfig.from_text(text)
-    for key, value in edits.items():
-        setattr(config, key, value)
-    return Station(config)
-
-
 def test_default_station_roles_and_fixtures():
     config = StationConfig.default()
     assert config.visa_library == "@labmem"
-    assert set(config.roles) == {"smu", "scope", "tia"}
+    assert set(config.roles) == {"smu", "awg", "scope", "tia"}
     assert 1e5 in config.fixtures["series_resistors_ohm"]
 
 
@@ -42,8 +33,8 @@ def test_tia_gain_must_be_a_real_setting():
         StationConfig.from_text(DEFAULT_STATION_YAML.replace("1.0e+5, mode", "3.0e+5, mode"))
 
 
-def test_simulated_station_recables_the_bench(new_bench):
-    station = station_on(new_bench)
+def test_simulated_station_recables_the_bench(new_station):
+    station = new_station()
     assert station.simulated and station.setup == "smu"
     station.use_setup("pulse", series_ohm=1e6, tia_gain_v_per_a=1e6)
     bench = station.bench
@@ -55,9 +46,9 @@ def test_simulated_station_recables_the_bench(new_bench):
     assert bench.setup == "smu"
 
 
-def test_real_station_asks_the_operator(new_bench, monkeypatch):
+def test_real_station_asks_the_operator(new_station, monkeypatch):
     asked: list[str] = []
-    station = station_on(new_bench)
+    station = new_station()
     station.operator = asked.append
     monkeypatch.setattr(Station, "bench", property(lambda self: None))
     station.use_setup("pulse", series_ohm=2e6)
@@ -66,8 +57,8 @@ def test_real_station_asks_the_operator(new_bench, monkeypatch):
     assert "2e+06 Ω" in asked[0] and "TIA" in asked[0] and "CH2" in asked[0]
 
 
-def test_waits_run_on_the_virtual_clock(new_bench):
-    station = station_on(new_bench)
+def test_waits_run_on_the_virtual_clock(new_station):
+    station = new_station()
     t0 = station.now()
     station.wait(3600.0)
     assert station.now() == pytest.approx(t0 + 3600.0)
@@ -80,6 +71,7 @@ def test_labmem_instruments_lists_roles_with_their_idn(tmp_path, capsys):
     rows = {row["role"]: row for row in json.loads(capsys.readouterr().out)}
     assert rows["smu"]["idn"].startswith("KEITHLEY INSTRUMENTS,MODEL 2450")
     assert rows["scope"]["idn"].startswith("KEYSIGHT TECHNOLOGIES,MSO9104A")
+    assert rows["awg"]["idn"].startswith("HEWLETT-PACKARD,33120A")
     assert all(row["kind"] == "simulated" for row in rows.values())
     station = tmp_path / "lab.yaml"
     station.write_text(DEFAULT_STATION_YAML.replace(
