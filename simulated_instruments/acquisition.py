@@ -58,6 +58,13 @@ class Acquisition:
         return self.trigger_s is not None and bool(self._filled.all())
 
     @property
+    def ready_s(self) -> float:
+        """Earliest trigger time: once the pre-trigger memory is full (to half a sample, so
+        float rounding of the arming time cannot miss a trigger at that very instant)."""
+        s = self.settings
+        return self.armed_at_s + s.pre_trigger_s - 0.5 * s.sample_interval_s
+
+    @property
     def times_s(self) -> np.ndarray:
         """Absolute bench times of the record (after the trigger)."""
         if self.trigger_s is None:
@@ -69,7 +76,7 @@ class Acquisition:
         s = self.settings
         dt = s.sample_interval_s
         if self.trigger_s is None and s.source == AUX:
-            ready = sync_s[sync_s >= self.armed_at_s + s.pre_trigger_s]
+            ready = sync_s[sync_s >= self.ready_s]
             inside = ready[(ready >= t0) & (ready <= t1)]
             if inside.size:
                 grid = inside[0] + s.grid_offsets
@@ -109,7 +116,7 @@ class Acquisition:
 
     def _find_trigger(self, sync_s: np.ndarray) -> None:
         s = self.settings
-        earliest = self.armed_at_s + s.pre_trigger_s
+        earliest = self.ready_s
         if s.source == AUX:
             ready = sync_s[(sync_s >= earliest) & (sync_s <= self._ring_t[-1])]
             if ready.size:

@@ -44,6 +44,16 @@ def test_aux_trigger_aligns_the_sync_edge_with_time_zero():
     assert np.all(emf[t < -DT] == 0) and np.allclose(emf[(t > DT) & (t < 5e-6 - DT)], 0.2)
 
 
+def test_a_sync_edge_the_instant_the_pre_trigger_memory_fills_triggers():
+    # 4 µs of pre-trigger is not exact in binary: arming must not miss a sync edge at the
+    # moment the bench's clock, rounded, reaches it.
+    settings = AcquisitionSettings(sample_interval_s=5e-9, points=100, pre_trigger_s=4e-6)
+    acq = Acquisition(settings, armed_at_s=0.0)
+    t = np.array([3.999999999999999e-06, 4.2e-06])
+    acq.feed(t, {1: np.zeros(2)}, sync_s=t[:1])
+    assert acq.trigger_s == t[0]
+
+
 def test_tia_output_is_gain_times_current_through_its_bandwidth():
     bench, scope = pulse_bench(series_ohm=1e6, tia_gain_v_per_a=1e5)
     acq = arm(bench, scope)

@@ -80,3 +80,29 @@ def test_safe_off_after_an_exception_mid_train(station):
     bench = station.bench
     _, knot_v, _ = bench.instruments["awg"].idle_output(bench.now, 1e-3)
     assert np.all(knot_v == 0)
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_supra_threshold_train_fires_the_device_volatilely(new_station, seed):
+    # 3 V, 2 µs pulses every 10 µs on a fresh device: it fires within the train (the TIA shows
+    # the filament current), relaxes between pulses (volatile), and the current stays under
+    # the series resistor's bound.
+    station = new_station(seed=seed)
+    station.use_setup("pulse", series_ohm=SERIES_OHM, tia_gain_v_per_a=GAIN)
+    awg, scope = station.awg, station.scope
+    awg.load([(0.0, 1e-6)] + [(3.0, 2e-6), (0.0, 8e-6)] * 5)
+    scope.configure({1: (1.0, 0.0), 2: (0.5, 0.0)}, duration_s=60e-6, pre_trigger_s=4e-6)
+    awg.enable()
+    scope.single()
+    awg.trigger()
+    scope.wait()
+    tia = scope.fetch(2)
+    t, lsb = tia.t, 8 * 0.5 / 256
+    on, off = [], []
+    for k in range(5):
+        start = 1e-6 + k * 10e-6
+        on.append(tia.v[(t > start) & (t < start + 2e-6)].max())
+        off.append(np.abs(tia.v[(t > start + 5e-6) & (t < start + 10e-6)]).max())
+    assert max(on) > 0.5, "fired within the train"
+    assert max(off) <= 2 * lsb, "relaxed between pulses"
+    assert max(on) <= GAIN * 3.0 / (SERIES_OHM + 50) * 1.02
