@@ -307,15 +307,21 @@ class Keithley2450SourceMeter(SourceMeter):
         """True when the output is on."""
         return bool(self.driver.output_enabled)
 
-    def configure(self, compliance_a: float, current_range_a: float | None = None,
-                  nplc: float = 1.0) -> None:
-        """Voltage source / current measure with this limit; range None = auto."""
-        compliance_a = _check("compliance_a", compliance_a, COMPLIANCE_LIMITS_A, "A")
-        nplc = _check("nplc", nplc, NPLC_LIMITS, "PLC")
+    def check_configuration(self, compliance_a: float, current_range_a: float | None = None,
+                            nplc: float = 1.0) -> None:
+        """Refuse (ValueError naming the setting and its range) what configure() cannot set."""
+        _check("compliance_a", compliance_a, COMPLIANCE_LIMITS_A, "A")
+        _check("nplc", nplc, NPLC_LIMITS, "PLC")
         if current_range_a is not None and not any(
                 math.isclose(current_range_a, r, rel_tol=1e-9) for r in CURRENT_RANGES_A):
             raise ValueError(f"current_range_a={current_range_a!r} is not a 2450 range; "
                              f"choose one of {CURRENT_RANGES_A} A or None for auto")
+
+    def configure(self, compliance_a: float, current_range_a: float | None = None,
+                  nplc: float = 1.0) -> None:
+        """Voltage source / current measure with this limit; range None = auto."""
+        self.check_configuration(compliance_a, current_range_a, nplc)
+        compliance_a, nplc = float(compliance_a), float(nplc)
         d = self.driver
         d.source_function = "voltage"
         d.sense_function = "current"

@@ -50,6 +50,12 @@ class SourceMeter(Role):
     """Source voltage, measure current with a compliance limit; sweeps run on the instrument."""
 
     @abc.abstractmethod
+    def check_configuration(self, compliance_a: float, current_range_a: float | None = None,
+                            nplc: float = 1.0) -> None:
+        """Refuse (ValueError naming the setting and its range) what configure() cannot set,
+        without talking to the instrument."""
+
+    @abc.abstractmethod
     def configure(self, compliance_a: float, current_range_a: float | None = None,
                   nplc: float = 1.0) -> None:
         """Voltage source / current measure with this limit; range None = auto."""
@@ -79,6 +85,11 @@ class SourceMeter(Role):
 
 class WaveformGenerator(Role):
     """Plays piecewise-constant waveforms as an arbitrary waveform, one burst per trigger."""
+
+    @abc.abstractmethod
+    def compile(self, segments: Sequence[Segment]) -> tuple[np.ndarray, float]:
+        """(level of every point in V, repetition frequency in Hz) the instrument would play,
+        without talking to it; ValueError naming what would fit when it cannot hold them."""
 
     @abc.abstractmethod
     def load(self, segments: Sequence[Segment], bursts: int = 1) -> float:

@@ -188,6 +188,10 @@ class Station:
             rows.append(row)
         return rows
 
+    def idns(self) -> dict[str, str]:
+        """Role → *IDN? answer (or why not), for the run catalog and results metadata."""
+        return {row["role"]: row["idn"] for row in self.instruments()}
+
     # -- set-up -------------------------------------------------------------------------
 
     def use_setup(self, setup: str, series_ohm: float | None = None,

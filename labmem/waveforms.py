@@ -53,3 +53,53 @@ def pulse_train(
     if not 0 < width_s < period_s:
         raise ValueError(f"need 0 < width < period, got width={width_s!r}, period={period_s!r}")
     return [(high_v, width_s), (low_v, period_s - width_s)] * count
+
+
+def staircase(amplitudes_v: Sequence[float], width_s: float, gap_s: float,
+              low_v: float = 0.0) -> list[Segment]:
+    """One pulse per amplitude, each followed by a gap at low_v (E4's rising amplitudes)."""
+    if not (width_s > 0 and gap_s > 0):
+        raise ValueError(f"width and gap must be > 0 s, got {width_s!r}, {gap_s!r}")
+    segments: list[Segment] = []
+    for amplitude in amplitudes_v:
+        segments += [(float(amplitude), width_s), (low_v, gap_s)]
+    return segments
+
+
+def packages(counts: Sequence[int], high_v: float, low_v: float, width_s: float,
+             period_s: float, gap_s: float) -> list[Segment]:
+    """Packages of counts[k] pulses (high_v for width_s, low_v for the rest of the period),
+    each package followed by gap_s at low_v (E6's 1, 2, 3 … pulse packages)."""
+    if not gap_s > 0:
+        raise ValueError(f"package gap must be > 0 s, got {gap_s!r}")
+    segments: list[Segment] = []
+    for count in counts:
+        segments += pulse_train(high_v, low_v, width_s, period_s, int(count))
+        segments.append((low_v, gap_s))
+    return segments
+
+
+def pulses_with_reads(levels_v: Sequence[float], width_s: float, gap_s: float,
+                      read_v: float, read_s: float) -> list[Segment]:
+    """Each write pulse followed by a gap, a read pulse and a gap (E7's potentiation and
+    depression trains); the k-th read starts at k·period + width + gap."""
+    if not (width_s > 0 and gap_s > 0 and read_s > 0):
+        raise ValueError("width, gap and read durations must be > 0 s, got "
+                         f"{width_s!r}, {gap_s!r}, {read_s!r}")
+    segments: list[Segment] = []
+    for level in levels_v:
+        segments += [(float(level), width_s), (0.0, gap_s), (read_v, read_s), (0.0, gap_s)]
+    return segments
+
+
+def triangle_levels(v_pos: float, v_neg: float, step_v: float) -> np.ndarray:
+    """Source levels of one staircase triangle 0 → v_pos → v_neg → 0 in steps of step_v
+    (each leg ends exactly on its apex), for an SMU list sweep."""
+    if not step_v > 0:
+        raise ValueError(f"voltage step must be > 0 V, got {step_v!r}")
+    if v_pos <= 0 or v_neg > 0:
+        raise ValueError(f"need v_pos > 0 >= v_neg, got {v_pos!r}, {v_neg!r}")
+    legs = [(0.0, v_pos), (v_pos, v_neg), (v_neg, 0.0)]
+    parts = [np.linspace(a, b, max(1, round(abs(b - a) / step_v)) + 1)[1:] for a, b in legs
+             if b != a]
+    return np.concatenate([[0.0], *parts])

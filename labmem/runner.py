@@ -1,0 +1,105 @@
+"""Run one procedure on a station: check it, catalogue it, write its rows (flushed as they are
+measured) and traces, and close the run as finished, failed or aborted with the instruments in
+their safe state."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pymeasure.experiment import Results
+
+from labmem.catalog import Catalog
+from labmem.procedures.base import AbortedError, StationProcedure
+from labmem.station import Station
+from labmem.traces import TraceStore
+
+log = logging.getLogger(__name__)
+
+RowCallback = Callable[[dict[str, Any]], None]
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    """How a run ended and where its data is."""
+
+    run_id: int
+    status: str
+    error: str | None
+    results_path: Path
+    traces_path: Path
+
+
+def data_paths(data_dir: Path, procedure: StationProcedure) -> tuple[Path, Path]:
+    """Fresh (results CSV, traces HDF5) paths named after the procedure and the time."""
+    stamp = time.strftime("%Y%m%d_%H%M%S")
+    name = type(procedure).__name__
+    for n in range(10_000):
+        stem = data_dir / f"{name}_{stamp}_{n:03d}"
+        csv, h5 = stem.with_suffix(".csv"), stem.with_suffix(".h5")
+        if not csv.exists() and not h5.exists():
+            return csv, h5
+    raise RuntimeError(f"no free file name for {name} in {data_dir}")
+
+
+def run_procedure(procedure: StationProcedure, station: Station, data_dir: str | Path, *,
+                  catalog: Catalog | None = None, device_id: str = "",
+                  campaign: str | None = None, abort: threading.Event | None = None,
+                  on_row: RowCallback | None = None,
+                  on_progress: Callable[[float], None] | None = None) -> RunOutcome:
+    """Run a procedure to its end. Bad parameters raise ValueError before anything is output
+    or catalogued; anything after that is caught, recorded and reported in the outcome."""
+    procedure.station = station
+    procedure.check()
+    data_dir = Path(data_dir)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    catalog = catalog or Catalog(data_dir / "catalog.sqlite")
+    results_path, traces_path = data_paths(data_dir, procedure)
+    results = Results(procedure, str(results_path))
+    traces = TraceStore(traces_path)
+    procedure.traces = traces
+    abort = abort or threading.Event()
+    run_id = catalog.start(
+        type(procedure).__name__, procedure.parameter_values(), device_id=device_id,
+        station=station.config.source, instruments=station.idns(),
+        simulated=station.simulated, results_path=str(results_path),
+        traces_path=str(traces_path), campaign=campaign)
+    status, error = "failed", None
+    with open(results_path, "a", encoding=Results.ENCODING) as rows:
+        def emit(topic: str, record: Any) -> None:
+            if topic == "results":
+                rows.write(results.format(record) + Results.LINE_BREAK)
+                rows.flush()  # a killed run keeps every row measured before the kill
+                if on_row is not None:
+                    on_row(record)
+            elif topic == "progress" and on_progress is not None:
+                on_progress(float(record))
+
+        procedure.emit = emit
+        procedure.should_stop = abort.is_set
+        try:
+            procedure.startup()
+            procedure.evaluate_metadata()
+            results.store_metadata()
+            procedure.execute()
+            status = "aborted" if abort.is_set() else "finished"
+        except AbortedError:
+            status = "aborted"
+        except KeyboardInterrupt:
+            status, error = "aborted", "interrupted"
+            raise
+        except Exception as err:  # recorded in the catalog, reported in the outcome
+            error = "".join(traceback.format_exception_only(err)).strip()
+            log.error("run %d failed: %s", run_id, error, exc_info=True)
+        finally:
+            procedure.shutdown()
+            traces.close()
+            catalog.finish(run_id, status, error)
+    log.info("run %d %s: %s", run_id, status, results_path)
+    return RunOutcome(run_id, status, error, results_path, traces_path)

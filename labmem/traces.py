@@ -1,0 +1,62 @@
+"""Full-resolution traces of a run (scope records, instrument buffers) in one HDF5 file: one
+dataset per acquisition, with units and the time axis as attributes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import h5py
+import numpy as np
+
+
+class TraceStore:
+    """The HDF5 file beside a run's results file; each add() is flushed to disk at once."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self._file: h5py.File | None = None
+        self.count = 0
+
+    def add(self, name: str, t: np.ndarray, channels: dict[str, np.ndarray],
+            units: dict[str, str], **attrs: Any) -> str:
+        """Store one acquisition as group `name` (made unique with a counter): datasets "t"
+        (s) and one per channel, each with its unit; attrs go on the group."""
+        if self._file is None:
+            self._file = h5py.File(self.path, "a")
+        self.count += 1
+        key = f"{self.count:05d}_{name}"
+        group = self._file.create_group(key)
+        t = np.asarray(t, dtype=float)
+        dset = group.create_dataset("t", data=t, compression="gzip", shuffle=True)
+        dset.attrs["units"] = "s"
+        if t.size > 1:
+            steps = np.diff(t)
+            if np.allclose(steps, steps[0], rtol=1e-6, atol=0):
+                group.attrs["t0_s"], group.attrs["dt_s"] = float(t[0]), float(steps[0])
+        for channel, values in channels.items():
+            data = group.create_dataset(channel, data=np.asarray(values, dtype=float),
+                                        compression="gzip", shuffle=True)
+            data.attrs["units"] = units.get(channel, "")
+        for k, v in attrs.items():
+            group.attrs[k] = v
+        self._file.flush()
+        return key
+
+    def close(self) -> None:
+        """Close the file (it stays valid after every add() even without this)."""
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+
+def read_traces(path: str | Path) -> dict[str, dict[str, Any]]:
+    """Every acquisition of a trace file: name → {"t", channels…, "attrs", "units"}."""
+    out: dict[str, dict[str, Any]] = {}
+    with h5py.File(path, "r") as f:
+        for key, group in f.items():
+            entry: dict[str, Any] = {name: ds[()] for name, ds in group.items()}
+            entry["units"] = {name: ds.attrs.get("units", "") for name, ds in group.items()}
+            entry["attrs"] = dict(group.attrs)
+            out[key] = entry
+    return out

@@ -1,0 +1,94 @@
+"""What every labmem procedure shares: the station it runs on, parameter checks that name the
+parameter and its range, the set-up request, trace storage and the safe state at the end."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, ClassVar
+
+import numpy as np
+from pymeasure.experiment import Metadata, Procedure
+
+from labmem.station import Station
+from labmem.traces import TraceStore
+
+log = logging.getLogger(__name__)
+
+
+class AbortedError(Exception):
+    """Raised inside execute() when should_stop() turns true, to leave long loops at once."""
+
+
+class StationProcedure(Procedure):
+    """A labmem experiment on a Station's roles. The runner sets `station` and `traces`,
+    calls check() before anything is output, then startup/execute/shutdown."""
+
+    SETUP: ClassVar[str] = "smu"
+    """The set-up the procedure needs first: "smu" (SMU-direct) or "pulse"."""
+
+    instrument_idns = Metadata("Instruments", fget="describe_instruments")
+
+    station: Station | None = None
+    traces: TraceStore | None = None
+
+    # -- checks (no instrument output) ----------------------------------------------------
+
+    def check(self) -> None:
+        """Refuse bad parameters before any output: ValueError naming the parameter and the
+        allowed range; then the procedure's own plan check against the station's roles."""
+        for name, parameter in self._parameters.items():
+            value = getattr(self, name)
+            try:
+                parameter.convert(value)
+            except (ValueError, TypeError) as err:
+                lo = getattr(parameter, "minimum", None)
+                hi = getattr(parameter, "maximum", None)
+                allowed = f"{lo:g} to {hi:g} {parameter.units or ''}".strip() \
+                    if lo is not None and hi is not None else str(err)
+                raise ValueError(f"{parameter.name} ({name}) = {value!r} is not allowed: "
+                                 f"allowed {allowed}") from None
+        self.check_plan()
+
+    def check_plan(self) -> None:
+        """Procedure-specific checks of the whole plan against the instruments (override)."""
+
+    # -- life cycle -----------------------------------------------------------------------
+
+    def describe_instruments(self) -> str:
+        """Role → *IDN? of the station's instruments (metadata in the results file)."""
+        assert self.station is not None
+        return "; ".join(f"{role}={idn}" for role, idn in self.station.idns().items())
+
+    def startup(self) -> None:
+        """Ask the station for the set-up this procedure starts in."""
+        self.use_setup()
+
+    def use_setup(self) -> None:
+        """Request SETUP from the station (override for set-up settings)."""
+        assert self.station is not None
+        self.station.use_setup(self.SETUP)
+
+    def shutdown(self) -> None:
+        """Every opened instrument to its safe state, whatever happened before."""
+        if self.station is not None:
+            failures = self.station.safe_off()
+            if failures:
+                log.error("safe state not reached on %s", failures)
+
+    # -- helpers for execute() ------------------------------------------------------------
+
+    def stop_point(self) -> None:
+        """Raise AbortedError when the operator asked to stop (call between steps)."""
+        if self.should_stop():
+            raise AbortedError
+
+    def store_trace(self, name: str, t: np.ndarray, channels: dict[str, np.ndarray],
+                    units: dict[str, str], **attrs: Any) -> None:
+        """Keep a full-resolution record in the run's HDF5 file (if the runner gave one)."""
+        if self.traces is not None:
+            self.traces.add(name, t, channels, units, **attrs)
+
+    def emit_rows(self, rows: list[dict[str, Any]]) -> None:
+        """Emit measured rows as results, in order."""
+        for row in rows:
+            self.emit("results", row)
