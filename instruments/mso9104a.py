@@ -382,6 +382,10 @@ class MSO9104AOscilloscope(Oscilloscope):
         """The instrument's *IDN? answer."""
         return self.driver.id
 
+    def check_record(self, duration_s: float, points: int | None = None) -> None:
+        """Refuse (ValueError naming the limit) a record beyond the sample rate or memory."""
+        plan_record(duration_s, points)
+
     def configure(self, channels: dict[int, tuple[float, float]], duration_s: float,
                   pre_trigger_s: float = 0.0, points: int | None = None,
                   trigger_source: str = "AUX", trigger_level_v: float = 0.5) -> None:

@@ -110,6 +110,11 @@ class Oscilloscope(Role):
     """Single-shot acquisition triggered by the AWG sync (aux) or a channel edge."""
 
     @abc.abstractmethod
+    def check_record(self, duration_s: float, points: int | None = None) -> None:
+        """Refuse (ValueError naming the limit) a record the scope cannot take, without
+        talking to it."""
+
+    @abc.abstractmethod
     def configure(self, channels: dict[int, tuple[float, float]], duration_s: float,
                   pre_trigger_s: float = 0.0, points: int | None = None,
                   trigger_source: str = "AUX", trigger_level_v: float = 0.5) -> None:
