@@ -13,6 +13,7 @@ import numpy as np
 from pymeasure.experiment import FloatParameter, IntegerParameter
 
 from labmem import analysis
+from labmem.instruments.roles import SourceMeter, SweepResult
 from labmem.procedures.base import StationProcedure
 from labmem.waveforms import triangle_levels
 
@@ -33,6 +34,14 @@ class Block:
     v_pos: float
     v_neg: float
     cycles: int
+
+
+def sweep_triangle(smu: SourceMeter, block: Block, step_v: float, rate_v_per_s: float,
+                   nplc: float) -> SweepResult:
+    """One staircase triangle of a block as an SMU list sweep at the sweep rate."""
+    smu.configure(block.compliance_a, None, nplc)
+    levels = triangle_levels(block.v_pos, block.v_neg, step_v)
+    return smu.sweep(levels, dwell_s=step_v / rate_v_per_s)
 
 
 class IVProcedure(StationProcedure):
@@ -88,10 +97,8 @@ class IVProcedure(StationProcedure):
     def sweep_cycle(self, block_index: int, cycle: int, block: Block) -> float:
         """One triangle at the block's compliance; emits its rows and returns its Vset."""
         assert self.station is not None
-        smu = self.station.smu
-        smu.configure(block.compliance_a, None, self.nplc)
-        levels = triangle_levels(block.v_pos, block.v_neg, self.step_v)
-        result = smu.sweep(levels, dwell_s=self.step_v / self.rate_v_per_s)
+        result = sweep_triangle(self.station.smu, block, self.step_v, self.rate_v_per_s,
+                                self.nplc)
         self.emit_rows([
             {"Block": block_index, "Cycle": cycle, "Compliance (A)": block.compliance_a,
              "Time (s)": t, "Voltage (V)": v, "Current (A)": i, "In compliance": int(c)}

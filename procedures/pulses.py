@@ -59,7 +59,7 @@ class PulseProcedure(StationProcedure):
 
     SETUP = "pulse"
 
-    series_ohm = FloatParameter("Series resistance", units="Ohm", minimum=0.0, maximum=1e9,
+    series_ohm = FloatParameter("Series resistance", units="ohm", minimum=0.0, maximum=1e9,
                                 default=2e6)
     tia_gain = FloatParameter("TIA gain", units="V/A", minimum=1e2, maximum=1e8, default=1e5)
     sample_interval_s = FloatParameter("Scope sample interval", units="s", minimum=25e-12,
