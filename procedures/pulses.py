@@ -86,7 +86,10 @@ class PulseProcedure(StationProcedure):
             raise ValueError(f"Series resistance (series_ohm) = {self.series_ohm:g} Ω is not "
                              f"allowed: the station has {fixtures} Ω")
         segments = self.segments()
-        self.station.awg.compile(segments)
+        try:
+            self.station.awg.compile(segments)
+        except ValueError as err:
+            raise ValueError(f"the waveform is not allowed on the AWG: {err}") from None
         duration = sum(d for _, d in segments)
         self.station.scope.check_record(duration * 1.02, self.record_points(duration))
 
@@ -255,6 +258,10 @@ class IntegrateAndFire(PulseProcedure):
                              f"allowed above the low level {self.low_v:g} V")
         super().check_plan()
 
+    def spike_threshold_a(self) -> float:
+        """Half the series-limited current at the high level: a spike crosses it."""
+        return 0.5 * self.high_v / (self.series_ohm + 50.0)
+
     def segments(self) -> list[Segment]:
         """Package k holds k pulses."""
         return packages(range(1, self.packages + 1), self.high_v, self.low_v,
@@ -264,8 +271,7 @@ class IntegrateAndFire(PulseProcedure):
         """One burst; spikes found per pulse window."""
         segments = self.segments()
         cap = self.capture(segments, "integrate_and_fire")
-        threshold = 0.5 * self.high_v / (self.series_ohm + 50.0)
-        onsets = cap.t[analysis.rising_edges(cap.i, threshold)]
+        onsets = cap.t[analysis.rising_edges(cap.i, self.spike_threshold_a())]
         labels = [(k, p) for k in range(1, self.packages + 1) for p in range(1, k + 1)]
         windows = segment_windows(segments, 0.5 * (self.high_v + self.low_v))
         for (package, pulse), (start, stop) in zip(labels, windows, strict=True):
