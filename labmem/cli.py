@@ -42,6 +42,58 @@ def _instruments(args: argparse.Namespace) -> int:
     return 0 if all(not r["idn"].startswith("not found") for r in rows) else 3
 
 
+def _runs(args: argparse.Namespace) -> int:
+    from labmem.catalog import Catalog
+
+    path = Path(args.data) / "catalog.sqlite"
+    if not path.exists():
+        print(f"no run catalog at {path}", file=sys.stderr)
+        return 2
+    catalog = Catalog(path)
+    if args.action == "list":
+        runs = catalog.runs(procedure=args.procedure, status=args.status,
+                            device_id=args.device)
+        if args.json:
+            print(json.dumps([_run_dict(r) for r in runs], indent=2))
+            return 0
+        print(f"{'id':>5}  {'procedure':26s} {'status':11s} {'device':24s} started")
+        for r in runs:
+            status = "interrupted" if r.interrupted else r.status
+            print(f"{r.id:5d}  {r.procedure:26s} {status:11s} {r.device_id:24s} "
+                  f"{_time(r.started)}")
+        return 0
+    if args.id is None:
+        print(f"labmem runs {args.action} needs a run id", file=sys.stderr)
+        return 2
+    try:
+        run = catalog.get(args.id)
+    except KeyError as err:
+        print(err.args[0], file=sys.stderr)
+        return 3
+    if args.action == "show":
+        print(json.dumps(_run_dict(run), indent=2))
+        return 0
+    from labmem.export import export
+
+    out = Path(args.out or f"run{run.id}_{args.what}.csv")
+    n = export(run, args.what, out)
+    print(f"wrote {n} rows to {out}")
+    return 0
+
+
+def _run_dict(run) -> dict:
+    data = dict(run.__dict__)
+    data["interrupted"] = run.interrupted
+    data["started"], data["ended"] = _time(run.started), _time(run.ended)
+    return data
+
+
+def _time(stamp: float | None) -> str:
+    import time
+
+    return "" if stamp is None else time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(stamp))
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Argument parser with one sub-command per task."""
     parser = argparse.ArgumentParser(
@@ -71,6 +123,27 @@ def build_parser() -> argparse.ArgumentParser:
     ins.add_argument("--station", help="station YAML file (default: built-in simulated)")
     ins.add_argument("--json", action="store_true", help="print JSON rows instead of text")
     ins.set_defaults(func=_instruments)
+    runs = sub.add_parser(
+        "runs",
+        help="list, show and export catalogued runs",
+        description="Read the run catalog of a data directory: list runs (with filters), "
+        "show one run's record, or export its results rows or HDF5 traces as a tidy CSV.",
+        epilog="examples: labmem runs --data out/data list --status finished · "
+        "labmem runs --data out/data show 3 · "
+        "labmem runs --data out/data export 3 --what traces --out run3.csv",
+    )
+    runs.add_argument("action", choices=("list", "show", "export"))
+    runs.add_argument("id", nargs="?", type=int, help="run id (show, export)")
+    runs.add_argument("--data", default="data", help="data directory (default: ./data)")
+    runs.add_argument("--procedure", help="list: only this procedure")
+    runs.add_argument("--status", choices=("running", "finished", "failed", "aborted"),
+                      help="list: only runs with this status")
+    runs.add_argument("--device", help="list: only this device id")
+    runs.add_argument("--json", action="store_true", help="list: JSON instead of a table")
+    runs.add_argument("--what", choices=("rows", "traces"), default="rows",
+                      help="export: the results rows or the HDF5 traces (default rows)")
+    runs.add_argument("--out", help="export: output CSV (default run<ID>_<what>.csv)")
+    runs.set_defaults(func=_runs)
     return parser
 
 

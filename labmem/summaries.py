@@ -1,0 +1,109 @@
+"""Figures of merit of E1–E9 from what the procedures stored: the results files (reloaded with
+PyMeasure) and the HDF5 traces. Each function returns (summary entry, records for figures)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from pymeasure.experiment import Results
+
+from labmem import analysis
+from labmem.programme import IVBlock, PulseRecord
+from labmem.traces import read_traces
+
+
+def load_rows(results_path: str | Path) -> pd.DataFrame:
+    """The data rows of a results file, as PyMeasure reads them back."""
+    return Results.load(str(results_path)).data
+
+
+def iv_blocks(rows: pd.DataFrame, labels: list[str]) -> list[IVBlock]:
+    """One IVBlock per Block index of I(V) rows, labelled in order, with Vset per cycle."""
+    blocks = []
+    for (_, block), label in zip(rows.groupby("Block", sort=True), labels, strict=True):
+        cycles = [c for _, c in block.groupby("Cycle", sort=True)]
+        compliance = float(cycles[0]["Compliance (A)"].iloc[0])
+        v = cycles[0]["Voltage (V)"].to_numpy()
+        i = np.array([c["Current (A)"].to_numpy() for c in cycles])
+        vset = np.array([analysis.vset(v, row, compliance) for row in i])
+        blocks.append(IVBlock(label, compliance, v, i, vset))
+    return blocks
+
+
+def all_or_none(rows: pd.DataFrame, traces_path: str | Path) -> tuple[dict, PulseRecord]:
+    """E4 entry: amplitudes, which responded, the first responding pulse."""
+    amps = rows["Amplitude (V)"].to_numpy()
+    responded = rows["Responded"].to_numpy().astype(bool)
+    first = int(np.argmax(responded)) + 1 if responded.any() else None
+    return {
+        "amplitudes_v": [float(a) for a in amps],
+        "responded": [bool(r) for r in responded],
+        "first_response_pulse": first,
+        "threshold_v": float(amps[first - 1]) if first else None,
+    }, pulse_record(traces_path)
+
+
+def integrate(rows: pd.DataFrame, traces_path: str | Path) -> tuple[dict, PulseRecord]:
+    """E5 entry: the peak current of every pulse."""
+    return ({"peak_current_a": [float(x) for x in rows["Peak current (A)"]]},
+            pulse_record(traces_path))
+
+
+def integrate_and_fire(rows: pd.DataFrame, traces_path: str | Path, threshold_a: float,
+                       period_s: float) -> tuple[dict, PulseRecord]:
+    """E6 entry: every spike as (package, pulse) and the package of the first one."""
+    spikes = []
+    for _, row in rows[rows["Spikes"] > 0].iterrows():
+        spikes += [{"package": int(row["Package"]), "pulse": int(row["Pulse"])}] \
+            * int(row["Spikes"])
+    record = pulse_record(traces_path)
+    record.extra = {"threshold_a": threshold_a,
+                    "spike_index": analysis.rising_edges(record.i, threshold_a)}
+    return {"pulse_period_s": period_s, "spikes": spikes,
+            "first_spike_package": spikes[0]["package"] if spikes else None}, record
+
+
+def synapse(rows: pd.DataFrame) -> tuple[dict, np.ndarray]:
+    """E7 entry: mean and spread of the conductance per read over the measured runs; the
+    records are every run's conductances (conditioning runs first)."""
+    g_all = rows.pivot(index="Run", columns="Pulse", values="Conductance (S)").to_numpy()
+    conditioning = int(rows.groupby("Run")["Conditioning"].first().sum())
+    g = g_all[conditioning:]
+    return {
+        "runs": int(g.shape[0]),
+        "conditioning_runs": conditioning,
+        "g_mean_s": [float(x) for x in g.mean(axis=0)],
+        "g_std_s": [float(x) for x in g.std(axis=0, ddof=1)],
+    }, g_all
+
+
+def delay_vs_amplitude(rows: pd.DataFrame) -> tuple[dict, np.ndarray]:
+    """E8 entry: log-mean delay per amplitude and its exponential fit; records are the
+    delays (amplitudes × trials, NaN censored)."""
+    table = rows.pivot(index="Amplitude (V)", columns="Trial", values="Delay (s)")
+    amps, delays = table.index.to_numpy(dtype=float), table.to_numpy(dtype=float)
+    return analysis.delay_fit(amps, delays), delays
+
+
+def retention(rows: pd.DataFrame) -> tuple[dict, dict]:
+    """E9 entry: the volatile decay time to 1/e and the nonvolatile hold time (the whole
+    window when it never falls to half)."""
+    records = {}
+    for regime, name in enumerate(("volatile", "nonvolatile")):
+        part = rows[rows["Regime"] == regime]
+        records[name] = (part["Time (s)"].to_numpy(), part["Current (A)"].to_numpy())
+    t, i = records["volatile"]
+    decay = analysis.decay_time(t, i, np.exp(-1))
+    t, i = records["nonvolatile"]
+    hold = analysis.decay_time(t, i, 0.5)
+    return {"volatile_decay_s": decay,
+            "nonvolatile_hold_s": float(t[-1]) if np.isnan(hold) else hold}, records
+
+
+def pulse_record(traces_path: str | Path) -> PulseRecord:
+    """The (single) burst of a pulse run from its HDF5 file."""
+    (entry,) = read_traces(traces_path).values()
+    return PulseRecord(entry["t"], entry["v_source"], entry["i_device"])
+
