@@ -4,6 +4,7 @@ parameter and its range, the set-up request, trace storage and the safe state at
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 import numpy as np
@@ -30,6 +31,7 @@ class StationProcedure(Procedure):
 
     station: Station | None = None
     traces: TraceStore | None = None
+    emit_batch: Callable[[list[dict[str, Any]]], None] | None = None
 
     # -- checks (no instrument output) ----------------------------------------------------
 
@@ -89,6 +91,10 @@ class StationProcedure(Procedure):
             self.traces.add(name, t, channels, units, **attrs)
 
     def emit_rows(self, rows: list[dict[str, Any]]) -> None:
-        """Emit measured rows as results, in order."""
+        """Emit measured rows as results, in order: in one write when the runner offers a
+        batch sink (rows measured together, e.g. one SMU buffer), else one by one."""
+        if self.emit_batch is not None:
+            self.emit_batch(rows)
+            return
         for row in rows:
             self.emit("results", row)
