@@ -22,6 +22,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_reproduce.py
 	$(BIN)/python benchmarks/bench_programme.py
 
 clean:

@@ -12,7 +12,7 @@ import time
 import numpy as np
 
 from labmem import programme as pg
-from labmem.reproduce import DEFAULT_SEED, run_programme
+from labmem.programme import DEFAULT_SEED, run_model_programme
 from labmem.simulated_instruments.device_params import AgFilamentParams
 
 
@@ -28,9 +28,9 @@ def timed(fn, repeats: int) -> list[float]:
 
 def main() -> None:
     start = time.perf_counter()
-    run_programme(DEFAULT_SEED)
+    run_model_programme(DEFAULT_SEED)
     print(f"first run (includes kernel compile or cache load): {time.perf_counter() - start:.2f} s")
-    whole = timed(lambda: run_programme(DEFAULT_SEED), 3)
+    whole = timed(lambda: run_model_programme(DEFAULT_SEED), 3)
     print(f"E1–E9 programme: median {statistics.median(whole):.2f} s, "
           f"min {min(whole):.2f} s over {len(whole)} runs")
     params, cfg = AgFilamentParams(), pg.ProgrammeConfig()

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from labmem import analysis
+from labmem import __version__, analysis
 from labmem.simulated_instruments.circuit import SeriesCircuit, SmuCircuit
 from labmem.simulated_instruments.device_model import AgFilament
 from labmem.simulated_instruments.device_params import AgFilamentParams
@@ -329,3 +329,63 @@ def retention(
             hold = analysis.decay_time(tr.t[1:], tr.i_readout[1:], 0.5)
             out["nonvolatile_hold_s"] = float(tr.t[-1]) if np.isnan(hold) else hold
     return records, out
+
+
+DEFAULT_SEED = 4
+"""Seed of the reference run (`make demo`); calibration tests also use other seeds."""
+
+_EXPERIMENTS = ("iv", "all_or_none", "integrate", "integrate_and_fire", "synapse", "delay",
+                "retention")
+
+
+def run_model_programme(
+    seed: int = DEFAULT_SEED,
+    params: AgFilamentParams | None = None,
+    cfg: ProgrammeConfig | None = None,
+    progress: Callable[[str], None] = lambda _msg: None,
+) -> tuple[dict, dict]:
+    """Run E1–E9 on the model and circuits directly; return (summary, raw records).
+
+    Each experiment gets its own generator spawned from the seed, so experiments are
+    independent of one another and every one is reproducible from the seed alone.
+    """
+    params = params or AgFilamentParams()
+    cfg = cfg or ProgrammeConfig()
+    rngs = dict(zip(_EXPERIMENTS, (np.random.default_rng(s) for s in
+                                   np.random.SeedSequence(seed).spawn(len(_EXPERIMENTS))),
+                    strict=True))
+    summary: dict = {"seed": seed, "simulated": True, "labmem_version": __version__}
+    raw: dict = {}
+
+    blocks, ladder, switching = training_and_switching(params, rngs["iv"], cfg, progress)
+    summary["iv"] = {key: block.summary() for key, block in blocks.items()}
+    summary["compliance_ladder"] = [
+        {"compliance_a": b.compliance_a, "vset_mean_v": analysis.mean_std(b.vset_v)[0]}
+        for b in ladder
+    ]
+    summary["regime_switching"] = [
+        {
+            "regime": "volatile" if b.compliance_a < 1e-6 else "nonvolatile",
+            **{k: v for k, v in b.summary().items() if k != "vset_v"},
+        }
+        for b in switching
+    ]
+    raw.update(blocks=blocks, switching=switching)
+
+    progress("E4 all-or-none")
+    raw["all_or_none"], summary["all_or_none"] = all_or_none(
+        params, rngs["all_or_none"], cfg)
+    progress("E5 integrate")
+    raw["integrate"], summary["integrate"] = integrate(params, rngs["integrate"], cfg)
+    progress("E6 integrate-and-fire")
+    raw["integrate_and_fire"], summary["integrate_and_fire"] = integrate_and_fire(
+        params, rngs["integrate_and_fire"], cfg)
+    progress("E7 synapse")
+    raw["synapse"], summary["synapse"] = synapse(params, rngs["synapse"], cfg)
+    progress("E8 switching delay")
+    raw["delay"], summary["delay_vs_amplitude"] = delay_vs_amplitude(
+        params, rngs["delay"], cfg)
+    progress("E9 retention")
+    raw["retention"], summary["retention"] = retention(params, rngs["retention"], cfg)
+    summary["parameters"] = params.as_dict()
+    return summary, raw

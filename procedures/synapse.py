@@ -100,8 +100,8 @@ class SynapticWeight(PulseProcedure):
             self.stop_point()
             cap = self.capture(segments, f"run_{run}", (self.read_min_a, self.read_max_a))
             settle = READ_SETTLE_FRACTION * self.read_s
-            i_read = np.array([cap.i[cap.window(s + settle, s + self.read_s)].mean()
-                               for s in starts])
+            i_read = analysis.read_means(cap.t, cap.i,
+                                         [(s + settle, s + self.read_s) for s in starts])
             g = analysis.series_corrected_conductance(i_read, self.read_v,
                                                       self.series_ohm + 50.0)
             conditioning = run < self.conditioning_runs

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from labmem.cli import main
-from labmem.reproduce import run_programme
+from labmem.programme import run_model_programme
 from labmem.station import Station, StationConfig
 
 OTHER_SEEDS = (1, 2, 3)
@@ -17,8 +17,8 @@ OTHER_SEEDS = (1, 2, 3)
 
 @cache
 def programme_summary(seed: int) -> dict:
-    """Summary of E1–E9 for one seed (cached for the session)."""
-    return run_programme(seed)[0]
+    """Model-level summary of E1–E9 for one seed (cached for the session)."""
+    return run_model_programme(seed)[0]
 
 
 @pytest.fixture(scope="session")

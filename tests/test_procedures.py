@@ -13,6 +13,7 @@ from pymeasure.experiment import Results
 
 from labmem import analysis
 from labmem.catalog import Catalog
+from labmem.procedures.delay import SwitchingDelay
 from labmem.procedures.iv import IVSweep, RegimeSwitching
 from labmem.procedures.pulses import AllOrNone, Integrate, IntegrateAndFire, PulseTrain
 from labmem.procedures.retention import Retention
@@ -126,6 +127,18 @@ def test_synaptic_weight_steps_the_conductance(new_station, tmp_path):
     mean = g.mean(axis=0)
     assert mean[29] > mean[0] and mean[59] < mean[29]
     assert np.all(np.abs(np.diff(mean)) < 0.2 * (mean.max() - mean.min()))
+
+
+def test_switching_delay_falls_with_amplitude(new_station, tmp_path):
+    proc = SwitchingDelay(amplitude_start_v=1.1, amplitude_step_v=0.4, amplitudes=2, trials=6,
+                          rest_s=300.0, first_window_s=30.0)
+    _, rows = run(proc, new_station(), tmp_path)
+    delays = rows.pivot(index="Amplitude (V)", columns="Trial", values="Delay (s)").to_numpy()
+    assert delays.shape == (2, 6) and np.isfinite(delays).sum(axis=1).min() >= 3
+    fit = analysis.delay_fit(np.array([1.1, 1.5]), delays)
+    assert fit["delay_s"][1] < 0.1 * fit["delay_s"][0], "a decade faster or more at +0.4 V"
+    windows = rows.groupby("Amplitude (V)")["Window (s)"].first().to_numpy()
+    assert windows[0] == 30.0 and windows[1] < windows[0], "timebase follows the delays"
 
 
 def test_retention_volatile_decays_nonvolatile_holds(new_station, tmp_path):
