@@ -34,12 +34,14 @@ class Block:
     v_pos: float
     v_neg: float
     cycles: int
+    current_range_a: float | None = None
+    """Fixed SMU current range in A; None = autorange."""
 
 
 def sweep_triangle(smu: SourceMeter, block: Block, step_v: float, rate_v_per_s: float,
                    nplc: float) -> SweepResult:
     """One staircase triangle of a block as an SMU list sweep at the sweep rate."""
-    smu.configure(block.compliance_a, None, nplc)
+    smu.configure(block.compliance_a, block.current_range_a, nplc)
     levels = triangle_levels(block.v_pos, block.v_neg, step_v)
     return smu.sweep(levels, dwell_s=step_v / rate_v_per_s)
 
@@ -65,7 +67,8 @@ class IVProcedure(StationProcedure):
         """Every block's compliance and sweep length must suit the SMU."""
         assert self.station is not None
         for block in self.blocks():
-            self.station.smu.check_configuration(block.compliance_a, None, self.nplc)
+            self.station.smu.check_configuration(block.compliance_a, block.current_range_a,
+                                                 self.nplc)
             n = triangle_levels(block.v_pos, block.v_neg, self.step_v).size
             if n > MAX_LIST_POINTS:
                 raise ValueError(
@@ -116,10 +119,13 @@ class IVSweep(IVProcedure):
     compliance_a = FloatParameter("Compliance", units="A", minimum=1e-9, maximum=1.05,
                                   default=10e-9)
     cycles = IntegerParameter("Cycles", minimum=1, maximum=10_000, default=40)
+    current_range_a = FloatParameter("Current range (0 = auto)", units="A", minimum=0.0,
+                                     maximum=1.0, default=0.0)
 
     def blocks(self) -> list[Block]:
         """One block of `cycles` cycles."""
-        return [Block("I(V)", self.compliance_a, self.v_pos, self.v_neg, self.cycles)]
+        return [Block("I(V)", self.compliance_a, self.v_pos, self.v_neg, self.cycles,
+                      self.current_range_a or None)]
 
 
 class RegimeRanges(IVProcedure):

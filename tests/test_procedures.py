@@ -38,7 +38,7 @@ def assert_safe(station) -> None:
 
 def test_iv_sweep_rows_reload_and_the_run_is_catalogued(new_station, tmp_path):
     station = new_station()
-    proc = IVSweep(cycles=3, step_v=0.02, v_pos=3.0)
+    proc = IVSweep(cycles=3, step_v=0.02, v_pos=3.0, current_range_a=10e-9)
     outcome, rows = run(proc, station, tmp_path)
     levels = rows[rows["Cycle"] == 0]["Voltage (V)"].to_numpy()
     assert len(rows) == 3 * levels.size and levels.max() == pytest.approx(3.0)
@@ -47,7 +47,7 @@ def test_iv_sweep_rows_reload_and_the_run_is_catalogued(new_station, tmp_path):
     assert rows["In compliance"].sum() > 0
     run_row = Catalog(tmp_path / "catalog.sqlite").get(outcome.run_id)
     assert run_row.status == "finished" and run_row.simulated
-    assert run_row.parameters["cycles"] == 3
+    assert run_row.parameters["cycles"] == 3 and run_row.parameters["current_range_a"] == 1e-8
     assert run_row.instruments["smu"].startswith("KEITHLEY INSTRUMENTS,MODEL 2450")
     header = outcome.results_path.read_text().split("Data:")[0]
     assert "Instruments" in header and "33120A" in header
@@ -159,6 +159,7 @@ def test_retention_volatile_decays_nonvolatile_holds(new_station, tmp_path):
     (lambda: PulseTrain(waveform="1:1e-6, oops"), r"Segments \(waveform\): 'oops'"),
     (lambda: AllOrNone(series_ohm=3.3e5), r"series_ohm.*fixtures|the station has"),
     (lambda: Integrate(tia_gain=3e5), r"TIA gain \(tia_gain\)"),
+    (lambda: IVSweep(current_range_a=3e-7), r"current_range_a=3e-07 is not a 2450 range"),
 ])
 def test_bad_parameters_are_refused_before_any_output(new_station, tmp_path, procedure,
                                                        message):
