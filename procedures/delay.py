@@ -3,7 +3,9 @@ device, plays one pulse and finds in the scope record when the current first rea
 detection level. The pulse length and record window follow the delays seen at the previous
 amplitude, as an operator changes the timebase: long enough to catch most slow switches, short
 enough to resolve fast ones. A trial that does not switch within its pulse is censored (NaN)
-and left out of the per-amplitude log-mean delay."""
+and left out of the per-amplitude log-mean delay. So is a trial whose device conducts from the
+first sample on ("On at start"): a long pulse can grow the bridge until it outlasts the rest,
+and then the pulse finds no HRS to switch from."""
 
 from __future__ import annotations
 
@@ -24,7 +26,8 @@ class SwitchingDelay(PulseProcedure):
     """Single set pulses of rising amplitude, `trials` per amplitude, each after a rest; one
     row per trial with its delay (NaN when the pulse ended first: a censored trial)."""
 
-    DATA_COLUMNS: ClassVar[list[str]] = ["Amplitude (V)", "Trial", "Delay (s)", "Window (s)"]
+    DATA_COLUMNS: ClassVar[list[str]] = ["Amplitude (V)", "Trial", "Delay (s)", "Window (s)",
+                                         "On at start"]
 
     series_ohm = FloatParameter("Series resistance", units="ohm", minimum=0.0, maximum=1e9,
                                 default=2e6)
@@ -88,11 +91,14 @@ class SwitchingDelay(PulseProcedure):
                 cap = self.capture(self.segments(float(amp), window), f"{amp:g}V_{trial}",
                                    (0.0, float(amp) / max(self.series_ohm, 1.0)))
                 delay = analysis.switching_delay(cap.t, cap.i, self.detect_a)
-                if delay > window:  # crossed after the pulse ended: not this pulse's switch
+                first_sample = float(cap.t[cap.t >= 0][0])
+                on_at_start = delay <= first_sample  # not back in HRS: no delay to measure
+                if delay > window or on_at_start:  # after the pulse, or before it mattered
                     delay = float("nan")
                 delays.append(delay)
                 self.emit("results", {"Amplitude (V)": float(amp), "Trial": trial,
-                                      "Delay (s)": delay, "Window (s)": window})
+                                      "Delay (s)": delay, "Window (s)": window,
+                                      "On at start": int(on_at_start)})
                 done += 1
                 self.emit("progress", 100.0 * done / total)
             switched = np.array(delays)
