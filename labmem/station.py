@@ -194,19 +194,29 @@ class Station:
 
     # -- set-up -------------------------------------------------------------------------
 
+    @property
+    def series_resistors_ohm(self) -> list[float]:
+        """The series resistors this station has (empty: any value is accepted)."""
+        return list(self.config.fixtures.get("series_resistors_ohm") or [])
+
+    def is_fixture(self, series_ohm: float) -> bool:
+        """True when the station has this series resistor (or lists none)."""
+        resistors = self.series_resistors_ohm
+        return not resistors or any(abs(series_ohm - r) <= 1e-9 * r for r in resistors)
+
     def use_setup(self, setup: str, series_ohm: float | None = None,
                   tia_gain_v_per_a: float | None = None) -> None:
         """Ask for a wiring: "smu" (SMU ↔ device) or "pulse" (AWG → series R → device → TIA →
         scope). The simulated bench recables itself; at a real station the operator is asked."""
         if setup not in ("smu", "pulse"):
             raise ValueError(f"set-up must be 'smu' or 'pulse', got {setup!r}")
-        resistors = self.config.fixtures.get("series_resistors_ohm")
         if setup == "pulse":
             if series_ohm is None:
                 raise ValueError("the pulse set-up needs series_ohm")
-            if resistors and not any(abs(series_ohm - r) <= 1e-9 * r for r in resistors):
+            if not self.is_fixture(series_ohm):
+                available = ", ".join(f"{r:g}" for r in self.series_resistors_ohm)
                 raise ValueError(f"series_ohm {series_ohm:g} Ω is not a fixture of this "
-                                 f"station; available: {', '.join(f'{r:g}' for r in resistors)}")
+                                 f"station; available: {available}")
         tia = self.tia if tia_gain_v_per_a is None else CurrentAmplifier(tia_gain_v_per_a,
                                                                           self.tia.mode)
         wanted = (setup, series_ohm if setup == "pulse" else None, tia)

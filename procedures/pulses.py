@@ -14,6 +14,7 @@ import numpy as np
 from pymeasure.experiment import FloatParameter, IntegerParameter, Parameter
 
 from labmem import analysis
+from labmem.instruments.femto_dhpca100 import CurrentAmplifier
 from labmem.procedures.base import StationProcedure
 from labmem.waveforms import Segment, packages, pulse_train, staircase
 
@@ -21,7 +22,6 @@ log = logging.getLogger(__name__)
 
 SCREEN_MARGIN = 0.05
 """Fraction of the expected signal span added above and below it on the scope screen."""
-TIA_GAINS_V_PER_A = (1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8)
 
 
 @dataclass(frozen=True)
@@ -78,13 +78,14 @@ class PulseProcedure(StationProcedure):
     def check_plan(self) -> None:
         """The AWG must hold the waveform, the scope the record, the station the fixtures."""
         assert self.station is not None
-        if self.tia_gain not in TIA_GAINS_V_PER_A:
+        try:  # the amplifier's own table of gains for the station's mode
+            CurrentAmplifier(self.tia_gain, self.station.tia.mode)
+        except ValueError as err:
             raise ValueError(f"TIA gain (tia_gain) = {self.tia_gain:g} V/A is not allowed: "
-                             f"allowed {', '.join(f'{g:.0e}' for g in TIA_GAINS_V_PER_A)}")
-        fixtures = self.station.config.fixtures.get("series_resistors_ohm")
-        if fixtures and not any(np.isclose(self.series_ohm, r) for r in fixtures):
+                             f"{err}") from None
+        if not self.station.is_fixture(self.series_ohm):
             raise ValueError(f"Series resistance (series_ohm) = {self.series_ohm:g} Ω is not "
-                             f"allowed: the station has {fixtures} Ω")
+                             f"allowed: the station has {self.station.series_resistors_ohm} Ω")
         segments = self.segments()
         try:
             self.station.awg.compile(segments)
