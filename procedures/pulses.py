@@ -22,6 +22,8 @@ log = logging.getLogger(__name__)
 
 SCREEN_MARGIN = 0.05
 """Fraction of the expected signal span added above and below it on the scope screen."""
+RECORD_MARGIN = 1.02
+"""Scope record length per burst length: the burst plus its pre-trigger part and the end."""
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,10 @@ class Capture:
     def window(self, start_s: float, stop_s: float) -> np.ndarray:
         """Boolean mask of the samples in [start_s, stop_s)."""
         return (self.t >= start_s) & (self.t < stop_s)
+
+    def peak(self, start_s: float, stop_s: float) -> float:
+        """Largest |current| in [start_s, stop_s) in A."""
+        return float(np.abs(self.i[self.window(start_s, stop_s)]).max())
 
 
 def screen(lo: float, hi: float) -> tuple[float, float]:
@@ -92,11 +98,12 @@ class PulseProcedure(StationProcedure):
         except ValueError as err:
             raise ValueError(f"the waveform is not allowed on the AWG: {err}") from None
         duration = sum(d for _, d in segments)
-        self.station.scope.check_record(duration * 1.02, self.record_points(duration))
+        self.station.scope.check_record(duration * RECORD_MARGIN,
+                                        self.record_points(duration))
 
     def record_points(self, duration_s: float) -> int:
         """Samples that cover the burst at the sample interval."""
-        return max(1000, int(np.ceil(duration_s * 1.02 / self.sample_interval_s)))
+        return max(1000, int(np.ceil(duration_s * RECORD_MARGIN / self.sample_interval_s)))
 
     def get_estimates(self) -> float:
         """Duration in s of the burst."""
@@ -115,7 +122,7 @@ class PulseProcedure(StationProcedure):
             current_range_a = (lo_v / r, hi_v / r)
         gain = self.tia_gain
         burst_s = awg.load(list(segments))
-        record_s = burst_s * 1.02
+        record_s = burst_s * RECORD_MARGIN
         scope.configure({1: screen(lo_v, hi_v),
                          2: screen(current_range_a[0] * gain, current_range_a[1] * gain)},
                         duration_s=record_s, pre_trigger_s=0.01 * burst_s,
@@ -166,7 +173,7 @@ class PulseTrain(PulseProcedure):
             inside = cap.window(start, stop)
             level = float(np.median(cap.v_source[inside]))
             self.emit("results", {"Pulse": k + 1, "Start (s)": start, "Level (V)": level,
-                                  "Peak current (A)": float(np.abs(cap.i[inside]).max()),
+                                  "Peak current (A)": cap.peak(start, stop),
                                   "Mean current (A)": float(cap.i[inside].mean())})
 
 
@@ -204,7 +211,7 @@ class AllOrNone(PulseProcedure):
         for k, (amp, (start, stop)) in enumerate(zip(self.amplitudes(),
                                                      segment_windows(segments, 0.0),
                                                      strict=True)):
-            peak = float(np.abs(cap.i[cap.window(start, stop)]).max())
+            peak = cap.peak(start, stop)
             self.emit("results", {"Pulse": k + 1, "Amplitude (V)": float(amp),
                                   "Peak current (A)": peak,
                                   "Responded": int(peak > 0.5 * amp / r_total)})
@@ -232,8 +239,7 @@ class Integrate(PulseProcedure):
         segments = self.segments()
         cap = self.capture(segments, "integrate")
         for k, (start, stop) in enumerate(segment_windows(segments, 0.0)):
-            self.emit("results", {"Pulse": k + 1, "Peak current (A)":
-                                  float(np.abs(cap.i[cap.window(start, stop)]).max())})
+            self.emit("results", {"Pulse": k + 1, "Peak current (A)": cap.peak(start, stop)})
 
 
 class IntegrateAndFire(PulseProcedure):
@@ -276,8 +282,7 @@ class IntegrateAndFire(PulseProcedure):
         labels = [(k, p) for k in range(1, self.packages + 1) for p in range(1, k + 1)]
         windows = segment_windows(segments, 0.5 * (self.high_v + self.low_v))
         for (package, pulse), (start, stop) in zip(labels, windows, strict=True):
-            inside = cap.window(start, stop)
             spikes = int(np.count_nonzero((onsets >= start) & (onsets < stop)))
             self.emit("results", {"Package": package, "Pulse": pulse, "Start (s)": start,
-                                  "Peak current (A)": float(np.abs(cap.i[inside]).max()),
+                                  "Peak current (A)": cap.peak(start, stop),
                                   "Spikes": spikes})
