@@ -11,17 +11,14 @@ import time
 from pathlib import Path
 
 import numpy as np
-import yaml
 
 from labmem.simulated_instruments.traffic import count_traffic
-from labmem.station import Station, StationConfig
+from labmem.station import Station, simulated_station
 
 
 def fresh_station(tmp: Path, name: str) -> Station:
     """The default station on a bench of its own."""
-    bench_file = tmp / f"{name}.yaml"
-    bench_file.write_text(yaml.safe_dump({"seed": 4}))
-    return Station(StationConfig.default(f"{bench_file}@labmem"))
+    return simulated_station(tmp / f"{name}.yaml", seed=4)
 
 
 def sweep_cost(station: Station, points: int) -> tuple[int, float]:

@@ -12,7 +12,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-import yaml
 
 from labmem import __version__, analysis, figures, report, summaries
 from labmem.catalog import Catalog
@@ -25,7 +24,7 @@ from labmem.procedures.synapse import SynapticWeight
 from labmem.programme import DEFAULT_SEED
 from labmem.runner import RunOutcome, run_procedure
 from labmem.simulated_instruments.device_params import AgFilamentParams
-from labmem.station import Station, StationConfig
+from labmem.station import Station, simulated_station
 
 Progress = Callable[[str], None]
 
@@ -51,9 +50,7 @@ def device_station(seed: int, device: str, work: Path) -> Station:
     """The default station on a fresh simulated bench for one experiment group."""
     index = DEVICES.index(device)
     bench_seed = int(np.random.SeedSequence(seed).spawn(len(DEVICES))[index].generate_state(1)[0])
-    bench_file = work / f"bench_{device}.yaml"
-    bench_file.write_text(yaml.safe_dump({"seed": bench_seed}))
-    return Station(StationConfig.default(f"{bench_file}@labmem"))
+    return simulated_station(work / f"bench_{device}.yaml", seed=bench_seed)
 
 
 def run_programme(seed: int, data_dir: Path, progress: Progress = lambda _m: None

@@ -266,3 +266,11 @@ class Station:
                 log.error("safe_off of %s failed: %s", name, err)
                 errors.append(f"{name}: {err}")
         return errors
+
+
+def simulated_station(bench_file: str | Path, **bench_settings: Any) -> Station:
+    """The built-in station on a simulated bench of its own: bench_file is written with the
+    given BenchConfig settings (e.g. seed=7) and opened as "<bench_file>@labmem"."""
+    path = Path(bench_file)
+    path.write_text(yaml.safe_dump(bench_settings))
+    return Station(StationConfig.default(f"{path}@labmem"))

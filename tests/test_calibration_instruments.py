@@ -9,7 +9,7 @@ from pymeasure.experiment import Results
 
 from labmem.procedures.pulses import AllOrNone, IntegrateAndFire
 from labmem.runner import run_procedure
-from labmem.station import Station, StationConfig
+from labmem.station import simulated_station
 
 SEEDS = range(100, 108)
 
@@ -20,16 +20,12 @@ def neuron_runs(tmp_path_factory):
     out = tmp_path_factory.mktemp("neurons")
     firsts, spikes = [], []
     for seed in SEEDS:
-        bench = out / f"bench{seed}.yaml"
-        bench.write_text(f"seed: {seed}\n")
-        station = Station(StationConfig.default(f"{bench}@labmem"))
+        station = simulated_station(out / f"bench{seed}.yaml", seed=seed)
         e4 = run_procedure(AllOrNone(series_ohm=10e6, tia_gain=1e6, sample_interval_s=100e-6),
                            station, out)
         responded = Results.load(str(e4.results_path)).data["Responded"].to_numpy()
         firsts.append(int(np.argmax(responded)) + 1 if responded.any() else 99)
-        bench = out / f"bench{seed}b.yaml"
-        bench.write_text(f"seed: {seed + 1000}\n")
-        station = Station(StationConfig.default(f"{bench}@labmem"))
+        station = simulated_station(out / f"bench{seed}b.yaml", seed=seed + 1000)
         e6 = run_procedure(IntegrateAndFire(series_ohm=2e6, sample_interval_s=0.1e-6),
                            station, out)
         rows = Results.load(str(e6.results_path)).data
