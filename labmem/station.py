@@ -114,6 +114,7 @@ class Station:
         self.config = config or StationConfig.default()
         self.operator = operator
         self._roles: dict[str, Role] = {}
+        self._idns: dict[str, str] = {}
         self.visalib = pyvisa.ResourceManager(self.config.visa_library).visalib
         self.tia = _tia_from(self.config.roles.get("tia", {}))
         self.setup = "smu"
@@ -182,7 +183,9 @@ class Station:
                            idn=self.tia.describe())
             else:
                 try:
-                    row["idn"] = self.role(name).idn
+                    if name not in self._idns:  # an open instrument keeps its identity
+                        self._idns[name] = self.role(name).idn
+                    row["idn"] = self._idns[name]
                 except Exception as err:  # a missing instrument is reported, not fatal
                     row["idn"] = f"not found: {err}"
             rows.append(row)
