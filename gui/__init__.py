@@ -1,1 +1,1 @@
-"""Placeholder package; filled by later issues."""
+"""The probe-station GUI: station panel, procedure queue, live plots, run browser, log."""

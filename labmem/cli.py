@@ -94,6 +94,12 @@ def _time(stamp: float | None) -> str:
     return "" if stamp is None else time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(stamp))
 
 
+def _gui(args: argparse.Namespace) -> int:
+    from labmem.gui.app import run_gui
+
+    return run_gui(args.station, args.data)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Argument parser with one sub-command per task."""
     parser = argparse.ArgumentParser(
@@ -144,6 +150,17 @@ def build_parser() -> argparse.ArgumentParser:
                       help="export: the results rows or the HDF5 traces (default rows)")
     runs.add_argument("--out", help="export: output CSV (default run<ID>_<what>.csv)")
     runs.set_defaults(func=_runs)
+    gui = sub.add_parser(
+        "gui",
+        help="open the probe-station GUI",
+        description="Open the probe-station window: station panel, procedures with their "
+        "parameters, a run queue with abort, live plots, the run browser and the log. "
+        "Without --station, the built-in station on the simulated bench.",
+        epilog="examples: labmem gui · labmem gui --station lab.yaml --data runs",
+    )
+    gui.add_argument("--station", help="station YAML file (default: built-in simulated)")
+    gui.add_argument("--data", default="data", help="data directory (default: ./data)")
+    gui.set_defaults(func=_gui)
     return parser
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from pymeasure.experiment import Results
 
 from labmem.catalog import Catalog
@@ -23,6 +24,7 @@ from labmem.traces import TraceStore
 log = logging.getLogger(__name__)
 
 RowCallback = Callable[[dict[str, Any]], None]
+TraceCallback = Callable[[str, np.ndarray, dict[str, np.ndarray]], None]
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,8 @@ class RunOutcome:
     error: str | None
     results_path: Path
     traces_path: Path
+    safe_off_errors: tuple[str, ...] = ()
+    """Roles that shutdown() could not put in the safe state, with the error."""
 
 
 def data_paths(data_dir: Path, procedure: StationProcedure) -> tuple[Path, Path]:
@@ -52,7 +56,8 @@ def run_procedure(procedure: StationProcedure, station: Station, data_dir: str |
                   catalog: Catalog | None = None, device_id: str = "",
                   campaign: str | None = None, abort: threading.Event | None = None,
                   on_row: RowCallback | None = None,
-                  on_progress: Callable[[float], None] | None = None) -> RunOutcome:
+                  on_progress: Callable[[float], None] | None = None,
+                  on_trace: TraceCallback | None = None) -> RunOutcome:
     """Run a procedure to its end. Bad parameters raise ValueError before anything is output
     or catalogued; anything after that is caught, recorded and reported in the outcome."""
     procedure.station = station
@@ -64,6 +69,7 @@ def run_procedure(procedure: StationProcedure, station: Station, data_dir: str |
     results = Results(procedure, str(results_path))
     traces = TraceStore(traces_path)
     procedure.traces = traces
+    procedure.on_trace = on_trace
     abort = abort or threading.Event()
     run_id = catalog.start(
         type(procedure).__name__, procedure.parameter_values(), device_id=device_id,
@@ -108,7 +114,8 @@ def run_procedure(procedure: StationProcedure, station: Station, data_dir: str |
             traces.close()
             catalog.finish(run_id, status, error)
     log.info("run %d %s: %s", run_id, status, results_path)
-    return RunOutcome(run_id, status, error, results_path, traces_path)
+    return RunOutcome(run_id, status, error, results_path, traces_path,
+                      tuple(procedure.safe_off_errors or ()))
 
 
 def _line(results: Results, columns: list[str], record: dict[str, Any]) -> str:

@@ -113,6 +113,9 @@ class Station:
                  operator: Callable[[str], None] = ask_operator) -> None:
         self.config = config or StationConfig.default()
         self.operator = operator
+        self.announce: Callable[[str], None] | None = None
+        """Told what a set-up change on the simulated bench connected (e.g. shown by the GUI);
+        it needs no answer, unlike the operator at a real station."""
         self._roles: dict[str, Role] = {}
         self._idns: dict[str, str] = {}
         self.visalib = pyvisa.ResourceManager(self.config.visa_library).visalib
@@ -227,10 +230,13 @@ class Station:
             return
         self.safe_off()
         self.tia = tia
+        message = self.describe_setup(setup, series_ohm)
         if self.bench is not None:
             self.bench.connect(setup, series_ohm, tia.gain_v_per_a, tia.mode)
+            if self.announce is not None:
+                self.announce(message)
         else:
-            self.operator(self.describe_setup(setup, series_ohm))
+            self.operator(message)
         self.setup = setup
         if setup == "pulse":
             self.series_ohm = series_ohm

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any, ClassVar
 
 import numpy as np
-from pymeasure.experiment import Metadata, Procedure
+from pymeasure.experiment import Metadata, Parameter, Procedure
 
 from labmem.station import Station
 from labmem.traces import TraceStore
@@ -18,6 +18,20 @@ log = logging.getLogger(__name__)
 
 class AbortedError(Exception):
     """Raised inside execute() when should_stop() turns true, to leave long loops at once."""
+
+
+def parameter_problem(name: str, parameter: Parameter, value: Any) -> str | None:
+    """Why value is refused for the parameter called name, naming it and the allowed range;
+    None when the value is allowed."""
+    try:
+        parameter.convert(value)
+    except (ValueError, TypeError) as err:
+        lo = getattr(parameter, "minimum", None)
+        hi = getattr(parameter, "maximum", None)
+        allowed = f"{lo:g} to {hi:g} {parameter.units or ''}".strip() \
+            if lo is not None and hi is not None else str(err)
+        return f"{parameter.name} ({name}) = {value!r} is not allowed: allowed {allowed}"
+    return None
 
 
 class StationProcedure(Procedure):
@@ -32,6 +46,10 @@ class StationProcedure(Procedure):
     station: Station | None = None
     traces: TraceStore | None = None
     emit_batch: Callable[[list[dict[str, Any]]], None] | None = None
+    on_trace: Callable[[str, np.ndarray, dict[str, np.ndarray]], None] | None = None
+    """Told of every stored trace (name, t, channels), e.g. for live plots."""
+    safe_off_errors: list[str] | None = None
+    """What shutdown() could not put in the safe state ([] once all of it is safe)."""
 
     # -- checks (no instrument output) ----------------------------------------------------
 
@@ -39,16 +57,9 @@ class StationProcedure(Procedure):
         """Refuse bad parameters before any output: ValueError naming the parameter and the
         allowed range; then the procedure's own plan check against the station's roles."""
         for name, parameter in self._parameters.items():
-            value = getattr(self, name)
-            try:
-                parameter.convert(value)
-            except (ValueError, TypeError) as err:
-                lo = getattr(parameter, "minimum", None)
-                hi = getattr(parameter, "maximum", None)
-                allowed = f"{lo:g} to {hi:g} {parameter.units or ''}".strip() \
-                    if lo is not None and hi is not None else str(err)
-                raise ValueError(f"{parameter.name} ({name}) = {value!r} is not allowed: "
-                                 f"allowed {allowed}") from None
+            problem = parameter_problem(name, parameter, getattr(self, name))
+            if problem is not None:
+                raise ValueError(problem)
         self.check_plan()
 
     def check_plan(self) -> None:
@@ -73,9 +84,9 @@ class StationProcedure(Procedure):
     def shutdown(self) -> None:
         """Every opened instrument to its safe state, whatever happened before."""
         if self.station is not None:
-            failures = self.station.safe_off()
-            if failures:
-                log.error("safe state not reached on %s", failures)
+            self.safe_off_errors = self.station.safe_off()
+            if self.safe_off_errors:
+                log.error("safe state not reached on %s", self.safe_off_errors)
 
     # -- helpers for execute() ------------------------------------------------------------
 
@@ -89,6 +100,8 @@ class StationProcedure(Procedure):
         """Keep a full-resolution record in the run's HDF5 file (if the runner gave one)."""
         if self.traces is not None:
             self.traces.add(name, t, channels, units, **attrs)
+        if self.on_trace is not None:
+            self.on_trace(name, t, channels)
 
     def emit_rows(self, rows: list[dict[str, Any]]) -> None:
         """Emit measured rows as results, in order: in one write when the runner offers a

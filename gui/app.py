@@ -1,0 +1,30 @@
+"""Start the probe-station GUI on a station (the built-in simulated one by default)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from PyQt5 import QtWidgets
+
+from labmem.station import Station, StationConfig
+
+
+def application() -> QtWidgets.QApplication:
+    """The process's QApplication (made once)."""
+    app = QtWidgets.QApplication.instance()
+    if app is None:
+        app = QtWidgets.QApplication(sys.argv[:1])
+        app.setApplicationName("labmem")
+    return app  # type: ignore[return-value]
+
+
+def run_gui(station_file: str | None = None, data_dir: str | Path = "data") -> int:
+    """Open the main window and run the event loop until it is closed."""
+    from labmem.gui.main_window import MainWindow
+
+    app = application()
+    config = StationConfig.from_file(station_file) if station_file else StationConfig.default()
+    window = MainWindow(Station(config), data_dir)
+    window.show()
+    return app.exec_()

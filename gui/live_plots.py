@@ -1,0 +1,407 @@
+"""Live plots chosen per procedure: I(V) on log|I| with faint cycles, the running median and
+the compliance; the Vset histogram; applied voltage and device current vs time with spike
+markers; a figure of merit per row (peak current, conductance, delay, retention).
+
+Every update costs the rows that arrived, not everything shown so far: finished cycles and
+full chunks of a growing line are frozen as curves of their own and never re-sent."""
+
+from __future__ import annotations
+
+import itertools
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pyqtgraph as pg
+from PyQt5 import QtCore, QtWidgets
+
+from labmem import analysis
+from labmem.procedures.base import StationProcedure
+from labmem.procedures.delay import SwitchingDelay
+from labmem.procedures.iv import IVProcedure
+from labmem.procedures.pulses import (
+    AllOrNone,
+    Integrate,
+    IntegrateAndFire,
+    PulseProcedure,
+    PulseTrain,
+)
+from labmem.procedures.retention import Retention
+from labmem.procedures.synapse import SynapticWeight
+
+pg.setConfigOptions(background="w", foreground="k")
+
+CURRENT_FLOOR_A = 1e-14
+"""|I| below this is drawn at it, so log axes never meet zero."""
+VSET_BIN_V = 0.02
+"""Bin width of the live Vset histogram (as in the report's histograms)."""
+COLOURS = [(31, 119, 180), (214, 39, 40), (44, 160, 44), (148, 103, 189), (255, 127, 14),
+           (140, 86, 75), (227, 119, 194), (23, 190, 207)]
+
+
+class GrowingArray:
+    """A float array that grows by appending; capacity doubles, so appends cost amortised
+    O(new values). values is a view: what was appended is never rewritten."""
+
+    def __init__(self, capacity: int = 1024) -> None:
+        self._data = np.empty(capacity)
+        self.size = 0
+
+    def extend(self, values: Iterable[float] | np.ndarray) -> None:
+        """Append values."""
+        new = np.asarray(values, dtype=float)
+        need = self.size + new.size
+        if need > self._data.size:
+            grown = np.empty(max(need, 2 * self._data.size))
+            grown[: self.size] = self._data[: self.size]
+            self._data = grown
+        self._data[self.size:need] = new
+        self.size = need
+
+    @property
+    def values(self) -> np.ndarray:
+        """What has been appended, in order."""
+        return self._data[: self.size]
+
+
+class ChunkedCurve:
+    """A growing line drawn as frozen chunks and one open chunk: an update re-sends only the
+    open chunk (at most CHUNK points) to the plot. Each chunk starts at the previous one's
+    last point, so the line stays joined."""
+
+    CHUNK = 2048
+
+    def __init__(self, plot: pg.PlotItem, **style: Any) -> None:
+        self.plot, self.style = plot, style
+        self.frozen: list[pg.PlotDataItem] = []
+        self._x, self._y = GrowingArray(), GrowingArray()
+        self.open = plot.plot([], [], **style)
+
+    def extend(self, x: np.ndarray, y: np.ndarray) -> None:
+        """Append points and redraw the open chunk."""
+        self._x.extend(x)
+        self._y.extend(y)
+        while self._x.size > self.CHUNK:
+            xs, ys = self._x.values, self._y.values
+            self.open.setData(xs[: self.CHUNK].copy(), ys[: self.CHUNK].copy())
+            self.frozen.append(self.open)
+            self.open = self.plot.plot([], [], **self.style)
+            self._x, self._y = GrowingArray(), GrowingArray()
+            self._x.extend(xs[self.CHUNK - 1:])
+            self._y.extend(ys[self.CHUNK - 1:])
+        self.open.setData(self._x.values, self._y.values)
+
+    def data(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every point, once each, in order."""
+        xs, ys = [], []
+        for n, item in enumerate([*self.frozen, self.open]):
+            x, y = item.getOriginalDataset()
+            if x is None:
+                continue
+            xs.append(x[1:] if n else x)
+            ys.append(y[1:] if n else y)
+        if not xs:
+            return np.empty(0), np.empty(0)
+        return np.concatenate(xs), np.concatenate(ys)
+
+
+def _abs_floor(i: np.ndarray) -> np.ndarray:
+    return np.maximum(np.abs(i), CURRENT_FLOOR_A)
+
+
+def _plot(title: str, x: tuple[str, str], y: tuple[str, str], log_x: bool = False,
+          log_y: bool = False) -> pg.PlotWidget:
+    """A white plot with a title, labelled axes with units, grid and log modes."""
+    widget = pg.PlotWidget(title=title)
+    item = widget.getPlotItem()
+    item.setLabel("bottom", x[0], units=x[1] or None)
+    item.setLabel("left", y[0], units=y[1] or None)
+    item.showGrid(x=True, y=True, alpha=0.25)
+    item.setLogMode(x=log_x, y=log_y)
+    for side, log in (("bottom", log_x), ("left", log_y)):
+        if log:  # decades read better in plain units than as "10⁻⁵ nA"
+            item.getAxis(side).enableAutoSIPrefix(False)
+    return widget
+
+
+class LivePanel(QtWidgets.QWidget):
+    """Plots of one procedure's run; fed with the rows and traces as they arrive."""
+
+    def start(self, procedure: StationProcedure) -> None:
+        """Forget the previous run; the procedure's parameters set limits and thresholds."""
+
+    def add_rows(self, rows: list[dict[str, Any]]) -> None:
+        """Rows that arrived since the last call."""
+
+    def add_trace(self, name: str, t: np.ndarray, channels: dict[str, np.ndarray]) -> None:
+        """A trace that was stored."""
+
+    def finish(self) -> None:
+        """The run ended: draw what waited for more data."""
+
+
+class IVPanel(LivePanel):
+    """I(V) on log|I| (cycles faint, the running median of the block's last cycles bold, the
+    compliance dashed) beside the Vset histogram that grows as cycles end."""
+
+    MEDIAN_CYCLES = 20
+    """Cycles the running median is taken over (the latest of the current block)."""
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.iv = _plot("I(V): cycles faint, running median bold", ("Voltage", "V"),
+                        ("|Current|", "A"), log_y=True)
+        self.hist = _plot("Vset histogram", ("Vset at 90 % of compliance", "V"), ("Cycles", ""))
+        layout = QtWidgets.QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.iv, 3)
+        layout.addWidget(self.hist, 2)
+        self.start(None)
+
+    def start(self, procedure: StationProcedure | None) -> None:
+        """Empty plots for a new run."""
+        item = self.iv.getPlotItem()
+        item.clear()
+        self.cycle_items: list[pg.PlotDataItem] = []
+        self.compliance_line = pg.InfiniteLine(
+            angle=0, movable=False, pen=pg.mkPen((200, 0, 0), width=1, style=QtCore.Qt.DashLine),
+            label="compliance", labelOpts={"position": 0.02, "color": (200, 0, 0),
+                                          "anchors": [(0, 0), (0, 0)]})
+        self.compliance_line.hide()
+        item.addItem(self.compliance_line, ignoreBounds=True)
+        self.current = item.plot([], [], pen=pg.mkPen((255, 127, 14), width=1.5))
+        self.median = item.plot([], [], pen=pg.mkPen((31, 119, 180), width=3))
+        self.hist.getPlotItem().clear()
+        self.hist_curve = self.hist.getPlotItem().plot(
+            [0.0, VSET_BIN_V], [0], stepMode="center", fillLevel=0,
+            brush=(31, 119, 180, 120), pen=pg.mkPen((31, 119, 180)))
+        self.hist.getPlotItem().setTitle("Vset histogram")
+        self.vsets: list[float] = []
+        self._key: tuple[int, int] | None = None
+        self._compliance_a = float("nan")
+        self._v, self._i = GrowingArray(), GrowingArray()
+        self._recent: deque[tuple[np.ndarray, np.ndarray]] = deque(maxlen=self.MEDIAN_CYCLES)
+
+    def add_rows(self, rows: list[dict[str, Any]]) -> None:
+        """Extend the open cycle; a new (block, cycle) closes the previous one."""
+        if not rows:
+            return
+        for key, group in itertools.groupby(rows, key=lambda r: (r["Block"], r["Cycle"])):
+            part = list(group)
+            if key != self._key:
+                self._close_cycle()
+                self._key = key
+                self._set_compliance(float(part[0]["Compliance (A)"]))
+            self._v.extend([r["Voltage (V)"] for r in part])
+            self._i.extend([r["Current (A)"] for r in part])
+        self.current.setData(self._v.values, _abs_floor(self._i.values))
+
+    def finish(self) -> None:
+        """Close the last cycle."""
+        self._close_cycle()
+
+    def _set_compliance(self, compliance_a: float) -> None:
+        if compliance_a != self._compliance_a:
+            self._recent.clear()  # the running median is per compliance
+        self._compliance_a = compliance_a
+        self.compliance_line.setValue(np.log10(compliance_a))
+        self.compliance_line.label.setFormat(f"compliance {pg.siFormat(compliance_a, suffix='A')}")
+        self.compliance_line.show()
+
+    def _close_cycle(self) -> None:
+        if self._v.size == 0:
+            return
+        v, i = self._v.values.copy(), self._i.values.copy()
+        self._v, self._i = GrowingArray(), GrowingArray()
+        self.current.setData([], [])
+        faint = self.iv.getPlotItem().plot(v, _abs_floor(i), pen=pg.mkPen((90, 90, 90, 70)))
+        faint.setZValue(-1)
+        self.cycle_items.append(faint)
+        if self._recent and self._recent[-1][0].shape != v.shape:
+            self._recent.clear()
+        self._recent.append((v, i))
+        median = analysis.median_abs_cycle(np.stack([c for _, c in self._recent]))
+        self.median.setData(v, np.maximum(median, CURRENT_FLOOR_A))
+        self.vsets.append(analysis.vset(v, i, self._compliance_a))
+        self._draw_histogram()
+
+    def _draw_histogram(self) -> None:
+        edges, counts = analysis.histogram(np.array(self.vsets), VSET_BIN_V)
+        if counts.size:
+            self.hist_curve.setData(edges, counts)
+        mean, std = analysis.mean_std(np.array(self.vsets))
+        missed = int(np.count_nonzero(~np.isfinite(self.vsets)))
+        stats = f"{mean:.3f} ± {std:.3f} V, " if np.isfinite(std) else ""
+        self.hist.getPlotItem().setTitle(
+            f"Vset: {stats}{len(self.vsets)} cycles" + (f", {missed} without set" if missed
+                                                        else ""))
+
+    def plotted(self) -> tuple[np.ndarray, np.ndarray]:
+        """(V, |I|) of every cycle drawn, the open one last."""
+        parts = [c.getOriginalDataset() for c in self.cycle_items]
+        parts.append(self.current.getOriginalDataset())
+        parts = [(x, y) for x, y in parts if x is not None and len(x)]
+        if not parts:
+            return np.empty(0), np.empty(0)
+        return (np.concatenate([x for x, _ in parts]), np.concatenate([y for _, y in parts]))
+
+
+@dataclass(frozen=True)
+class RowView:
+    """Which columns of a procedure's rows to plot against each other."""
+
+    x: str
+    y: str
+    x_axis: tuple[str, str]
+    y_axis: tuple[str, str]
+    title: str
+    log_x: bool = False
+    log_y: bool = False
+    group: str | None = None
+    """Column whose value starts a new curve (e.g. the run of a synapse)."""
+    faint: str | None = None
+    """Column that, when non-zero, draws the row's curve faint (e.g. conditioning runs)."""
+
+
+class RowPlot:
+    """One figure of merit per row, a curve per group, grown in chunks."""
+
+    def __init__(self, view: RowView) -> None:
+        self.view = view
+        self.widget = _plot(view.title, view.x_axis, view.y_axis, view.log_x, view.log_y)
+        self.curves: dict[Any, ChunkedCurve] = {}
+
+    def reset(self) -> None:
+        """Remove every curve."""
+        self.widget.getPlotItem().clear()
+        self.curves = {}
+
+    def add_rows(self, rows: list[dict[str, Any]]) -> None:
+        """Extend each row's group curve."""
+        view = self.view
+        for key, group in itertools.groupby(rows, key=lambda r: r.get(view.group or "", 0)):
+            part = list(group)
+            faint = bool(view.faint and part[0].get(view.faint))
+            curve = self.curves.get(key) or self._new_curve(key, faint)
+            y = np.array([r[view.y] for r in part], dtype=float)
+            curve.extend(np.array([r[view.x] for r in part], dtype=float),
+                         np.abs(y) if view.log_y else y)
+
+    def _new_curve(self, key: Any, faint: bool) -> ChunkedCurve:
+        colour = COLOURS[len(self.curves) % len(COLOURS)]
+        alpha = 60 if faint else 255
+        curve = ChunkedCurve(self.widget.getPlotItem(), pen=pg.mkPen((*colour, alpha)),
+                             symbol="o", symbolSize=5, symbolPen=None,
+                             symbolBrush=(*colour, alpha), connect="finite")
+        self.curves[key] = curve
+        return curve
+
+    def data(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every plotted point (x, y), curves in order of appearance."""
+        parts = [c.data() for c in self.curves.values()]
+        if not parts:
+            return np.empty(0), np.empty(0)
+        return np.concatenate([x for x, _ in parts]), np.concatenate([y for _, y in parts])
+
+
+class RowsPanel(LivePanel):
+    """A procedure whose rows are the whole story (e.g. retention reads)."""
+
+    def __init__(self, view: RowView, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.rows = RowPlot(view)
+        layout = QtWidgets.QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.rows.widget, 2)
+
+    def start(self, procedure: StationProcedure | None) -> None:
+        """Empty plot."""
+        self.rows.reset()
+
+    def add_rows(self, rows: list[dict[str, Any]]) -> None:
+        """Extend the curves."""
+        self.rows.add_rows(rows)
+
+
+class PulsePanel(RowsPanel):
+    """The latest burst: applied voltage and device current vs time (spikes marked), beside
+    the procedure's figure of merit per row."""
+
+    def __init__(self, view: RowView, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(view, parent)
+        self.voltage = _plot("Applied voltage (AWG, scope CH1)", ("Time from AWG sync", "s"),
+                             ("Voltage", "V"))
+        self.current = _plot("Device current (TIA, scope CH2)", ("Time from AWG sync", "s"),
+                             ("Current", "A"))
+        self.current.setXLink(self.voltage)
+        for plot in (self.voltage, self.current):
+            plot.getPlotItem().setDownsampling(auto=True, mode="peak")
+            plot.getPlotItem().setClipToView(True)
+        column = QtWidgets.QVBoxLayout()
+        column.addWidget(self.voltage, 1)
+        column.addWidget(self.current, 1)
+        self.layout().insertLayout(0, column, 3)
+        self.v_curve = self.voltage.getPlotItem().plot([], [], pen=pg.mkPen((31, 119, 180)))
+        self.i_curve = self.current.getPlotItem().plot([], [], pen=pg.mkPen((214, 39, 40)))
+        self.spikes = pg.ScatterPlotItem(size=9, symbol="t", pen=None, brush=(0, 0, 0))
+        self.current.getPlotItem().addItem(self.spikes)
+        self.spike_threshold_a: float | None = None
+
+    def start(self, procedure: StationProcedure | None) -> None:
+        """Empty plots; a procedure that detects spikes lends its threshold to the markers."""
+        super().start(procedure)
+        self.v_curve.setData([], [])
+        self.i_curve.setData([], [])
+        self.spikes.setData([], [])
+        threshold = getattr(procedure, "spike_threshold_a", None)
+        self.spike_threshold_a = threshold() if callable(threshold) else None
+
+    def add_trace(self, name: str, t: np.ndarray, channels: dict[str, np.ndarray]) -> None:
+        """Show a captured burst (other traces, e.g. SMU forming sweeps, are left out)."""
+        if "i_device" not in channels:
+            return
+        i = np.asarray(channels["i_device"])
+        self.v_curve.setData(t, channels["v_source"])
+        self.i_curve.setData(t, i)
+        title = f"Device current (TIA, scope CH2) · {name}"
+        if self.spike_threshold_a is not None:
+            onsets = analysis.rising_edges(i, self.spike_threshold_a)
+            self.spikes.setData(t[onsets], i[onsets])
+            title += f" · {onsets.size} spikes ▲"
+        self.current.getPlotItem().setTitle(title)
+
+
+_CURRENT = ("Peak current", "A")
+ROW_VIEWS: dict[type[StationProcedure], RowView] = {
+    PulseTrain: RowView("Pulse", "Peak current (A)", ("Pulse", ""), _CURRENT,
+                        "Peak current per pulse"),
+    AllOrNone: RowView("Amplitude (V)", "Peak current (A)", ("Pulse amplitude", "V"),
+                       _CURRENT, "All-or-none: peak current vs amplitude", log_y=True),
+    Integrate: RowView("Pulse", "Peak current (A)", ("Pulse", ""), _CURRENT,
+                       "Integration: peak current per pulse"),
+    IntegrateAndFire: RowView("Start (s)", "Peak current (A)", ("Pulse start", "s"), _CURRENT,
+                              "Peak current per pulse", log_y=True),
+    SynapticWeight: RowView("Pulse", "Conductance (S)", ("Pulse index", ""),
+                            ("Conductance", "S"),
+                            "Conductance vs pulse index (a curve per run, conditioning faint)",
+                            group="Run", faint="Conditioning"),
+    SwitchingDelay: RowView("Amplitude (V)", "Delay (s)", ("Pulse amplitude", "V"),
+                            ("Switching delay", "s"), "Switching delay per trial", log_y=True),
+    Retention: RowView("Time (s)", "Current (A)", ("Time after set", "s"), ("Read current", "A"),
+                       "Retention (volatile, then nonvolatile)", log_x=True, log_y=True,
+                       group="Regime"),
+}
+"""The per-row plot of each procedure that is not an I(V) procedure."""
+
+
+def panel_for(cls: type[StationProcedure]) -> LivePanel:
+    """The live plots that suit a procedure class."""
+    if issubclass(cls, IVProcedure):
+        return IVPanel()
+    view = next((v for c, v in ROW_VIEWS.items() if issubclass(cls, c)), None)
+    if view is None:  # a procedure without a chosen view: its first two columns
+        x, y = cls.DATA_COLUMNS[:2]
+        view = RowView(x, y, (x, ""), (y, ""), cls.__name__)
+    return PulsePanel(view) if issubclass(cls, PulseProcedure) else RowsPanel(view)

@@ -1,0 +1,229 @@
+"""The probe-station main window: station panel, procedure form and run queue on the left;
+live plots and the run browser on the right; the log below; run state in the status bar."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from PyQt5 import QtCore, QtGui, QtWidgets
+
+from labmem.catalog import Catalog
+from labmem.gui.live_plots import LivePanel, panel_for
+from labmem.gui.log_pane import LogPane
+from labmem.gui.procedure_panel import ProcedurePanel, format_duration
+from labmem.gui.run_browser import RunBrowser
+from labmem.gui.run_queue import Job, JobResult, RunQueue
+from labmem.gui.setup_prompt import SetupPrompt
+from labmem.gui.station_panel import StationPanel
+from labmem.station import Station
+
+log = logging.getLogger(__name__)
+
+DRAIN_INTERVAL_MS = 100
+"""How often the live plots take what the running job measured."""
+
+
+class MainWindow(QtWidgets.QMainWindow):
+    """Everything at the probe station in one window, on one station and data directory."""
+
+    def __init__(self, station: Station, data_dir: str | Path) -> None:
+        super().__init__()
+        self.station = station
+        self.data_dir = Path(data_dir)
+        self.catalog = Catalog(self.data_dir / "catalog.sqlite")
+        kind = "simulated bench" if station.simulated else "real instruments"
+        self.setWindowTitle(f"labmem · {station.config.source} · {kind}")
+        self.prompt = SetupPrompt(station, self)
+        self.station_panel = StationPanel(station)
+        self.procedures = ProcedurePanel()
+        self.procedures.queue_requested.connect(self.queue_from_form)
+        self.queue_list = QtWidgets.QListWidget()
+        abort = QtWidgets.QPushButton("Abort run")
+        abort.setStyleSheet("QPushButton { color: #b00000; font-weight: bold; }")
+        abort.clicked.connect(self.abort)
+        clear = QtWidgets.QPushButton("Clear queue")
+        clear.clicked.connect(self.clear_queue)
+        self.abort_button = abort
+
+        queue_box = QtWidgets.QGroupBox("Queue")
+        queue_layout = QtWidgets.QVBoxLayout(queue_box)
+        queue_layout.addWidget(self.queue_list)
+        buttons = QtWidgets.QHBoxLayout()
+        buttons.addWidget(abort)
+        buttons.addWidget(clear)
+        queue_layout.addLayout(buttons)
+
+        left = QtWidgets.QSplitter(QtCore.Qt.Vertical)
+        left.addWidget(self.procedures)
+        left.addWidget(queue_box)
+        left.setSizes([560, 170])
+
+        self.live_title = QtWidgets.QLabel("No run yet: choose a procedure and queue it.")
+        self.live_title.setStyleSheet("font-weight: bold; padding: 2px;")
+        self.live_area = QtWidgets.QStackedWidget()
+        self.panel: LivePanel | None = None
+        live = QtWidgets.QWidget()
+        live_layout = QtWidgets.QVBoxLayout(live)
+        live_layout.setContentsMargins(0, 0, 0, 0)
+        live_layout.addWidget(self.live_title)
+        live_layout.addWidget(self.live_area, 1)
+        self.browser = RunBrowser(self.catalog)
+        self.tabs = QtWidgets.QTabWidget()
+        self.tabs.addTab(live, "Live plots")
+        self.tabs.addTab(self.browser, "Runs")
+
+        splitter = QtWidgets.QSplitter(QtCore.Qt.Horizontal)
+        splitter.addWidget(left)
+        splitter.addWidget(self.tabs)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([470, 930])
+        self.setCentralWidget(splitter)
+
+        station_dock = QtWidgets.QDockWidget("Station", self)
+        station_dock.setObjectName("station")
+        station_dock.setWidget(self.station_panel)
+        station_dock.setFeatures(QtWidgets.QDockWidget.DockWidgetMovable
+                                 | QtWidgets.QDockWidget.DockWidgetFloatable)
+        self.addDockWidget(QtCore.Qt.TopDockWidgetArea, station_dock)
+
+        self.log_pane = LogPane()
+        dock = QtWidgets.QDockWidget("Log", self)
+        dock.setObjectName("log")
+        dock.setWidget(self.log_pane)
+        dock.setFeatures(QtWidgets.QDockWidget.DockWidgetMovable
+                         | QtWidgets.QDockWidget.DockWidgetFloatable)
+        self.addDockWidget(QtCore.Qt.BottomDockWidgetArea, dock)
+        self.resizeDocks([dock], [150], QtCore.Qt.Vertical)
+
+        self.state = QtWidgets.QLabel("Idle")
+        self.progress = QtWidgets.QProgressBar()
+        self.progress.setMaximumWidth(220)
+        self.progress.hide()
+        self.statusBar().addWidget(self.state, 1)
+        self.statusBar().addPermanentWidget(self.progress)
+        self.prompt.informed.connect(self._setup_changed)
+
+        self.queue = RunQueue(station, self.data_dir, self.catalog, self)
+        self.queue.job_started.connect(self._job_started)
+        self.queue.job_finished.connect(self._job_finished)
+        self.queue.queue_changed.connect(self._show_queue)
+        self.running: Job | None = None
+        self.results: dict[int, JobResult] = {}
+        self.timer = QtCore.QTimer(self)
+        self.timer.setInterval(DRAIN_INTERVAL_MS)
+        self.timer.timeout.connect(self.drain)
+        self.timer.start()
+        self.resize(1440, 1000)
+
+    # -- queueing -------------------------------------------------------------------------
+
+    def queue_from_form(self) -> Job | None:
+        """Check the form's procedure against the station and queue it; on a refusal, show
+        the message by the form and queue nothing."""
+        panel = self.procedures
+        try:
+            procedure = panel.procedure()
+            procedure.station = self.station
+            procedure.check()
+        except ValueError as err:
+            panel.show_problem(str(err))
+            self.state.setText(f"Not queued: {err}")
+            return None
+        panel.show_problem(None)
+        job = self.queue.submit(procedure, panel.device.text().strip())
+        log.info("queued %s (about %s on the instruments)", job.label(),
+                 format_duration(float(procedure.get_estimates())))
+        return job
+
+    def abort(self) -> None:
+        """Stop the running job; the runner leaves every instrument in its safe state."""
+        if self.queue.abort():
+            self.state.setText(f"Aborting {self.running.label() if self.running else 'run'}…")
+
+    def clear_queue(self) -> None:
+        """Drop the waiting jobs (the running one goes on)."""
+        self.queue.clear()
+
+    def _show_queue(self) -> None:
+        self.queue_list.clear()
+        current = self.queue.current
+        if current is not None:
+            self.queue_list.addItem(f"▶ {current.label()}")
+        pending = self.queue.pending()
+        for job in pending:
+            self.queue_list.addItem(f"   {job.label()}")
+        if pending:
+            total = sum(float(j.procedure.get_estimates()) for j in pending)
+            self.queue_list.addItem(f"   waiting: {len(pending)} runs, about "
+                                    f"{format_duration(total)} on the instruments")
+
+    # -- a job's life ---------------------------------------------------------------------
+
+    def _job_started(self, job: Job) -> None:
+        self.drain()  # the previous job's last rows go to its own plots
+        self.running = job
+        panel = panel_for(type(job.procedure))
+        panel.start(job.procedure)
+        if self.panel is not None:
+            self.live_area.removeWidget(self.panel)
+            self.panel.deleteLater()
+        self.panel = panel
+        self.live_area.addWidget(panel)
+        self.live_area.setCurrentWidget(panel)
+        self.live_title.setText(f"Run {job.label()} · running")
+        self.state.setText(f"Running {job.label()}")
+        self.progress.setRange(0, 0)  # busy until the procedure reports progress
+        self.progress.show()
+
+    def drain(self) -> None:
+        """Hand what the running job measured since the last call to its plots."""
+        job, panel = self.running, self.panel
+        if job is None or panel is None:
+            return
+        rows, traces = job.live.take()
+        if rows:
+            panel.add_rows(rows)
+        for name, t, channels in traces:
+            panel.add_trace(name, t, channels)
+        if job.live.progress is not None:
+            self.progress.setRange(0, 100)
+            self.progress.setValue(round(job.live.progress))
+
+    def _job_finished(self, job: Job, result: JobResult) -> None:
+        self.drain()
+        if self.panel is not None:
+            self.panel.finish()
+        self.running = None
+        self.results[job.number] = result
+        self._show_queue()
+        self.progress.hide()
+        outcome = result.outcome
+        if outcome is None:
+            text = f"{job.label()} did not start: {result.error}"
+        else:
+            safe = ("instruments in the safe state (outputs off, sources at 0 V)"
+                    if not outcome.safe_off_errors else
+                    "SAFE STATE NOT REACHED: " + "; ".join(outcome.safe_off_errors))
+            text = f"Run {outcome.run_id} {job.name} {outcome.status} · {safe}"
+            if outcome.error:
+                text += f" · {outcome.error}"
+            self.live_title.setText(f"Run {outcome.run_id} · {job.label()} · {outcome.status}")
+        self.state.setText(text)
+        log.info(text)
+        self.browser.refresh()
+        self.station_panel.refresh(instruments=not self.queue.busy)
+
+    def _setup_changed(self, message: str) -> None:
+        self.station_panel.refresh(instruments=False)
+        self.state.setText(f"Set-up changed: {message}")
+        log.info("set-up: %s", message)
+
+    # -- closing --------------------------------------------------------------------------
+
+    def closeEvent(self, event: QtGui.QCloseEvent) -> None:  # noqa: N802 (Qt's name)
+        """Abort what runs (instruments go safe), stop the worker, detach the log pane."""
+        self.timer.stop()
+        self.queue.close()
+        self.log_pane.detach()
+        super().closeEvent(event)

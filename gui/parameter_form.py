@@ -1,0 +1,85 @@
+"""A procedure's parameters as a form: one field per parameter with its unit and allowed
+range, turned into a procedure instance or into the message that refuses a value."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pymeasure.experiment import Parameter
+from PyQt5 import QtCore, QtWidgets
+
+from labmem.procedures.base import StationProcedure, parameter_problem
+
+INVALID_STYLE = "QLineEdit { background: #ffd6d6; }"
+
+
+def parameters_in_order(cls: type[StationProcedure]) -> dict[str, Parameter]:
+    """The class's parameters by attribute name, in the order they are defined (base classes
+    first), which is the order a reader of the procedure expects."""
+    found: dict[str, Parameter] = {}
+    for klass in reversed(cls.__mro__):
+        for name, value in vars(klass).items():
+            if isinstance(value, Parameter):
+                found[name] = value
+    return {name: getattr(cls, name) for name in found}
+
+
+def format_value(value: Any) -> str:
+    """A parameter value as the user would type it (floats in short %g form)."""
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def allowed_range(parameter: Parameter) -> str:
+    """The allowed range in words, e.g. "1e-09 to 1.05 A" ("" when unbounded)."""
+    lo, hi = getattr(parameter, "minimum", None), getattr(parameter, "maximum", None)
+    if lo is None or hi is None:
+        return ""
+    return f"{lo:g} to {hi:g} {parameter.units or ''}".strip()
+
+
+class ParameterForm(QtWidgets.QWidget):
+    """Fields for every parameter of one procedure class."""
+
+    changed = QtCore.pyqtSignal()
+
+    def __init__(self, cls: type[StationProcedure], parent: QtWidgets.QWidget | None = None):
+        super().__init__(parent)
+        self.cls = cls
+        self.parameters = parameters_in_order(cls)
+        self.edits: dict[str, QtWidgets.QLineEdit] = {}
+        layout = QtWidgets.QFormLayout(self)
+        layout.setFieldGrowthPolicy(QtWidgets.QFormLayout.AllNonFixedFieldsGrow)
+        for name, parameter in self.parameters.items():
+            edit = QtWidgets.QLineEdit(format_value(parameter.default))
+            edit.setObjectName(name)
+            allowed = allowed_range(parameter)
+            edit.setToolTip(f"{name}" + (f": allowed {allowed}" if allowed else ""))
+            edit.textChanged.connect(self.changed)
+            label = parameter.name + (f" [{parameter.units}]" if parameter.units else "")
+            layout.addRow(label, edit)
+            self.edits[name] = edit
+
+    def values(self) -> dict[str, str]:
+        """The text of every field."""
+        return {name: edit.text().strip() for name, edit in self.edits.items()}
+
+    def set_values(self, values: dict[str, Any]) -> None:
+        """Fill fields (unknown names raise KeyError)."""
+        for name, value in values.items():
+            self.edits[name].setText(format_value(value))
+
+    def mark(self, message: str | None) -> None:
+        """Highlight the field a refusal names, as "(name)", and clear the others."""
+        for name, edit in self.edits.items():
+            edit.setStyleSheet(INVALID_STYLE if message and f"({name})" in message else "")
+
+    def procedure(self) -> StationProcedure:
+        """A procedure with the form's values; ValueError naming the first refused field."""
+        procedure = self.cls()
+        for name, text in self.values().items():
+            parameter = self.parameters[name]
+            problem = parameter_problem(name, parameter, text)
+            if problem is not None:
+                raise ValueError(problem)
+            setattr(procedure, name, parameter.convert(text))
+        return procedure

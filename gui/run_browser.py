@@ -1,0 +1,136 @@
+"""The run browser: past runs from the catalog with their status; reopen a run's plots from
+its stored rows and traces, or export them as CSV."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from PyQt5 import QtWidgets
+
+from labmem.catalog import Catalog, Run
+from labmem.export import export
+from labmem.gui.live_plots import LivePanel, panel_for
+from labmem.procedures.registry import procedure_class
+from labmem.summaries import load_rows
+from labmem.traces import read_traces
+
+COLUMNS = ("Run", "Procedure", "Status", "Device", "Started", "Duration", "Bench")
+
+
+def _time(stamp: float | None) -> str:
+    return "" if stamp is None else time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(stamp))
+
+
+def replay(run: Run) -> LivePanel:
+    """The live plots of a run, drawn again from what it stored."""
+    cls = procedure_class(run.procedure)
+    procedure = cls()
+    procedure.set_parameters(run.parameters, except_missing=False)
+    panel = panel_for(cls)
+    panel.start(procedure)
+    panel.add_rows(load_rows(run.results_path).to_dict("records"))
+    if run.traces_path and Path(run.traces_path).exists():
+        for name, entry in read_traces(run.traces_path).items():
+            channels = {k: v for k, v in entry.items() if k not in ("t", "units", "attrs")}
+            panel.add_trace(name, entry["t"], channels)
+    panel.finish()
+    return panel
+
+
+class RunBrowser(QtWidgets.QWidget):
+    """Table of catalogued runs, newest first, with reopen and export."""
+
+    def __init__(self, catalog: Catalog, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.catalog = catalog
+        self.windows: list[QtWidgets.QWidget] = []
+        self.table = QtWidgets.QTableWidget(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.setEditTriggers(QtWidgets.QAbstractItemView.NoEditTriggers)
+        self.table.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectRows)
+        self.table.setSelectionMode(QtWidgets.QAbstractItemView.SingleSelection)
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.doubleClicked.connect(lambda _: self.open_selected())
+        self.message = QtWidgets.QLabel()
+        buttons = QtWidgets.QHBoxLayout()
+        for text, slot in (("Refresh", self.refresh), ("Open plots", self.open_selected),
+                           ("Export rows…", lambda: self._export_dialog("rows")),
+                           ("Export traces…", lambda: self._export_dialog("traces"))):
+            button = QtWidgets.QPushButton(text)
+            button.clicked.connect(slot)
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.addLayout(buttons)
+        layout.addWidget(self.table)
+        layout.addWidget(self.message)
+        self.runs: list[Run] = []
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Re-read the catalog."""
+        self.runs = list(reversed(self.catalog.runs()))
+        self.table.setRowCount(len(self.runs))
+        for n, run in enumerate(self.runs):
+            duration = "" if run.ended is None else f"{run.ended - run.started:.1f} s"
+            status = "interrupted" if run.interrupted else run.status
+            cells = (str(run.id), run.procedure, status, run.device_id, _time(run.started),
+                     duration, "simulated" if run.simulated else "real")
+            for col, text in enumerate(cells):
+                item = QtWidgets.QTableWidgetItem(text)
+                if col == 2 and run.error:
+                    item.setToolTip(run.error)
+                self.table.setItem(n, col, item)
+        self.table.resizeColumnsToContents()
+
+    def selected(self) -> Run | None:
+        """The run of the selected row (None when nothing is selected)."""
+        rows = self.table.selectionModel().selectedRows()
+        return self.runs[rows[0].row()] if rows else None
+
+    def select(self, run_id: int) -> None:
+        """Select the row of a run id."""
+        for n, run in enumerate(self.runs):
+            if run.id == run_id:
+                self.table.selectRow(n)
+
+    def open_selected(self) -> LivePanel | None:
+        """A window with the selected run's plots."""
+        run = self.selected()
+        if run is None:
+            self.message.setText("Select a run first.")
+            return None
+        try:
+            panel = replay(run)
+        except Exception as err:  # a missing or unreadable file is reported, not fatal
+            self.message.setText(f"Run {run.id} cannot be reopened: {err}")
+            return None
+        window = QtWidgets.QMainWindow(self)
+        window.setWindowTitle(f"Run {run.id} · {run.procedure} · {run.status} · "
+                              f"{run.device_id or 'no device id'}")
+        window.setCentralWidget(panel)
+        window.resize(1100, 700)
+        window.show()
+        self.windows.append(window)
+        return panel
+
+    def export_selected(self, what: str, out: Path) -> int:
+        """Write the selected run's rows or traces to out as CSV; returns the row count."""
+        run = self.selected()
+        if run is None:
+            raise ValueError("no run selected")
+        count = export(run, what, out)
+        self.message.setText(f"Run {run.id}: wrote {count} {what} rows to {out}")
+        return count
+
+    def _export_dialog(self, what: str) -> None:
+        run = self.selected()
+        if run is None:
+            self.message.setText("Select a run first.")
+            return
+        path, _ = QtWidgets.QFileDialog.getSaveFileName(
+            self, f"Export run {run.id} {what}", f"run{run.id}_{what}.csv", "CSV (*.csv)")
+        if path:
+            self.export_selected(what, Path(path))
