@@ -43,6 +43,7 @@ class MainWindow(QtWidgets.QMainWindow):
         abort.setStyleSheet("QPushButton { color: #b00000; font-weight: bold; }")
         abort.clicked.connect(self.abort)
         clear = QtWidgets.QPushButton("Clear queue")
+        clear.setObjectName("clear_queue")
         clear.clicked.connect(self.clear_queue)
         self.abort_button = abort
 
@@ -109,7 +110,10 @@ class MainWindow(QtWidgets.QMainWindow):
         self.queue.job_finished.connect(self._job_finished)
         self.queue.queue_changed.connect(self._show_queue)
         self.running: Job | None = None
+        self.submitted: list[Job] = []
+        """Every job queued from this window, in order."""
         self.results: dict[int, JobResult] = {}
+        """How each ended job ended, by job number."""
         self.timer = QtCore.QTimer(self)
         self.timer.setInterval(DRAIN_INTERVAL_MS)
         self.timer.timeout.connect(self.drain)
@@ -132,6 +136,7 @@ class MainWindow(QtWidgets.QMainWindow):
             return None
         panel.show_problem(None)
         job = self.queue.submit(procedure, panel.device.text().strip())
+        self.submitted.append(job)
         log.info("queued %s (about %s on the instruments)", job.label(),
                  format_duration(float(procedure.get_estimates())))
         return job

@@ -114,6 +114,7 @@ class PulseProcedure(StationProcedure):
         """Play segments once and record the burst; the TIA screen spans current_range_a
         (default: the series-limited current of the waveform's levels). Stored in HDF5."""
         assert self.station is not None
+        self.stop_point()  # an abort asked for before the burst plays nothing more
         awg, scope = self.station.awg, self.station.scope
         levels = [lv for lv, _ in segments]
         lo_v, hi_v = min(min(levels), 0.0), max(max(levels), 0.0)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from functools import cache
 
+import numpy as np
 import pytest
 import yaml
 
@@ -70,3 +71,18 @@ def new_station(new_bench):
     yield make
     for station in opened:
         station.safe_off()
+
+
+def _assert_safe(station: Station) -> None:
+    """SMU output off at 0 V, AWG idling at 0 V (read from the bench's emulators)."""
+    bench = station.bench
+    smu = bench.instruments["smu"]
+    assert smu.idle_output() is None or smu.idle_output()[0] == 0.0
+    _, awg_v, _ = bench.instruments["awg"].idle_output(bench.now, 1e-3)
+    assert np.all(awg_v == 0.0)
+
+
+@pytest.fixture
+def assert_safe():
+    """assert_safe(station): the simulated station's instruments are in their safe state."""
+    return _assert_safe

@@ -27,16 +27,7 @@ def run(procedure, station, tmp_path, **kwargs):
     return outcome, Results.load(str(outcome.results_path)).data
 
 
-def assert_safe(station) -> None:
-    """SMU output off at 0 V, AWG idling at 0 V."""
-    bench = station.bench
-    smu = bench.instruments["smu"]
-    assert smu.idle_output() is None or smu.idle_output()[0] == 0.0
-    _, awg_v, _ = bench.instruments["awg"].idle_output(bench.now, 1e-3)
-    assert np.all(awg_v == 0.0)
-
-
-def test_iv_sweep_rows_reload_and_the_run_is_catalogued(new_station, tmp_path):
+def test_iv_sweep_rows_reload_and_the_run_is_catalogued(new_station, tmp_path, assert_safe):
     station = new_station()
     proc = IVSweep(cycles=3, step_v=0.02, v_pos=3.0, current_range_a=10e-9)
     outcome, rows = run(proc, station, tmp_path)
@@ -185,7 +176,8 @@ class FailingSweep(IVSweep):
 
 
 def test_an_exception_in_execute_leaves_the_station_safe_and_the_run_failed(new_station,
-                                                                              tmp_path):
+                                                                              tmp_path,
+                                                                              assert_safe):
     station = new_station()
     outcome = run_procedure(FailingSweep(cycles=3, step_v=0.02), station, tmp_path)
     assert outcome.status == "failed" and "instrument fault" in outcome.error
@@ -196,7 +188,8 @@ def test_an_exception_in_execute_leaves_the_station_safe_and_the_run_failed(new_
     assert len(Results.load(str(outcome.results_path)).data) > 0, "cycle 0 was kept"
 
 
-def test_abort_stops_between_cycles_and_reaches_the_safe_state(new_station, tmp_path):
+def test_abort_stops_between_cycles_and_reaches_the_safe_state(new_station, tmp_path,
+                                                               assert_safe):
     station = new_station()
     abort = threading.Event()
     cycles = []

@@ -1,0 +1,32 @@
+"""GUI tests drive the real main window offscreen (no display needed)."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import pytest
+
+from labmem.gui.main_window import MainWindow
+
+RUN_TIMEOUT_MS = 120_000
+
+
+@pytest.fixture
+def window(qtbot, new_station, tmp_path):
+    """The main window on a fresh simulated station, data under tmp_path/data."""
+    win = MainWindow(new_station(), tmp_path / "data")
+    qtbot.addWidget(win)
+    win.show()
+    yield win
+    win.close()
+
+
+@pytest.fixture
+def finish(qtbot, window):
+    """finish(job): wait until the window has handled the end of a queued job; its JobResult."""
+    def wait(job):
+        qtbot.waitUntil(lambda: job.number in window.results, timeout=RUN_TIMEOUT_MS)
+        return window.results[job.number]
+    return wait
