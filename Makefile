@@ -27,6 +27,10 @@ gui: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_reproduce.py
 	$(BIN)/python benchmarks/bench_programme.py
+	QT_QPA_PLATFORM=offscreen $(BIN)/python benchmarks/bench_gui.py
+
+screenshots: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m labmem.gui.screenshots docs/screenshots
 
 clean:
 	rm -rf $(VENV) out .pytest_cache

@@ -9,6 +9,9 @@ from PyQt5 import QtWidgets
 
 from labmem.station import Station, StationConfig
 
+_APP: list[QtWidgets.QApplication] = []
+"""Keeps the QApplication made here alive (Qt deletes it with its last Python reference)."""
+
 
 def application() -> QtWidgets.QApplication:
     """The process's QApplication (made once)."""
@@ -16,6 +19,7 @@ def application() -> QtWidgets.QApplication:
     if app is None:
         app = QtWidgets.QApplication(sys.argv[:1])
         app.setApplicationName("labmem")
+        _APP.append(app)
     return app  # type: ignore[return-value]
 
 

@@ -69,7 +69,8 @@ class GrowingArray:
 class ChunkedCurve:
     """A growing line drawn as frozen chunks and one open chunk: an update re-sends only the
     open chunk (at most CHUNK points) to the plot. Each chunk starts at the previous one's
-    last point, so the line stays joined."""
+    last point, so the line stays joined. Frozen chunks drop their markers: CHUNK markers
+    merge into a line anyway, and painting 10⁵ markers would cost more than all the rest."""
 
     CHUNK = 2048
 
@@ -86,6 +87,7 @@ class ChunkedCurve:
         while self._x.size > self.CHUNK:
             xs, ys = self._x.values, self._y.values
             self.open.setData(xs[: self.CHUNK].copy(), ys[: self.CHUNK].copy())
+            self.open.setSymbol(None)
             self.frozen.append(self.open)
             self.open = self.plot.plot([], [], **self.style)
             self._x, self._y = GrowingArray(), GrowingArray()
@@ -148,6 +150,9 @@ class IVPanel(LivePanel):
 
     MEDIAN_CYCLES = 20
     """Cycles the running median is taken over (the latest of the current block)."""
+    MERGE_CYCLES = 25
+    """Closed cycles drawn as curves of their own before they are merged into one (fewer
+    items paint faster; the merge costs those cycles only)."""
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
@@ -164,7 +169,9 @@ class IVPanel(LivePanel):
         """Empty plots for a new run."""
         item = self.iv.getPlotItem()
         item.clear()
+        self.merged_items: list[pg.PlotDataItem] = []
         self.cycle_items: list[pg.PlotDataItem] = []
+        self.cycles = 0
         self.compliance_line = pg.InfiniteLine(
             angle=0, movable=False, pen=pg.mkPen((200, 0, 0), width=1, style=QtCore.Qt.DashLine),
             label="compliance", labelOpts={"position": 0.02, "color": (200, 0, 0),
@@ -216,9 +223,10 @@ class IVPanel(LivePanel):
         v, i = self._v.values.copy(), self._i.values.copy()
         self._v, self._i = GrowingArray(), GrowingArray()
         self.current.setData([], [])
-        faint = self.iv.getPlotItem().plot(v, _abs_floor(i), pen=pg.mkPen((90, 90, 90, 70)))
-        faint.setZValue(-1)
-        self.cycle_items.append(faint)
+        self.cycle_items.append(self._faint(v, _abs_floor(i)))
+        self.cycles += 1
+        if len(self.cycle_items) == self.MERGE_CYCLES:
+            self._merge_cycles()
         if self._recent and self._recent[-1][0].shape != v.shape:
             self._recent.clear()
         self._recent.append((v, i))
@@ -226,6 +234,23 @@ class IVPanel(LivePanel):
         self.median.setData(v, np.maximum(median, CURRENT_FLOOR_A))
         self.vsets.append(analysis.vset(v, i, self._compliance_a))
         self._draw_histogram()
+
+    def _faint(self, v: np.ndarray, i: np.ndarray) -> pg.PlotDataItem:
+        item = self.iv.getPlotItem().plot(v, i, pen=pg.mkPen((90, 90, 90, 70)),
+                                          connect="finite")
+        item.setZValue(-1)
+        return item
+
+    def _merge_cycles(self) -> None:
+        """Replace the single-cycle curves by one, cycles separated by NaN (not joined)."""
+        parts = [item.getOriginalDataset() for item in self.cycle_items]
+        gap = np.array([np.nan])
+        v = np.concatenate([piece for x, _ in parts for piece in (x, gap)])
+        i = np.concatenate([piece for _, y in parts for piece in (y, gap)])
+        for item in self.cycle_items:
+            self.iv.getPlotItem().removeItem(item)
+        self.cycle_items = []
+        self.merged_items.append(self._faint(v, i))
 
     def _draw_histogram(self) -> None:
         edges, counts = analysis.histogram(np.array(self.vsets), VSET_BIN_V)
@@ -239,13 +264,15 @@ class IVPanel(LivePanel):
                                                         else ""))
 
     def plotted(self) -> tuple[np.ndarray, np.ndarray]:
-        """(V, |I|) of every cycle drawn, the open one last."""
-        parts = [c.getOriginalDataset() for c in self.cycle_items]
-        parts.append(self.current.getOriginalDataset())
+        """(V, |I|) of every cycle drawn, in order, the open one last."""
+        items = [*self.merged_items, *self.cycle_items, self.current]
+        parts = [item.getOriginalDataset() for item in items]
         parts = [(x, y) for x, y in parts if x is not None and len(x)]
         if not parts:
             return np.empty(0), np.empty(0)
-        return (np.concatenate([x for x, _ in parts]), np.concatenate([y for _, y in parts]))
+        v, i = np.concatenate([x for x, _ in parts]), np.concatenate([y for _, y in parts])
+        drawn = np.isfinite(v)
+        return v[drawn], i[drawn]
 
 
 @dataclass(frozen=True)

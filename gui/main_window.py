@@ -15,7 +15,7 @@ from labmem.gui.procedure_panel import ProcedurePanel, format_duration
 from labmem.gui.run_browser import RunBrowser
 from labmem.gui.run_queue import Job, JobResult, RunQueue
 from labmem.gui.setup_prompt import SetupPrompt
-from labmem.gui.station_panel import StationPanel
+from labmem.gui.station_panel import StationPanel, describe_active_setup
 from labmem.station import Station
 
 log = logging.getLogger(__name__)
@@ -215,13 +215,14 @@ class MainWindow(QtWidgets.QMainWindow):
                 text += f" · {outcome.error}"
             self.live_title.setText(f"Run {outcome.run_id} · {job.label()} · {outcome.status}")
         self.state.setText(text)
+        self.state.setToolTip(text)
         log.info(text)
         self.browser.refresh()
         self.station_panel.refresh(instruments=not self.queue.busy)
 
     def _setup_changed(self, message: str) -> None:
         self.station_panel.refresh(instruments=False)
-        self.state.setText(f"Set-up changed: {message}")
+        self.state.setText(f"Set-up changed: {describe_active_setup(self.station)}")
         log.info("set-up: %s", message)
 
     # -- closing --------------------------------------------------------------------------

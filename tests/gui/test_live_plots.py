@@ -41,12 +41,13 @@ def test_growing_array_keeps_order_across_reallocations():
 def test_chunked_curve_holds_every_point_once_and_freezes_full_chunks(qtbot):
     widget = pg.PlotWidget()
     qtbot.addWidget(widget)
-    curve = ChunkedCurve(widget.getPlotItem())
+    curve = ChunkedCurve(widget.getPlotItem(), symbol="o")
     x = np.arange(3 * ChunkedCurve.CHUNK + 17, dtype=float)
     for part in np.array_split(x, 23):
         curve.extend(part, 2 * part)
     assert len(curve.frozen) == 3
     assert all(item.getOriginalDataset()[0].size == ChunkedCurve.CHUNK for item in curve.frozen)
+    assert all(item.opts["symbol"] is None for item in curve.frozen)
     got_x, got_y = curve.data()
     np.testing.assert_array_equal(got_x, x)
     np.testing.assert_array_equal(got_y, 2 * x)
@@ -138,3 +139,20 @@ def test_every_procedure_has_live_plots_of_its_own_columns(qtbot):
     assert not isinstance(panel_for(Retention), PulsePanel)
     assert isinstance(panel_for(ComplianceLadderTraining), IVPanel)
 
+
+
+def test_iv_panel_merges_closed_cycles_without_losing_or_joining_any(qtbot):
+    panel = IVPanel()
+    qtbot.addWidget(panel)
+    panel.start(IVSweep())
+    cycles = [iv_rows(0, c, 1e-8, 0.2 + 0.02 * c) for c in range(IVPanel.MERGE_CYCLES + 5)]
+    for rows in cycles:
+        panel.add_rows(rows)
+    panel.finish()
+    assert len(panel.merged_items) == 1 and len(panel.cycle_items) == 5
+    v, i = panel.plotted()
+    np.testing.assert_array_equal(v, [r["Voltage (V)"] for rows in cycles for r in rows])
+    np.testing.assert_array_equal(i, [r["Current (A)"] for rows in cycles for r in rows])
+    merged_v, _ = panel.merged_items[0].getOriginalDataset()
+    assert np.count_nonzero(np.isnan(merged_v)) == IVPanel.MERGE_CYCLES  # one gap per cycle
+    assert panel.cycles == len(panel.vsets) == len(cycles)

@@ -34,7 +34,7 @@ def test_iv_sweep_from_the_form_is_plotted_and_catalogued(qtbot, window, finish)
     v, i = panel.plotted()
     np.testing.assert_array_equal(v, rows["Voltage (V)"].to_numpy())
     np.testing.assert_allclose(i, np.maximum(rows["Current (A)"].abs(), CURRENT_FLOOR_A))
-    assert len(panel.vsets) == 3 and len(panel.cycle_items) == 3
+    assert len(panel.vsets) == 3 and panel.cycles == 3
     assert panel.compliance_line.value() == pytest.approx(np.log10(10e-9))
     median_v, median_i = panel.median.getOriginalDataset()
     assert median_v.size == 251 and np.all(median_i > 0)

@@ -1,0 +1,77 @@
+"""Render the main window during an I(V) run and during a pulse run on the simulated bench to
+PNG files, as the README shows them:
+
+    QT_QPA_PLATFORM=offscreen python -m labmem.gui.screenshots docs/screenshots
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from labmem.gui.app import application
+from labmem.gui.live_plots import IVPanel, PulsePanel
+from labmem.gui.main_window import MainWindow
+from labmem.station import Station
+
+WINDOW_SIZE = (1440, 1000)
+
+
+def wait_for(condition: Callable[[], bool], timeout_s: float = 300.0) -> None:
+    """Run the event loop until condition() holds; TimeoutError after timeout_s."""
+    app = application()
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError("the window did not reach the state to capture")
+        app.processEvents()
+        time.sleep(0.01)
+
+
+def render(out_dir: str | Path, iv_cycles: int = 30, packages: int = 16) -> list[Path]:
+    """iv_run.png (half-way through an IVSweep of iv_cycles) and pulse_run.png (an
+    IntegrateAndFire of packages, its burst drawn) in out_dir; returns their paths."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    application()
+    with tempfile.TemporaryDirectory() as tmp:
+        window = MainWindow(Station(), Path(tmp) / "data")
+        window.resize(*WINDOW_SIZE)
+        window.show()
+        try:
+            window.procedures.select("IVSweep").set_values({"cycles": iv_cycles})
+            window.procedures.device.setText("W3-D12-A4")
+            iv = window.queue_from_form()
+            wait_for(lambda: isinstance(window.panel, IVPanel)
+                     and len(window.panel.vsets) >= iv_cycles // 2)
+            paths = [out / "iv_run.png"]
+            window.grab().save(str(paths[-1]))
+            window.procedures.select("IntegrateAndFire").set_values({"packages": packages})
+            pulse = window.queue_from_form()
+            wait_for(lambda: iv.number in window.results)
+            wait_for(lambda: isinstance(window.panel, PulsePanel)
+                     and window.panel.rows.curves != {})
+            paths.append(out / "pulse_run.png")
+            window.grab().save(str(paths[-1]))
+            wait_for(lambda: pulse.number in window.results)
+        finally:
+            window.close()
+    return paths
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line: the output folder."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("out", nargs="?", default="docs/screenshots")
+    args = parser.parse_args(argv)
+    for path in render(args.out):
+        print(f"wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
