@@ -24,11 +24,19 @@ def application() -> QtWidgets.QApplication:
 
 
 def run_gui(station_file: str | None = None, data_dir: str | Path = "data") -> int:
-    """Open the main window and run the event loop until it is closed."""
+    """Open the main window and run the event loop until it is closed. A station that cannot
+    be opened (bad file, no VISA library) is reported on stderr with exit code 2."""
     from labmem.gui.main_window import MainWindow
 
+    try:
+        config = (StationConfig.from_file(station_file) if station_file
+                  else StationConfig.default())
+        station = Station(config)
+    except (OSError, ValueError) as err:
+        print(f"labmem gui: cannot open the station {station_file or '<default>'}: {err}",
+              file=sys.stderr)
+        return 2
     app = application()
-    config = StationConfig.from_file(station_file) if station_file else StationConfig.default()
-    window = MainWindow(Station(config), data_dir)
+    window = MainWindow(station, data_dir)
     window.show()
     return app.exec_()

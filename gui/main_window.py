@@ -81,21 +81,10 @@ class MainWindow(QtWidgets.QMainWindow):
         splitter.setSizes([470, 930])
         self.setCentralWidget(splitter)
 
-        station_dock = QtWidgets.QDockWidget("Station", self)
-        station_dock.setObjectName("station")
-        station_dock.setWidget(self.station_panel)
-        station_dock.setFeatures(QtWidgets.QDockWidget.DockWidgetMovable
-                                 | QtWidgets.QDockWidget.DockWidgetFloatable)
-        self.addDockWidget(QtCore.Qt.TopDockWidgetArea, station_dock)
-
+        self._dock("Station", self.station_panel, QtCore.Qt.TopDockWidgetArea)
         self.log_pane = LogPane()
-        dock = QtWidgets.QDockWidget("Log", self)
-        dock.setObjectName("log")
-        dock.setWidget(self.log_pane)
-        dock.setFeatures(QtWidgets.QDockWidget.DockWidgetMovable
-                         | QtWidgets.QDockWidget.DockWidgetFloatable)
-        self.addDockWidget(QtCore.Qt.BottomDockWidgetArea, dock)
-        self.resizeDocks([dock], [150], QtCore.Qt.Vertical)
+        log_dock = self._dock("Log", self.log_pane, QtCore.Qt.BottomDockWidgetArea)
+        self.resizeDocks([log_dock], [150], QtCore.Qt.Vertical)
 
         self.state = QtWidgets.QLabel("Idle")
         self.progress = QtWidgets.QProgressBar()
@@ -119,6 +108,17 @@ class MainWindow(QtWidgets.QMainWindow):
         self.timer.timeout.connect(self.drain)
         self.timer.start()
         self.resize(1440, 1000)
+
+    def _dock(self, title: str, widget: QtWidgets.QWidget,
+              area: QtCore.Qt.DockWidgetArea) -> QtWidgets.QDockWidget:
+        """A movable, floatable (not closable) dock holding widget."""
+        dock = QtWidgets.QDockWidget(title, self)
+        dock.setObjectName(title.lower())
+        dock.setWidget(widget)
+        dock.setFeatures(QtWidgets.QDockWidget.DockWidgetMovable
+                         | QtWidgets.QDockWidget.DockWidgetFloatable)
+        self.addDockWidget(area, dock)
+        return dock
 
     # -- queueing -------------------------------------------------------------------------
 

@@ -9,7 +9,7 @@ import threading
 import pytest
 from PyQt5 import QtWidgets
 
-from labmem.cli import build_parser
+from labmem.cli import build_parser, main
 from labmem.gui.log_pane import LogPane
 from labmem.gui.parameter_form import ParameterForm, parameters_in_order
 from labmem.gui.procedure_panel import format_duration
@@ -103,3 +103,12 @@ def test_gui_command_takes_a_station_file_and_a_data_directory():
     args = build_parser().parse_args(["gui", "--station", "lab.yaml", "--data", "runs"])
     assert (args.station, args.data, args.func.__name__) == ("lab.yaml", "runs", "_gui")
     assert build_parser().parse_args(["gui"]).station is None
+
+
+def test_gui_refuses_a_station_it_cannot_open_with_exit_code_2(tmp_path, capsys):
+    station = tmp_path / "lab.yaml"
+    station.write_text("roles:\n  smu: {driver: keithley9999, resource: X}\n")
+    assert main(["gui", "--station", str(station), "--data", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"labmem gui: cannot open the station {station}: ")
+    assert "unknown driver 'keithley9999'" in err
