@@ -256,6 +256,8 @@ class IVPanel(LivePanel):
         edges, counts = analysis.histogram(np.array(self.vsets), VSET_BIN_V)
         if counts.size:
             self.hist_curve.setData(edges, counts)
+            step = max(1, int(np.ceil(counts.max() / 5)))  # whole cycles on the count axis
+            self.hist.getPlotItem().getAxis("left").setTickSpacing(step, step)
         mean, std = analysis.mean_std(np.array(self.vsets))
         missed = int(np.count_nonzero(~np.isfinite(self.vsets)))
         stats = f"{mean:.3f} ± {std:.3f} V, " if np.isfinite(std) else ""
@@ -401,23 +403,24 @@ class PulsePanel(RowsPanel):
 
 
 _CURRENT = ("Peak current", "A")
+# Titles stay short: a pyqtgraph title sets its plot's minimum width.
 ROW_VIEWS: dict[type[StationProcedure], RowView] = {
     PulseTrain: RowView("Pulse", "Peak current (A)", ("Pulse", ""), _CURRENT,
                         "Peak current per pulse"),
     AllOrNone: RowView("Amplitude (V)", "Peak current (A)", ("Pulse amplitude", "V"),
-                       _CURRENT, "All-or-none: peak current vs amplitude", log_y=True),
+                       _CURRENT, "Peak current vs amplitude", log_y=True),
     Integrate: RowView("Pulse", "Peak current (A)", ("Pulse", ""), _CURRENT,
-                       "Integration: peak current per pulse"),
+                       "Peak current per pulse"),
     IntegrateAndFire: RowView("Start (s)", "Peak current (A)", ("Pulse start", "s"), _CURRENT,
                               "Peak current per pulse", log_y=True),
     SynapticWeight: RowView("Pulse", "Conductance (S)", ("Pulse index", ""),
                             ("Conductance", "S"),
-                            "Conductance vs pulse index (a curve per run, conditioning faint)",
+                            "Conductance per read",
                             group="Run", faint="Conditioning"),
     SwitchingDelay: RowView("Amplitude (V)", "Delay (s)", ("Pulse amplitude", "V"),
                             ("Switching delay", "s"), "Switching delay per trial", log_y=True),
     Retention: RowView("Time (s)", "Current (A)", ("Time after set", "s"), ("Read current", "A"),
-                       "Retention (volatile, then nonvolatile)", log_x=True, log_y=True,
+                       "Retention: volatile, then nonvolatile", log_x=True, log_y=True,
                        group="Regime"),
 }
 """The per-row plot of each procedure that is not an I(V) procedure."""
