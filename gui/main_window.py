@@ -166,7 +166,6 @@ class MainWindow(QtWidgets.QMainWindow):
     # -- a job's life ---------------------------------------------------------------------
 
     def _job_started(self, job: Job) -> None:
-        self.drain()  # the previous job's last rows go to its own plots
         self.running = job
         panel = panel_for(type(job.procedure))
         panel.start(job.procedure)

@@ -8,7 +8,7 @@ from typing import Any
 from pymeasure.experiment import Parameter
 from PyQt5 import QtCore, QtWidgets
 
-from labmem.procedures.base import StationProcedure, parameter_problem
+from labmem.procedures.base import StationProcedure, allowed_range, parameter_problem
 
 INVALID_STYLE = "QLineEdit { background: #ffd6d6; }"
 
@@ -27,14 +27,6 @@ def parameters_in_order(cls: type[StationProcedure]) -> dict[str, Parameter]:
 def format_value(value: Any) -> str:
     """A parameter value as the user would type it (floats in short %g form)."""
     return f"{value:g}" if isinstance(value, float) else str(value)
-
-
-def allowed_range(parameter: Parameter) -> str:
-    """The allowed range in words, e.g. "1e-09 to 1.05 A" ("" when unbounded)."""
-    lo, hi = getattr(parameter, "minimum", None), getattr(parameter, "maximum", None)
-    if lo is None or hi is None:
-        return ""
-    return f"{lo:g} to {hi:g} {parameter.units or ''}".strip()
 
 
 class ParameterForm(QtWidgets.QWidget):

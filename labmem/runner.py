@@ -13,18 +13,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 from pymeasure.experiment import Results
 
 from labmem.catalog import Catalog
-from labmem.procedures.base import AbortedError, StationProcedure
+from labmem.procedures.base import AbortedError, StationProcedure, TraceCallback
 from labmem.station import Station
 from labmem.traces import TraceStore
 
 log = logging.getLogger(__name__)
 
 RowCallback = Callable[[dict[str, Any]], None]
-TraceCallback = Callable[[str, np.ndarray, dict[str, np.ndarray]], None]
 
 
 @dataclass(frozen=True)

@@ -20,16 +20,25 @@ class AbortedError(Exception):
     """Raised inside execute() when should_stop() turns true, to leave long loops at once."""
 
 
+TraceCallback = Callable[[str, np.ndarray, dict[str, np.ndarray]], None]
+"""Told of a stored trace: (name, t, channels)."""
+
+
+def allowed_range(parameter: Parameter) -> str:
+    """A parameter's range in words, e.g. "1e-09 to 1.05 A" ("" when it has none)."""
+    lo, hi = getattr(parameter, "minimum", None), getattr(parameter, "maximum", None)
+    if lo is None or hi is None:
+        return ""
+    return f"{lo:g} to {hi:g} {parameter.units or ''}".strip()
+
+
 def parameter_problem(name: str, parameter: Parameter, value: Any) -> str | None:
     """Why value is refused for the parameter called name, naming it and the allowed range;
     None when the value is allowed."""
     try:
         parameter.convert(value)
     except (ValueError, TypeError) as err:
-        lo = getattr(parameter, "minimum", None)
-        hi = getattr(parameter, "maximum", None)
-        allowed = f"{lo:g} to {hi:g} {parameter.units or ''}".strip() \
-            if lo is not None and hi is not None else str(err)
+        allowed = allowed_range(parameter) or str(err)
         return f"{parameter.name} ({name}) = {value!r} is not allowed: allowed {allowed}"
     return None
 
@@ -46,8 +55,8 @@ class StationProcedure(Procedure):
     station: Station | None = None
     traces: TraceStore | None = None
     emit_batch: Callable[[list[dict[str, Any]]], None] | None = None
-    on_trace: Callable[[str, np.ndarray, dict[str, np.ndarray]], None] | None = None
-    """Told of every stored trace (name, t, channels), e.g. for live plots."""
+    on_trace: TraceCallback | None = None
+    """Told of every stored trace, e.g. for live plots."""
     safe_off_errors: list[str] | None = None
     """What shutdown() could not put in the safe state ([] once all of it is safe)."""
 
