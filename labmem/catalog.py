@@ -39,6 +39,7 @@ CREATE TABLE IF NOT EXISTS runs (
     results_path TEXT NOT NULL DEFAULT '',
     traces_path TEXT NOT NULL DEFAULT '',
     campaign TEXT,
+    step TEXT,
     host TEXT NOT NULL,
     pid INTEGER NOT NULL
 );
@@ -68,6 +69,8 @@ class Run:
     campaign: str | None
     host: str
     pid: int
+    step: str | None = None
+    """The campaign step (e.g. "02.01": step 2, attempt 1) the run was, if any."""
 
     @property
     def interrupted(self) -> bool:
@@ -95,6 +98,9 @@ class Catalog:
         with self._connect() as db:
             db.execute("PRAGMA journal_mode=WAL")
             db.executescript(_SCHEMA)
+            columns = {row["name"] for row in db.execute("PRAGMA table_info(runs)")}
+            if "step" not in columns:  # a catalog written before campaigns had steps
+                db.execute("ALTER TABLE runs ADD COLUMN step TEXT")
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
@@ -105,16 +111,17 @@ class Catalog:
     def start(self, procedure: str, parameters: dict[str, Any], *, device_id: str = "",
               station: str = "", instruments: dict[str, str] | None = None,
               simulated: bool = False, results_path: str = "", traces_path: str = "",
-              campaign: str | None = None) -> int:
+              campaign: str | None = None, step: str | None = None) -> int:
         """Record a run as running now; returns its id."""
         with self._connect() as db:
             cur = db.execute(
                 "INSERT INTO runs (procedure, parameters, device_id, station, instruments, "
                 "labmem_version, simulated, started, status, results_path, traces_path, "
-                "campaign, host, pid) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?)",
+                "campaign, step, host, pid) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?, ?)",
                 (procedure, json.dumps(parameters, default=str), device_id, station,
                  json.dumps(instruments or {}), __version__, int(simulated), time.time(),
-                 results_path, traces_path, campaign, socket.gethostname(), os.getpid()))
+                 results_path, traces_path, campaign, step, socket.gethostname(), os.getpid()))
             run_id = int(cur.lastrowid)
         log.info("run %d (%s) started", run_id, procedure)
         return run_id

@@ -5,6 +5,7 @@ their safe state."""
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 import traceback
@@ -38,10 +39,14 @@ class RunOutcome:
     """Roles that shutdown() could not put in the safe state, with the error."""
 
 
-def data_paths(data_dir: Path, procedure: StationProcedure) -> tuple[Path, Path]:
-    """Fresh (results CSV, traces HDF5) paths named after the procedure and the time."""
+def data_paths(data_dir: Path, procedure: StationProcedure,
+               device_id: str = "") -> tuple[Path, Path]:
+    """Fresh (results CSV, traces HDF5) paths named after the procedure, the device (so
+    processes measuring different devices into one folder never pick the same name) and the
+    time."""
     stamp = time.strftime("%Y%m%d_%H%M%S")
-    name = type(procedure).__name__
+    device = re.sub(r"[^A-Za-z0-9_.-]+", "_", device_id)
+    name = type(procedure).__name__ + (f"_{device}" if device else "")
     for n in range(10_000):
         stem = data_dir / f"{name}_{stamp}_{n:03d}"
         csv, h5 = stem.with_suffix(".csv"), stem.with_suffix(".h5")
@@ -55,15 +60,19 @@ def run_procedure(procedure: StationProcedure, station: Station, data_dir: str |
                   campaign: str | None = None, abort: threading.Event | None = None,
                   on_row: RowCallback | None = None,
                   on_progress: Callable[[float], None] | None = None,
-                  on_trace: TraceCallback | None = None) -> RunOutcome:
+                  on_trace: TraceCallback | None = None, step: str | None = None,
+                  on_end: Callable[[str], None] | None = None) -> RunOutcome:
     """Run a procedure to its end. Bad parameters raise ValueError before anything is output
-    or catalogued; anything after that is caught, recorded and reported in the outcome."""
+    or catalogued; anything after that is caught, recorded and reported in the outcome.
+    on_end(status) runs once the instruments are safe, before the catalog row is closed, so
+    what it saves (e.g. a simulated device's state) exists for every run the catalog shows
+    as ended."""
     procedure.station = station
     procedure.check()
     data_dir = Path(data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
     catalog = catalog or Catalog(data_dir / "catalog.sqlite")
-    results_path, traces_path = data_paths(data_dir, procedure)
+    results_path, traces_path = data_paths(data_dir, procedure, device_id)
     results = Results(procedure, str(results_path))
     traces = TraceStore(traces_path)
     procedure.traces = traces
@@ -73,7 +82,7 @@ def run_procedure(procedure: StationProcedure, station: Station, data_dir: str |
         type(procedure).__name__, procedure.parameter_values(), device_id=device_id,
         station=station.config.source, instruments=station.idns(),
         simulated=station.simulated, results_path=str(results_path),
-        traces_path=str(traces_path), campaign=campaign)
+        traces_path=str(traces_path), campaign=campaign, step=step)
     status, error = "failed", None
     columns = procedure.DATA_COLUMNS
     with open(results_path, "a", encoding=Results.ENCODING) as rows:
@@ -110,6 +119,8 @@ def run_procedure(procedure: StationProcedure, station: Station, data_dir: str |
         finally:
             procedure.shutdown()
             traces.close()
+            if on_end is not None:
+                on_end(status)
             catalog.finish(run_id, status, error)
     log.info("run %d %s: %s", run_id, status, results_path)
     return RunOutcome(run_id, status, error, results_path, traces_path,
