@@ -5,23 +5,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from pymeasure.experiment import Parameter
 from PyQt5 import QtCore, QtWidgets
 
-from labmem.procedures.base import StationProcedure, allowed_range, parameter_problem
+from labmem.procedures.base import (
+    StationProcedure,
+    allowed_range,
+    parameter_label,
+    parameter_problem,
+    parameters_in_order,
+)
 
 INVALID_STYLE = "QLineEdit { background: #ffd6d6; }"
-
-
-def parameters_in_order(cls: type[StationProcedure]) -> dict[str, Parameter]:
-    """The class's parameters by attribute name, in the order they are defined (base classes
-    first), which is the order a reader of the procedure expects."""
-    found: dict[str, Parameter] = {}
-    for klass in reversed(cls.__mro__):
-        for name, value in vars(klass).items():
-            if isinstance(value, Parameter):
-                found[name] = value
-    return {name: getattr(cls, name) for name in found}
 
 
 def format_value(value: Any) -> str:
@@ -47,8 +41,7 @@ class ParameterForm(QtWidgets.QWidget):
             allowed = allowed_range(parameter)
             edit.setToolTip(f"{name}" + (f": allowed {allowed}" if allowed else ""))
             edit.textChanged.connect(self.changed)
-            label = parameter.name + (f" [{parameter.units}]" if parameter.units else "")
-            layout.addRow(label, edit)
+            layout.addRow(parameter_label(parameter), edit)
             self.edits[name] = edit
 
     def values(self) -> dict[str, str]:

@@ -28,19 +28,18 @@ def run_serial(campaign: Campaign, out: Path, show_progress: bool = True
                ) -> list[DeviceResult]:
     """Each device in turn; a bar over devices and one over the running step."""
     results = []
+    disable = None if show_progress else True  # None: bars only on a terminal
     devices = tqdm(campaign.devices, desc="devices", unit="device", position=0,
-                   disable=not show_progress, file=sys.stderr)
-    step_bar = tqdm(total=100.0, desc="step", position=1, leave=False,
-                    disable=not show_progress, file=sys.stderr,
-                    bar_format="{desc}: {percentage:3.0f}%|{bar}|")
+                   disable=disable, file=sys.stderr)
+    step_bar = tqdm(total=100.0, desc="step", position=1, leave=False, disable=disable,
+                    file=sys.stderr, bar_format="{desc}: {percentage:3.0f}%|{bar}|")
     try:
         for device in devices:
             devices.set_postfix_str(device.id)
 
             def show(label: str, percent: float, device_id: str = device.id) -> None:
-                step_bar.set_description_str(f"{device_id} · {label}")
-                step_bar.n = percent
-                step_bar.refresh()
+                step_bar.set_description_str(f"{device_id} · {label}", refresh=False)
+                step_bar.update(percent - step_bar.n)
 
             results.append(run_device(campaign, device, out, progress=show))
     finally:
@@ -68,7 +67,7 @@ def run_dask(campaign: Campaign, out: Path, scheduler: str | None = None, worker
                        for n, device in enumerate(campaign.devices)}
             results: list[DeviceResult | None] = [None] * len(futures)
             bar = tqdm(total=len(futures), desc="devices", unit="device",
-                       disable=not show_progress, file=sys.stderr)
+                       disable=None if show_progress else True, file=sys.stderr)
             for future in as_completed(futures):
                 results[futures[future]] = future.result()
                 bar.update(1)

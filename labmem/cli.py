@@ -8,6 +8,13 @@ import sys
 from pathlib import Path
 
 from labmem import __version__
+from labmem.cli_run import (
+    EXIT_CODES,
+    EXIT_NOT_FOUND,
+    EXIT_REFUSED,
+    add_campaign_parser,
+    add_run_parser,
+)
 
 
 def _reproduce(args: argparse.Namespace) -> int:
@@ -28,8 +35,13 @@ def _reproduce(args: argparse.Namespace) -> int:
 def _instruments(args: argparse.Namespace) -> int:
     from labmem.station import Station, StationConfig
 
-    config = StationConfig.from_file(args.station) if args.station else StationConfig.default()
-    station = Station(config)
+    try:
+        config = (StationConfig.from_file(args.station) if args.station
+                  else StationConfig.default())
+        station = Station(config)
+    except (OSError, ValueError) as err:
+        print(f"labmem instruments: cannot open the station: {err}", file=sys.stderr)
+        return EXIT_NOT_FOUND
     rows = station.instruments()
     if args.json:
         print(json.dumps(rows, indent=2))
@@ -39,7 +51,7 @@ def _instruments(args: argparse.Namespace) -> int:
         for row in rows:
             print(f"  {row['role']:6s} {row['driver']:15s} {row['resource']}\n"
                   f"         {row['idn']}")
-    return 0 if all(not r["idn"].startswith("not found") for r in rows) else 3
+    return 0 if all(not r["idn"].startswith("not found") for r in rows) else EXIT_NOT_FOUND
 
 
 def _runs(args: argparse.Namespace) -> int:
@@ -48,7 +60,7 @@ def _runs(args: argparse.Namespace) -> int:
     path = Path(args.data) / "catalog.sqlite"
     if not path.exists():
         print(f"no run catalog at {path}", file=sys.stderr)
-        return 2
+        return EXIT_REFUSED
     catalog = Catalog(path)
     if args.action == "list":
         runs = catalog.runs(procedure=args.procedure, status=args.status,
@@ -64,12 +76,12 @@ def _runs(args: argparse.Namespace) -> int:
         return 0
     if args.id is None:
         print(f"labmem runs {args.action} needs a run id", file=sys.stderr)
-        return 2
+        return EXIT_REFUSED
     try:
         run = catalog.get(args.id)
     except KeyError as err:
         print(err.args[0], file=sys.stderr)
-        return 3
+        return EXIT_NOT_FOUND
     if args.action == "show":
         print(json.dumps(_run_dict(run), indent=2))
         return 0
@@ -105,6 +117,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="labmem",
         description="Instrument control and characterization of memristive neurons and synapses.",
+        epilog="`labmem COMMAND --help` gives each command's options and examples. "
+        + EXIT_CODES,
     )
     parser.add_argument("--version", action="version", version=f"labmem {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -161,6 +175,8 @@ def build_parser() -> argparse.ArgumentParser:
     gui.add_argument("--station", help="station YAML file (default: built-in simulated)")
     gui.add_argument("--data", default="data", help="data directory (default: ./data)")
     gui.set_defaults(func=_gui)
+    add_run_parser(sub)
+    add_campaign_parser(sub)
     return parser
 
 

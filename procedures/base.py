@@ -24,12 +24,29 @@ TraceCallback = Callable[[str, np.ndarray, dict[str, np.ndarray]], None]
 """Told of a stored trace: (name, t, channels)."""
 
 
+def parameter_label(parameter: Parameter) -> str:
+    """Name and unit, e.g. "Compliance [A]" (plain Parameters have no unit)."""
+    units = getattr(parameter, "units", None)
+    return parameter.name + (f" [{units}]" if units else "")
+
+
 def allowed_range(parameter: Parameter) -> str:
     """A parameter's range in words, e.g. "1e-09 to 1.05 A" ("" when it has none)."""
     lo, hi = getattr(parameter, "minimum", None), getattr(parameter, "maximum", None)
     if lo is None or hi is None:
         return ""
     return f"{lo:g} to {hi:g} {parameter.units or ''}".strip()
+
+
+def parameters_in_order(cls: type[Procedure]) -> dict[str, Parameter]:
+    """A procedure class's parameters by attribute name, in the order they are defined (base
+    classes first), which is the order a reader of the procedure expects."""
+    found: dict[str, Parameter] = {}
+    for klass in reversed(cls.__mro__):
+        for name, value in vars(klass).items():
+            if isinstance(value, Parameter):
+                found[name] = value
+    return {name: getattr(cls, name) for name in found}
 
 
 def parameter_problem(name: str, parameter: Parameter, value: Any) -> str | None:

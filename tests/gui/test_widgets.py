@@ -11,9 +11,10 @@ from PyQt5 import QtWidgets
 
 from labmem.cli import build_parser, main
 from labmem.gui.log_pane import LogPane
-from labmem.gui.parameter_form import ParameterForm, parameters_in_order
+from labmem.gui.parameter_form import ParameterForm
 from labmem.gui.procedure_panel import format_duration
 from labmem.gui.setup_prompt import SetupPrompt
+from labmem.procedures.base import parameters_in_order
 from labmem.procedures.pulses import IntegrateAndFire
 from labmem.procedures.registry import PROCEDURES, procedure_class
 
@@ -31,6 +32,15 @@ def test_form_lists_parameters_in_definition_order_with_units_and_ranges(qtbot):
     procedure = form.procedure()
     assert (procedure.packages, procedure.high_v) == (5, 2.5)
     assert isinstance(procedure.packages, int)
+
+
+def test_every_procedure_has_a_form_that_builds_it_with_its_defaults(qtbot):
+    for cls in PROCEDURES.values():
+        form = ParameterForm(cls)
+        qtbot.addWidget(form)
+        assert set(form.edits) == set(cls()._parameters)
+        procedure = form.procedure()
+        assert procedure.parameter_values() == cls().parameter_values(), cls.__name__
 
 
 def test_form_refuses_text_that_is_no_number_naming_the_field(qtbot):
