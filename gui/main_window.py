@@ -7,6 +7,7 @@ import logging
 from pathlib import Path
 
 from PyQt5 import QtCore, QtGui, QtWidgets
+from pyvisa.errors import VisaIOError
 
 from labmem.catalog import Catalog
 from labmem.gui.live_plots import LivePanel, panel_for
@@ -130,7 +131,7 @@ class MainWindow(QtWidgets.QMainWindow):
             procedure = panel.procedure()
             procedure.station = self.station
             procedure.check()
-        except ValueError as err:
+        except (ValueError, VisaIOError) as err:  # refused, or an instrument is not there
             panel.show_problem(str(err))
             self.state.setText(f"Not queued: {err}")
             return None

@@ -7,6 +7,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from pyvisa.errors import VisaIOError
+
 from labmem.procedures.base import (
     allowed_range,
     parameter_label,
@@ -59,6 +61,9 @@ def _run(args: argparse.Namespace) -> int:
     except ValueError as err:
         print(f"labmem run: {err}", file=sys.stderr)
         return EXIT_REFUSED
+    except (VisaIOError, OSError) as err:  # an instrument of the station is not there
+        print(f"labmem run: instrument not found: {err}", file=sys.stderr)
+        return EXIT_NOT_FOUND
     except KeyboardInterrupt:
         print("labmem run: interrupted; the run is catalogued as aborted and the "
               "instruments are in their safe state", file=sys.stderr)
