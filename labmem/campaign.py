@@ -2,10 +2,11 @@
 its step key, so that a campaign stopped anywhere (abort, crash, SIGKILL) resumes where it was
 and never runs a finished step again.
 
-A step's run is "finished" only once the catalog says so. On the simulated bench the device's
-physical state is saved with every finished step, before its catalog row closes, so a resumed
-device goes on from the state it had. Simulated devices are independent, so a simulated campaign
-can also spread its devices over a Dask cluster; every worker writes into the one catalog."""
+A step is done once its catalog row says finished or failed; an aborted or interrupted run is
+run again. On the simulated bench the device's physical state is saved with every done step,
+before its catalog row closes, so a resumed device goes on from the state it had. Simulated
+devices are independent, so a simulated campaign can also spread its devices over a Dask
+cluster; every worker writes into the one catalog."""
 
 from __future__ import annotations
 
@@ -29,6 +30,9 @@ log = logging.getLogger(__name__)
 
 StepProgress = Callable[[str, float], None]
 """Told (step label, percent of its run) while a device runs."""
+ENDED = ("finished", "failed")
+"""Run statuses that are a step's outcome, kept on resume; an aborted (or interrupted) run is
+not, and its step runs again."""
 
 
 def step_key(index: int, attempt: int) -> str:
@@ -50,7 +54,7 @@ class StepResult:
     condition_met: bool | None = None
     """Whether `until` (or `require`) held after this run; None when the step has none."""
     resumed: bool = False
-    """True when the run had finished before this process (a resumed campaign)."""
+    """True when the run had ended before this process (a resumed campaign)."""
 
 
 @dataclass
@@ -103,7 +107,8 @@ def open_station(campaign: Campaign, device: Device, paths: Paths) -> Station:
         path.parent.mkdir(parents=True, exist_ok=True)
         return simulated_station(path, seed=device_seed(device), device=dict(device.params))
     station = Station.from_file(campaign.station)
-    station.operator(f"Move the probes to {device.where()}.")
+    if not station.simulated:  # a station file on the simulated bench has one device
+        station.operator(f"Move the probes to {device.where()}.")
     return station
 
 
@@ -117,30 +122,31 @@ def close_interrupted(catalog: Catalog, runs: list[Run]) -> None:
 
 def run_device(campaign: Campaign, device: Device, out: str | Path,
                progress: StepProgress | None = None) -> DeviceResult:
-    """Every step of the campaign on one device, reusing the step runs that finished before.
+    """Every step of the campaign on one device, reusing the step runs that ended before.
     A KeyboardInterrupt aborts the running step (instruments safe) and propagates."""
     paths = Paths(Path(out))
     catalog = Catalog(paths.catalog)
     runs = catalog.runs(campaign=campaign.name, device_id=device.id)
     close_interrupted(catalog, runs)
-    finished = {r.step: r for r in runs if r.status == "finished"}
+    done = {r.step: r for r in runs if r.status in ENDED}
     station = open_station(campaign, device, paths)
-    if station.bench is not None and finished:
-        station.bench.restore(json.loads(paths.state(device, max(finished)).read_text()))
+    if station.bench is not None and done:
+        station.bench.restore(json.loads(paths.state(device, max(done)).read_text()))
     result = DeviceResult(device)
     for index, step in enumerate(campaign.steps):
         condition = step.until or step.require
         for attempt in range(step.attempts):
             key = step_key(index, attempt)
             procedure = step.build()
-            done = finished.get(key)
-            if done is not None:
-                run = StepResult(step.label, key, step.procedure, done.id, done.status,
-                                 done.error, run_metrics(procedure, load_rows(done.results_path)),
-                                 resumed=True)
+            earlier = done.get(key)
+            if earlier is not None:
+                metrics = (run_metrics(procedure, load_rows(earlier.results_path))
+                           if earlier.status == "finished" else {})
+                run = StepResult(step.label, key, step.procedure, earlier.id, earlier.status,
+                                 earlier.error, metrics, resumed=True)
             else:
                 def save_state(status: str, key: str = key) -> None:
-                    if status == "finished" and station.bench is not None:
+                    if status in ENDED and station.bench is not None:
                         _write_atomic(paths.state(device, key), station.bench.snapshot())
 
                 outcome = run_procedure(
@@ -187,9 +193,16 @@ def device_record(result: DeviceResult) -> dict[str, Any]:
 
 
 def check_output(campaign: Campaign, out: Path, resume: bool) -> None:
-    """Refuse to start a campaign over the runs of an earlier one unless resuming."""
-    if resume or not (out / "catalog.sqlite").exists():
+    """Refuse to start a campaign over the runs of an earlier one unless resuming, and to
+    resume one that a live process is still running."""
+    if not (out / "catalog.sqlite").exists():
         return
-    if Catalog(out / "catalog.sqlite").runs(campaign=campaign.name):
+    runs = Catalog(out / "catalog.sqlite").runs(campaign=campaign.name)
+    if runs and not resume:
         raise CampaignError(f"{out} already holds runs of campaign {campaign.name!r}: add "
                             "--resume to continue it, or choose another output folder")
+    live = [r for r in runs if r.status == "running" and not r.interrupted]
+    if live:
+        raise CampaignError(f"campaign {campaign.name!r} is still running (run {live[0].id}, "
+                            f"process {live[0].pid} on {live[0].host}); resume it once that "
+                            "process has ended")

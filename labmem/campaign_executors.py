@@ -58,8 +58,11 @@ def run_dask(campaign: Campaign, out: Path, scheduler: str | None = None, worker
                             "--executor dask is for simulated campaigns")
     from dask.distributed import Client, LocalCluster, as_completed
 
-    cluster = None if scheduler else LocalCluster(
-        n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
+    if workers < 1:
+        raise CampaignError(f"--workers must be at least 1, got {workers}")
+    cluster = None if scheduler else LocalCluster(  # on loopback: nothing leaves the machine
+        n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
+        dashboard_address=None)
     try:
         with Client(scheduler or cluster) as client:
             futures = {client.submit(run_device, campaign, device, str(out), pure=False,
