@@ -220,3 +220,21 @@ def test_dask_is_refused_for_real_instruments(tmp_path):
 def test_the_example_campaigns_in_the_docs_are_valid(name, capsys):
     assert main(["campaign", "check", f"docs/examples/{name}"]) == 0
     assert capsys.readouterr().out.endswith(": ok\n")
+
+
+def test_a_campaign_on_a_station_file_runs_every_device_there(tmp_path, new_bench):
+    station = tmp_path / "station.yaml"
+    station.write_text(f'visa_library: "{new_bench(seed=9)}"\nroles:\n'
+                       '  smu: {driver: keithley2450, resource: '
+                       '"USB0::0x05E6::0x2450::04412345::INSTR"}\n')
+    path = tmp_path / "on_station.yaml"
+    path.write_text("campaign: on-station\nstation: station.yaml\n"
+                    "devices: [{wafer: W9, die: D1, device: A1, x_um: 10, y_um: 20}]\n"
+                    "steps: [{procedure: IVSweep, parameters: {cycles: 2, step_v: 0.05}}]\n")
+    campaign = Campaign.from_file(path)
+    assert campaign.station == str(station) and not campaign.simulated
+    summary = run_campaign(campaign, tmp_path / "out", show_progress=False)
+    assert summary["station"] == str(station)
+    (device,) = summary["devices"]
+    assert device["status"] == "complete" and device["device_id"] == "W9-D1-A1"
+    assert not (tmp_path / "out" / "benches").exists(), "no bench of its own"
