@@ -15,7 +15,7 @@ from labmem.procedures.registry import procedure_class
 from labmem.summaries import load_rows
 from labmem.traces import read_traces
 
-COLUMNS = ("Run", "Procedure", "Status", "Device", "Started", "Duration", "Bench")
+COLUMNS = ("Run", "Procedure", "Status", "Device", "Started", "Duration", "Bench", "Campaign")
 
 
 def _time(stamp: float | None) -> str:
@@ -76,8 +76,9 @@ class RunBrowser(QtWidgets.QWidget):
         for n, run in enumerate(self.runs):
             duration = "" if run.ended is None else f"{run.ended - run.started:.1f} s"
             status = "interrupted" if run.interrupted else run.status
+            campaign = f"{run.campaign} · step {run.step}" if run.campaign else ""
             cells = (str(run.id), run.procedure, status, run.device_id, _time(run.started),
-                     duration, "simulated" if run.simulated else "real")
+                     duration, "simulated" if run.simulated else "real", campaign)
             for col, text in enumerate(cells):
                 item = QtWidgets.QTableWidgetItem(text)
                 if col == 2 and run.error:

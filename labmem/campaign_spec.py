@@ -171,6 +171,10 @@ class Campaign:
             raise CampaignError(where.schema_error(err))
         if ("devices" in data) == ("population" in data):
             raise CampaignError(where(("campaign",), "give either devices or population"))
+        if "population" in data and "station" in data:
+            raise CampaignError(where(("station",), "a population is simulated: each device "
+                                                    "has a bench of its own, so leave out "
+                                                    "station"))
         devices = ([Device(**d) for d in data["devices"]] if "devices" in data
                    else population_devices(**data["population"]))
         station = data.get("station")

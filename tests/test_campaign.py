@@ -177,6 +177,8 @@ def test_a_device_whose_forming_fails_is_skipped(tmp_path):
      "{metric: vset_std_v, below: 0.1}\n    max_repeats: 0\n", 6, "max_repeats"),
     ("campaign: x\npopulation: {count: 2}\ndevices: [{device: A}]\nsteps: "
      "[{procedure: IVSweep}]\n", 1, "give either devices or population"),
+    ("campaign: x\npopulation: {count: 2}\nstation: lab.yaml\nsteps: [{procedure: IVSweep}]"
+     "\n", 3, "a population is simulated"),
     ("campaign: x\ndevices: [{device: A}]\nsteps:\n  - procedure: IntegrateAndFire\n"
      "    require: {metric: vset_std_v, below: 1}\n", 5,
      "IntegrateAndFire has no metric 'vset_std_v'"),
