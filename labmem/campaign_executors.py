@@ -42,6 +42,7 @@ def run_serial(campaign: Campaign, out: Path, show_progress: bool = True
                 step_bar.update(percent - step_bar.n)
 
             results.append(run_device(campaign, device, out, progress=show))
+            _log_device(results[-1])
     finally:
         step_bar.close()
         devices.close()
@@ -72,13 +73,20 @@ def run_dask(campaign: Campaign, out: Path, scheduler: str | None = None, worker
             bar = tqdm(total=len(futures), desc="devices", unit="device",
                        disable=None if show_progress else True, file=sys.stderr)
             for future in as_completed(futures):
-                results[futures[future]] = future.result()
+                result = future.result()
+                results[futures[future]] = result
+                _log_device(result)
                 bar.update(1)
             bar.close()
     finally:
         if cluster is not None:
             cluster.close()
     return [r for r in results if r is not None]
+
+
+def _log_device(result: DeviceResult) -> None:
+    log.info("%s: %d runs, %s", result.device.id, len(result.steps),
+             f"skipped ({result.skipped})" if result.skipped else "complete")
 
 
 def executor(name: str) -> Callable[..., list[DeviceResult]]:
