@@ -10,6 +10,7 @@ from pathlib import Path
 from labmem import __version__
 from labmem.cli_run import (
     EXIT_CODES,
+    EXIT_FAILED,
     EXIT_NOT_FOUND,
     EXIT_REFUSED,
     add_campaign_parser,
@@ -18,9 +19,14 @@ from labmem.cli_run import (
 
 
 def _reproduce(args: argparse.Namespace) -> int:
-    from labmem.reproduce import reproduce
+    from labmem.reproduce import ReproduceError, reproduce
 
-    summary = reproduce(Path(args.out), seed=args.seed, progress=lambda m: print(f"· {m}"))
+    try:
+        summary = reproduce(Path(args.out), seed=args.seed,
+                            progress=lambda m: print(f"· {m}"))
+    except ReproduceError as err:
+        print(f"labmem reproduce: {err}", file=sys.stderr)
+        return EXIT_FAILED
     iv = summary["iv"]
     print(f"wrote {args.out}/summary.json and {len(summary['figures'])} figures "
           f"in {summary['wall_time_s']} s")

@@ -28,6 +28,11 @@ from labmem.station import Station, simulated_station
 
 Progress = Callable[[str], None]
 
+
+class ReproduceError(RuntimeError):
+    """A run of the programme that did not finish (its status and error)."""
+
+
 DEVICES = ("iv", "all_or_none", "integrate", "integrate_and_fire", "synapse", "delay",
            "retention")
 """One fresh simulated device per experiment group."""
@@ -56,7 +61,7 @@ def device_station(seed: int, device: str, work: Path) -> Station:
 def run_programme(seed: int, data_dir: Path, progress: Progress = lambda _m: None
                   ) -> tuple[dict, dict, list[RunOutcome]]:
     """Run every procedure; return (summary, records for figures, run outcomes). A run that
-    does not finish raises RuntimeError with its error."""
+    does not finish raises ReproduceError with its error."""
     catalog = Catalog(data_dir / "catalog.sqlite")
     outcomes: dict[str, list[tuple[StationProcedure, RunOutcome]]] = {}
     for device, procs in procedures().items():
@@ -66,7 +71,7 @@ def run_programme(seed: int, data_dir: Path, progress: Progress = lambda _m: Non
             outcome = run_procedure(proc, station, data_dir, catalog=catalog,
                                     device_id=f"sim-{seed}-{device}", campaign="reproduce")
             if outcome.status != "finished":
-                raise RuntimeError(f"{type(proc).__name__} {outcome.status}: {outcome.error}")
+                raise ReproduceError(f"{type(proc).__name__} {outcome.status}: {outcome.error}")
             outcomes.setdefault(device, []).append((proc, outcome))
     return (*summarise(seed, outcomes), [o for runs in outcomes.values() for _, o in runs])
 

@@ -70,3 +70,18 @@ def test_a_catalog_from_before_campaign_steps_gains_the_column(tmp_path):
     assert old.step is None
     new = catalog.start("IVSweep", {}, campaign="c", step="00.00")
     assert catalog.get(new).step == "00.00"
+
+
+def test_reproduce_reports_a_run_that_did_not_finish_with_exit_1(tmp_path, capsys,
+                                                                 monkeypatch):
+    from labmem import reproduce
+    from labmem.runner import RunOutcome
+
+    def failed(procedure, *args, **kwargs):
+        return RunOutcome(7, "failed", "RuntimeError: instrument fault", tmp_path / "r.csv",
+                          tmp_path / "r.h5")
+
+    monkeypatch.setattr(reproduce, "run_procedure", failed)
+    assert main(["reproduce", "--out", str(tmp_path)]) == 1
+    assert capsys.readouterr().err == ("labmem reproduce: ComplianceLadderTraining failed: "
+                                       "RuntimeError: instrument fault\n")
