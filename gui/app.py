@@ -7,8 +7,6 @@ from pathlib import Path
 
 from PyQt5 import QtWidgets
 
-from labmem.station import Station, StationConfig
-
 _APP: list[QtWidgets.QApplication] = []
 """Keeps the QApplication made here alive (Qt deletes it with its last Python reference)."""
 
@@ -25,17 +23,13 @@ def application() -> QtWidgets.QApplication:
 
 def run_gui(station_file: str | None = None, data_dir: str | Path = "data") -> int:
     """Open the main window and run the event loop until it is closed. A station that cannot
-    be opened (bad file, no VISA library) is reported on stderr with exit code 2."""
+    be opened (bad file, no VISA library) is reported on stderr with exit code 3."""
+    from labmem.cli_run import EXIT_NOT_FOUND, open_station
     from labmem.gui.main_window import MainWindow
 
-    try:
-        config = (StationConfig.from_file(station_file) if station_file
-                  else StationConfig.default())
-        station = Station(config)
-    except (OSError, ValueError) as err:
-        print(f"labmem gui: cannot open the station {station_file or '<default>'}: {err}",
-              file=sys.stderr)
-        return 2
+    station = open_station(station_file, "labmem gui")
+    if station is None:
+        return EXIT_NOT_FOUND
     app = application()
     window = MainWindow(station, data_dir)
     window.show()

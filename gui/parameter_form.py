@@ -10,8 +10,8 @@ from PyQt5 import QtCore, QtWidgets
 from labmem.procedures.base import (
     StationProcedure,
     allowed_range,
+    build_procedure,
     parameter_label,
-    parameter_problem,
     parameters_in_order,
 )
 
@@ -60,11 +60,4 @@ class ParameterForm(QtWidgets.QWidget):
 
     def procedure(self) -> StationProcedure:
         """A procedure with the form's values; ValueError naming the first refused field."""
-        procedure = self.cls()
-        for name, text in self.values().items():
-            parameter = self.parameters[name]
-            problem = parameter_problem(name, parameter, text)
-            if problem is not None:
-                raise ValueError(problem)
-            setattr(procedure, name, parameter.convert(text))
-        return procedure
+        return build_procedure(self.cls, self.values())

@@ -15,7 +15,7 @@ import jsonschema
 import yaml
 
 from labmem.metrics import metric_names, metric_value
-from labmem.procedures.base import StationProcedure, parameter_problem
+from labmem.procedures.base import StationProcedure, build_procedure, parameter_problem
 from labmem.procedures.iv import IVProcedure
 from labmem.procedures.registry import PROCEDURES
 from labmem.simulated_instruments.population import draw_population
@@ -117,10 +117,7 @@ class Step:
 
     def build(self) -> StationProcedure:
         """A fresh procedure with the step's parameters."""
-        procedure = PROCEDURES[self.procedure]()
-        for name, value in self.parameters.items():
-            setattr(procedure, name, procedure._parameters[name].convert(value))
-        return procedure
+        return build_procedure(PROCEDURES[self.procedure], self.parameters)
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from labmem.cli_run import (
     EXIT_REFUSED,
     add_campaign_parser,
     add_run_parser,
+    open_station,
 )
 
 
@@ -39,15 +40,10 @@ def _reproduce(args: argparse.Namespace) -> int:
 
 
 def _instruments(args: argparse.Namespace) -> int:
-    from labmem.station import Station, StationConfig
-
-    try:
-        config = (StationConfig.from_file(args.station) if args.station
-                  else StationConfig.default())
-        station = Station(config)
-    except (OSError, ValueError) as err:
-        print(f"labmem instruments: cannot open the station: {err}", file=sys.stderr)
+    station = open_station(args.station, "labmem instruments")
+    if station is None:
         return EXIT_NOT_FOUND
+    config = station.config
     rows = station.instruments()
     if args.json:
         print(json.dumps(rows, indent=2))

@@ -11,11 +11,12 @@ from pyvisa.errors import VisaIOError
 
 from labmem.procedures.base import (
     allowed_range,
+    build_procedure,
     parameter_label,
-    parameter_problem,
     parameters_in_order,
 )
 from labmem.procedures.registry import PROCEDURES
+from labmem.station import Station
 
 EXIT_OK, EXIT_FAILED, EXIT_REFUSED, EXIT_NOT_FOUND, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 EXIT_CODES = ("exit codes: 0 done · 1 a run failed or was aborted, or a campaign skipped a "
@@ -23,30 +24,32 @@ EXIT_CODES = ("exit codes: 0 done · 1 a run failed or was aborted, or a campaig
               "station or run not found · 130 interrupted (Ctrl-C; instruments left safe)")
 
 
+def open_station(path: str | None, command: str) -> Station | None:
+    """The station of --station (None: the built-in simulated one), or None once stderr says
+    why it cannot be opened (bad file, no VISA library)."""
+    try:
+        return Station.from_file(path)
+    except (OSError, ValueError) as err:
+        print(f"{command}: cannot open the station {path or '<default>'}: {err}",
+              file=sys.stderr)
+        return None
+
+
 def _run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from labmem.runner import run_procedure
-    from labmem.station import Station, StationConfig
 
     cls = PROCEDURES[args.procedure]
-    procedure = cls()
-    parameters = parameters_in_order(cls)
-    for name, parameter in parameters.items():
-        text = getattr(args, name)
-        if text is None:
-            continue
-        problem = parameter_problem(name, parameter, text)
-        if problem is not None:
-            print(f"labmem run: {problem}", file=sys.stderr)
-            return EXIT_REFUSED
-        setattr(procedure, name, parameter.convert(text))
+    given = {name: getattr(args, name) for name in parameters_in_order(cls)
+             if getattr(args, name) is not None}
     try:
-        config = StationConfig.from_file(args.station) if args.station \
-            else StationConfig.default()
-        station = Station(config)
-    except (OSError, ValueError) as err:
-        print(f"labmem run: cannot open the station: {err}", file=sys.stderr)
+        procedure = build_procedure(cls, given)
+    except ValueError as err:
+        print(f"labmem run: {err}", file=sys.stderr)
+        return EXIT_REFUSED
+    station = open_station(args.station, "labmem run")
+    if station is None:
         return EXIT_NOT_FOUND
     bar = tqdm(total=100.0, desc=args.procedure, file=sys.stderr,
                disable=True if args.quiet else None,  # None: a bar only on a terminal

@@ -132,9 +132,10 @@ class Station:
             self.setup, self.series_ohm = bench.setup, bench.series_ohm
 
     @classmethod
-    def from_file(cls, path: str | Path, **kwargs: Any) -> Station:
-        """Open the station a file describes."""
-        return cls(StationConfig.from_file(path), **kwargs)
+    def from_file(cls, path: str | Path | None, **kwargs: Any) -> Station:
+        """Open the station a file describes; path None is the built-in station on the
+        simulated bench."""
+        return cls(StationConfig.from_file(path) if path else StationConfig.default(), **kwargs)
 
     # -- what it is ---------------------------------------------------------------------
 

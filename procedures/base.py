@@ -60,6 +60,22 @@ def parameter_problem(name: str, parameter: Parameter, value: Any) -> str | None
     return None
 
 
+def build_procedure(cls: type[StationProcedure], values: dict[str, Any]) -> StationProcedure:
+    """A cls with these parameter values (typed, or text as typed by a user); ValueError
+    naming the first unknown parameter or refused value."""
+    procedure = cls()
+    parameters = procedure._parameters
+    for name, value in values.items():
+        if name not in parameters:
+            raise ValueError(f"{cls.__name__} has no parameter {name!r}; known: "
+                             f"{', '.join(parameters)}")
+        problem = parameter_problem(name, parameters[name], value)
+        if problem is not None:
+            raise ValueError(problem)
+        setattr(procedure, name, parameters[name].convert(value))
+    return procedure
+
+
 class StationProcedure(Procedure):
     """A labmem experiment on a Station's roles. The runner sets `station` and `traces`,
     calls check() before anything is output, then startup/execute/shutdown."""
