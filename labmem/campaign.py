@@ -22,6 +22,7 @@ from typing import Any
 from labmem.campaign_spec import Campaign, CampaignError, Device
 from labmem.catalog import Catalog, Run
 from labmem.metrics import run_metrics
+from labmem.procedures.base import StationProcedure
 from labmem.runner import run_procedure
 from labmem.station import Station, simulated_station
 from labmem.summaries import load_rows
@@ -140,10 +141,9 @@ def run_device(campaign: Campaign, device: Device, out: str | Path,
             procedure = step.build()
             earlier = done.get(key)
             if earlier is not None:
-                metrics = (run_metrics(procedure, load_rows(earlier.results_path))
-                           if earlier.status == "finished" else {})
                 run = StepResult(step.label, key, step.procedure, earlier.id, earlier.status,
-                                 earlier.error, metrics, resumed=True)
+                                 earlier.error, _metrics(procedure, earlier.status,
+                                                         earlier.results_path), resumed=True)
             else:
                 def save_state(status: str, key: str = key) -> None:
                     if status in ENDED and station.bench is not None:
@@ -154,10 +154,9 @@ def run_device(campaign: Campaign, device: Device, out: str | Path,
                     campaign=campaign.name, step=key, on_end=save_state,
                     on_progress=(lambda p, label=step.label: progress(label, p))
                     if progress else None)
-                metrics = (run_metrics(procedure, load_rows(outcome.results_path))
-                           if outcome.status == "finished" else {})
                 run = StepResult(step.label, key, step.procedure, outcome.run_id,
-                                 outcome.status, outcome.error, metrics)
+                                 outcome.status, outcome.error,
+                                 _metrics(procedure, outcome.status, outcome.results_path))
             if condition is not None and run.status == "finished":
                 run.condition_met = condition.met(run.metrics)
             result.steps.append(run)
@@ -174,6 +173,12 @@ def run_device(campaign: Campaign, device: Device, out: str | Path,
                 break
     station.safe_off()
     return result
+
+
+def _metrics(procedure: StationProcedure, status: str, results_path: str | Path
+             ) -> dict[str, Any]:
+    """A run's metrics from its stored rows; none unless it finished."""
+    return run_metrics(procedure, load_rows(results_path)) if status == "finished" else {}
 
 
 def _write_atomic(path: Path, data: Any) -> None:

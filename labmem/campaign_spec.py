@@ -15,7 +15,7 @@ import jsonschema
 import yaml
 
 from labmem.metrics import metric_names, metric_value
-from labmem.procedures.base import StationProcedure, build_procedure, parameter_problem
+from labmem.procedures.base import StationProcedure, build_procedure
 from labmem.procedures.iv import IVProcedure
 from labmem.procedures.registry import PROCEDURES
 from labmem.simulated_instruments.population import draw_population
@@ -231,15 +231,11 @@ def _step_problems(step: Step) -> list[tuple[tuple, str]]:
         return [(("procedure",), f"unknown procedure {step.procedure!r}; known: "
                                  f"{', '.join(PROCEDURES)}")]
     out: list[tuple[tuple, str]] = []
-    parameters = cls()._parameters
-    for name, value in step.parameters.items():
-        if name not in parameters:
-            out.append((("parameters", name), f"{step.procedure} has no parameter {name!r}; "
-                                              f"known: {', '.join(parameters)}"))
-            continue
-        problem = parameter_problem(name, parameters[name], value)
-        if problem is not None:
-            out.append((("parameters", name), problem))
+    for name, value in step.parameters.items():  # one at a time, so each names its line
+        try:
+            build_procedure(cls, {name: value})
+        except ValueError as err:
+            out.append((("parameters", name), str(err)))
     if step.until is None and step.max_repeats != 1:
         out.append((("max_repeats",), "max_repeats goes with until"))
     if step.until is not None and step.repeats != 1:
