@@ -1,5 +1,5 @@
 """PyVISA finds the `@labmem` backend here; the backend itself lives in labmem."""
 
-from labmem.simulated_instruments.visa_library import LabmemVisaLibrary
+from labmem.simulated_instruments.visa.library import LabmemVisaLibrary
 
 WRAPPER_CLASS = LabmemVisaLibrary

@@ -12,8 +12,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from labmem.campaign_executors import run_campaign
-from labmem.campaign_spec import Campaign, Step, population_devices
+from labmem.campaigns.executors import run_campaign
+from labmem.campaigns.spec import Campaign, Step, population_devices
 
 
 def training_campaign(devices: int) -> Campaign:

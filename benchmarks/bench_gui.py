@@ -23,7 +23,7 @@ import pyqtgraph as pg
 
 from labmem.gui.app import application
 from labmem.gui.live_plots import IVPanel, RowsPanel, RowView
-from labmem.procedures.iv import IVSweep
+from labmem.procedures.switching.iv import IVSweep
 
 SIZES = (10_000, 100_000)
 BATCHES = 30

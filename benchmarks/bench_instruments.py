@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from labmem.simulated_instruments.traffic import count_traffic
+from labmem.simulated_instruments.visa.traffic import count_traffic
 from labmem.station import Station, simulated_station
 
 

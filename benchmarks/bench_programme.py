@@ -11,9 +11,9 @@ import time
 
 import numpy as np
 
-from labmem import programme as pg
-from labmem.programme import DEFAULT_SEED, run_model_programme
-from labmem.simulated_instruments.device_params import AgFilamentParams
+from labmem.reproduce import model_programme as pg
+from labmem.reproduce.model_programme import DEFAULT_SEED, run_model_programme
+from labmem.simulated_instruments.device.params import AgFilamentParams
 
 
 def timed(fn, repeats: int) -> list[float]:

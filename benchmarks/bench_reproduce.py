@@ -16,7 +16,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from labmem.catalog import Catalog
-from labmem.reproduce import reproduce
+from labmem.reproduce.station_programme import reproduce
 
 LAYERS = (
     ("device kernel (numba)", ("simulated_instruments/kernel", "simulated_instruments/device")),

@@ -7,6 +7,8 @@ from pathlib import Path
 
 from PyQt5 import QtWidgets
 
+from labmem.station import Station
+
 _APP: list[QtWidgets.QApplication] = []
 """Keeps the QApplication made here alive (Qt deletes it with its last Python reference)."""
 
@@ -21,15 +23,10 @@ def application() -> QtWidgets.QApplication:
     return app  # type: ignore[return-value]
 
 
-def run_gui(station_file: str | None = None, data_dir: str | Path = "data") -> int:
-    """Open the main window and run the event loop until it is closed. A station that cannot
-    be opened (bad file, no VISA library) is reported on stderr with exit code 3."""
-    from labmem.cli_run import EXIT_NOT_FOUND, open_station
+def run_gui(station: Station, data_dir: str | Path = "data") -> int:
+    """Open the main window on an opened station and run the event loop until it is closed."""
     from labmem.gui.main_window import MainWindow
 
-    station = open_station(station_file, "labmem gui")
-    if station is None:
-        return EXIT_NOT_FOUND
     app = application()
     window = MainWindow(station, data_dir)
     window.show()

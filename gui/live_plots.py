@@ -19,17 +19,17 @@ from PyQt5 import QtCore, QtWidgets
 
 from labmem import analysis
 from labmem.procedures.base import StationProcedure
-from labmem.procedures.delay import SwitchingDelay
-from labmem.procedures.iv import IVProcedure
-from labmem.procedures.pulses import (
+from labmem.procedures.neuron.pulse_responses import (
     AllOrNone,
     Integrate,
     IntegrateAndFire,
-    PulseProcedure,
     PulseTrain,
 )
-from labmem.procedures.retention import Retention
-from labmem.procedures.synapse import SynapticWeight
+from labmem.procedures.pulse import PulseProcedure
+from labmem.procedures.sweep import IVProcedure
+from labmem.procedures.switching.delay import SwitchingDelay
+from labmem.procedures.synapse.retention import Retention
+from labmem.procedures.synapse.weight import SynapticWeight
 
 pg.setConfigOptions(background="w", foreground="k")
 

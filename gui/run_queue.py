@@ -15,7 +15,7 @@ from PyQt5 import QtCore
 
 from labmem.catalog import Catalog
 from labmem.procedures.base import StationProcedure
-from labmem.runner import RunOutcome, run_procedure
+from labmem.procedures.runner import RunOutcome, run_procedure
 from labmem.station import Station
 
 log = logging.getLogger(__name__)

@@ -15,15 +15,15 @@ from typing import Any
 import pyvisa
 import yaml
 
-from labmem.instruments.femto_dhpca100 import CurrentAmplifier
+from labmem.instruments.femto.femto_dhpca100 import CurrentAmplifier
 from labmem.instruments.roles import Oscilloscope, Role, SourceMeter, WaveformGenerator
 
 log = logging.getLogger(__name__)
 
 DRIVERS = {
-    "keithley2450": "labmem.instruments.keithley2450:Keithley2450SourceMeter",
-    "hp33120a": "labmem.instruments.hp33120a:HP33120AWaveformGenerator",
-    "mso9104a": "labmem.instruments.mso9104a:MSO9104AOscilloscope",
+    "keithley2450": "labmem.instruments.keithley.keithley2450:Keithley2450SourceMeter",
+    "hp33120a": "labmem.instruments.hp.hp33120a:HP33120AWaveformGenerator",
+    "mso9104a": "labmem.instruments.keysight.mso9104a:MSO9104AOscilloscope",
 }
 """Role implementation of each supported VISA instrument."""
 

@@ -10,7 +10,7 @@ import pandas as pd
 from pymeasure.experiment import Results
 
 from labmem import analysis
-from labmem.programme import IVBlock, PulseRecord
+from labmem.records import IVBlock, PulseRecord
 from labmem.traces import read_traces
 
 

@@ -8,8 +8,10 @@ from collections.abc import Callable
 from typing import Any, ClassVar
 
 import numpy as np
+import pandas as pd
 from pymeasure.experiment import Metadata, Parameter, Procedure
 
+from labmem.metrics import Metrics
 from labmem.station import Station
 from labmem.traces import TraceStore
 
@@ -82,6 +84,8 @@ class StationProcedure(Procedure):
 
     SETUP: ClassVar[str] = "smu"
     """The set-up the procedure needs first: "smu" (SMU-direct) or "pulse"."""
+    METRICS: ClassVar[tuple[str, ...]] = ()
+    """Names of the figures of merit run_metrics() gives (what campaign conditions test)."""
 
     instrument_idns = Metadata("Instruments", fget="describe_instruments")
 
@@ -106,6 +110,11 @@ class StationProcedure(Procedure):
 
     def check_plan(self) -> None:
         """Procedure-specific checks of the whole plan against the instruments (override)."""
+
+    def run_metrics(self, rows: pd.DataFrame) -> Metrics:
+        """The figures of merit of a finished run from its stored rows (a procedure with
+        METRICS overrides this with its function of labmem.metrics)."""
+        return {}
 
     # -- life cycle -----------------------------------------------------------------------
 

@@ -4,11 +4,16 @@ programme's order."""
 from __future__ import annotations
 
 from labmem.procedures.base import StationProcedure
-from labmem.procedures.delay import SwitchingDelay
-from labmem.procedures.iv import ComplianceLadderTraining, IVSweep, RegimeSwitching
-from labmem.procedures.pulses import AllOrNone, Integrate, IntegrateAndFire, PulseTrain
-from labmem.procedures.retention import Retention
-from labmem.procedures.synapse import SynapticWeight
+from labmem.procedures.neuron.pulse_responses import (
+    AllOrNone,
+    Integrate,
+    IntegrateAndFire,
+    PulseTrain,
+)
+from labmem.procedures.switching.delay import SwitchingDelay
+from labmem.procedures.switching.iv import ComplianceLadderTraining, IVSweep, RegimeSwitching
+from labmem.procedures.synapse.retention import Retention
+from labmem.procedures.synapse.weight import SynapticWeight
 
 PROCEDURES: dict[str, type[StationProcedure]] = {
     cls.__name__: cls for cls in (

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 import yaml
 
-from labmem.cli import main
-from labmem.programme import run_model_programme
+from labmem.cli.main import main
+from labmem.reproduce.model_programme import run_model_programme
 from labmem.station import Station, StationConfig
 
 OTHER_SEEDS = (1, 2, 3)

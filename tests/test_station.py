@@ -65,7 +65,7 @@ def test_waits_run_on_the_virtual_clock(new_station):
 
 
 def test_labmem_instruments_lists_roles_with_their_idn(tmp_path, capsys):
-    from labmem.cli import main
+    from labmem.cli.main import main
 
     assert main(["instruments", "--json"]) == 0
     rows = {row["role"]: row for row in json.loads(capsys.readouterr().out)}

@@ -15,11 +15,12 @@ from labmem.gui.live_plots import (
     RowsPanel,
     panel_for,
 )
-from labmem.procedures.iv import ComplianceLadderTraining, IVProcedure, IVSweep
-from labmem.procedures.pulses import IntegrateAndFire
+from labmem.procedures.neuron.pulse_responses import IntegrateAndFire
 from labmem.procedures.registry import PROCEDURES
-from labmem.procedures.retention import Retention
-from labmem.procedures.synapse import SynapticWeight
+from labmem.procedures.sweep import IVProcedure
+from labmem.procedures.switching.iv import ComplianceLadderTraining, IVSweep
+from labmem.procedures.synapse.retention import Retention
+from labmem.procedures.synapse.weight import SynapticWeight
 
 
 def iv_rows(block: int, cycle: int, compliance_a: float, vset_v: float, n: int = 101):

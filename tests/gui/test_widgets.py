@@ -9,13 +9,13 @@ import threading
 import pytest
 from PyQt5 import QtWidgets
 
-from labmem.cli import build_parser, main
+from labmem.cli.main import build_parser, main
 from labmem.gui.log_pane import LogPane
 from labmem.gui.parameter_form import ParameterForm
 from labmem.gui.procedure_panel import format_duration
 from labmem.gui.setup_prompt import SetupPrompt
 from labmem.procedures.base import parameters_in_order
-from labmem.procedures.pulses import IntegrateAndFire
+from labmem.procedures.neuron.pulse_responses import IntegrateAndFire
 from labmem.procedures.registry import PROCEDURES, procedure_class
 
 

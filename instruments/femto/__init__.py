@@ -1,0 +1,1 @@
+"""FEMTO current amplifiers."""

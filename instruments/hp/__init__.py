@@ -1,0 +1,1 @@
+"""HP / Agilent waveform generators."""

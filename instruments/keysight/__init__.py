@@ -1,0 +1,1 @@
+"""Keysight oscilloscopes."""

@@ -1,0 +1,119 @@
+"""Where a campaign's devices run: one after another in this process (with progress bars per
+device and step), or spread over a Dask cluster (simulated campaigns only: real devices share
+their one station). Either way the results come back per device, in the campaign's order, and
+run_campaign writes the report."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from labmem.campaigns import report as campaign_report
+from labmem.campaigns.runner import DeviceResult, check_output, run_device
+from labmem.campaigns.spec import Campaign, CampaignError
+
+log = logging.getLogger(__name__)
+
+EXECUTORS = ("serial", "dask")
+
+
+def run_serial(campaign: Campaign, out: Path, show_progress: bool = True
+               ) -> list[DeviceResult]:
+    """Each device in turn; a bar over devices and one over the running step."""
+    results = []
+    disable = None if show_progress else True  # None: bars only on a terminal
+    devices = tqdm(campaign.devices, desc="devices", unit="device", position=0,
+                   disable=disable, file=sys.stderr)
+    step_bar = tqdm(total=100.0, desc="step", position=1, leave=False, disable=disable,
+                    file=sys.stderr, bar_format="{desc}: {percentage:3.0f}%|{bar}|")
+    try:
+        for device in devices:
+            devices.set_postfix_str(device.id)
+
+            def show(label: str, percent: float, device_id: str = device.id) -> None:
+                step_bar.set_description_str(f"{device_id} · {label}", refresh=False)
+                step_bar.update(percent - step_bar.n)
+
+            results.append(run_device(campaign, device, out, progress=show))
+            _log_device(results[-1])
+    finally:
+        step_bar.close()
+        devices.close()
+    return results
+
+
+def run_dask(campaign: Campaign, out: Path, scheduler: str | None = None, workers: int = 2,
+             show_progress: bool = True) -> list[DeviceResult]:
+    """Each device as one task on a Dask cluster: the scheduler at `scheduler`, or a local
+    cluster of `workers` single-threaded processes. The output folder must be visible to every
+    worker (the same disk, or a shared file system)."""
+    if not campaign.simulated:
+        raise CampaignError("a campaign on real instruments runs on its single station: "
+                            "--executor dask is for simulated campaigns")
+    from dask.distributed import Client, LocalCluster, as_completed
+
+    if workers < 1:
+        raise CampaignError(f"--workers must be at least 1, got {workers}")
+    cluster = None if scheduler else LocalCluster(  # on loopback: nothing leaves the machine
+        n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
+        dashboard_address=None)
+    try:
+        with Client(scheduler or cluster) as client:
+            futures = {client.submit(run_device, campaign, device, str(out), pure=False,
+                                     key=f"{campaign.name}-{device.id}"): n
+                       for n, device in enumerate(campaign.devices)}
+            results: list[DeviceResult | None] = [None] * len(futures)
+            bar = tqdm(total=len(futures), desc="devices", unit="device",
+                       disable=None if show_progress else True, file=sys.stderr)
+            for future in as_completed(futures):
+                result = future.result()
+                results[futures[future]] = result
+                _log_device(result)
+                bar.update(1)
+            bar.close()
+    finally:
+        if cluster is not None:
+            cluster.close()
+    return [r for r in results if r is not None]
+
+
+def _log_device(result: DeviceResult) -> None:
+    log.info("%s: %d runs, %s", result.device.id, len(result.steps),
+             f"skipped ({result.skipped})" if result.skipped else "complete")
+
+
+def executor(name: str) -> Callable[..., list[DeviceResult]]:
+    """The executor called name."""
+    if name not in EXECUTORS:
+        raise CampaignError(f"unknown executor {name!r}; known: {', '.join(EXECUTORS)}")
+    return run_serial if name == "serial" else run_dask
+
+
+def run_campaign(campaign: Campaign, out: str | Path, *, resume: bool = False,
+                 executor_name: str = "serial", scheduler: str | None = None,
+                 workers: int = 2, show_progress: bool = True) -> dict[str, Any]:
+    """Check the campaign, run every device (reusing finished steps when resuming), write
+    campaign_summary.json, the figures and campaign_report.md into out; return the summary."""
+    campaign.check()
+    run = executor(executor_name)
+    out = Path(out)
+    check_output(campaign, out, resume)
+    out.mkdir(parents=True, exist_ok=True)
+    if Path(campaign.source).is_file():  # provenance: the file as it was run
+        shutil.copyfile(campaign.source, out / "campaign.yaml")
+    start = time.perf_counter()
+    kwargs: dict[str, Any] = {"show_progress": show_progress}
+    if executor_name == "dask":
+        kwargs.update(scheduler=scheduler, workers=workers)
+    results = run(campaign, out, **kwargs)
+    data = campaign_report.summary(campaign, results, executor_name,
+                                   time.perf_counter() - start)
+    campaign_report.write(out, data)
+    return data

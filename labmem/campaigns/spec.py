@@ -1,0 +1,315 @@
+"""Campaign files: which station, which devices (listed, or a simulated population), and the
+steps each device goes through (procedure, parameters, repeats, conditions).
+
+Files are YAML read with the safe loader (a tag that would construct an object is refused),
+checked against a JSON schema, then against the procedures themselves; every refusal names the
+line. The same dataclasses are the Python API: build a Campaign in code and run it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+from labmem.metrics import metric_value
+from labmem.procedures.base import StationProcedure, build_procedure
+from labmem.procedures.registry import PROCEDURES
+from labmem.procedures.sweep import IVProcedure
+from labmem.simulated_instruments.device.population import draw_population
+
+ON_FAILURE = ("skip_device", "continue")
+"""What a failed step does: skip the device's remaining steps (default), or go on."""
+
+_CONDITION = {
+    "type": "object", "additionalProperties": False, "required": ["metric"],
+    "minProperties": 2,
+    "properties": {"metric": {"type": "string"}, "block": {"type": "string"},
+                   "below": {"type": "number"}, "above": {"type": "number"}},
+}
+SCHEMA: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "type": "object", "additionalProperties": False, "required": ["campaign", "steps"],
+    "properties": {
+        "campaign": {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_.-]*$"},
+        "description": {"type": "string"},
+        "station": {"type": "string"},
+        "devices": {"type": "array", "minItems": 1, "items": {
+            "type": "object", "additionalProperties": False, "required": ["device"],
+            "properties": {"wafer": {"type": "string"}, "die": {"type": "string"},
+                           "device": {"type": "string", "minLength": 1},
+                           "x_um": {"type": "number"}, "y_um": {"type": "number"},
+                           "seed": {"type": "integer", "minimum": 0}}}},
+        "population": {
+            "type": "object", "additionalProperties": False, "required": ["count"],
+            "properties": {"count": {"type": "integer", "minimum": 1, "maximum": 100_000},
+                           "seed": {"type": "integer", "minimum": 0},
+                           "spread": {"type": "number", "minimum": 0},
+                           "wafer": {"type": "string"}}},
+        "steps": {"type": "array", "minItems": 1, "items": {
+            "type": "object", "additionalProperties": False, "required": ["procedure"],
+            "properties": {
+                "name": {"type": "string"}, "procedure": {"type": "string"},
+                "parameters": {"type": "object"},
+                "repeats": {"type": "integer", "minimum": 1},
+                "until": _CONDITION, "max_repeats": {"type": "integer", "minimum": 1},
+                "require": _CONDITION, "on_failure": {"enum": list(ON_FAILURE)}}}},
+    },
+}
+"""The shape of a campaign file (JSON schema, draft 2020-12)."""
+
+
+class CampaignError(ValueError):
+    """A campaign that cannot run, with where and why."""
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A test of one metric of a step's run: below and/or above a value."""
+
+    metric: str
+    block: str | None = None
+    """For I(V) procedures: the block whose metric is meant (default: the last block)."""
+    below: float | None = None
+    above: float | None = None
+
+    def met(self, metrics: dict[str, Any]) -> bool:
+        """True when the metric is finite and within the bounds."""
+        value = metric_value(metrics, self.metric, self.block)
+        if value != value:  # NaN: the run did not show the effect
+            return False
+        return ((self.below is None or value < self.below)
+                and (self.above is None or value > self.above))
+
+    def describe(self) -> str:
+        """E.g. "vset_std_v[volatile, trained] < 0.05"."""
+        name = self.metric + (f"[{self.block}]" if self.block else "")
+        bounds = [f"< {self.below:g}"] if self.below is not None else []
+        bounds += [f"> {self.above:g}"] if self.above is not None else []
+        return f"{name} {' and '.join(bounds)}"
+
+
+@dataclass(frozen=True)
+class Step:
+    """One procedure a device goes through: `repeats` times, or again `until` a condition
+    holds (at most max_repeats times); `require` makes a run that misses it a failure."""
+
+    procedure: str
+    parameters: dict[str, Any] = field(default_factory=dict)
+    name: str = ""
+    repeats: int = 1
+    until: Condition | None = None
+    max_repeats: int = 1
+    require: Condition | None = None
+    on_failure: str = "skip_device"
+
+    @property
+    def label(self) -> str:
+        """The step's name, or its procedure's."""
+        return self.name or self.procedure
+
+    @property
+    def attempts(self) -> int:
+        """Most runs the step makes."""
+        return self.max_repeats if self.until is not None else self.repeats
+
+    def build(self) -> StationProcedure:
+        """A fresh procedure with the step's parameters."""
+        return build_procedure(PROCEDURES[self.procedure], self.parameters)
+
+
+@dataclass(frozen=True)
+class Device:
+    """A device on the wafer (optionally with prober coordinates), or a drawn simulated one
+    (seed and parameter changes of its bench)."""
+
+    device: str
+    wafer: str = ""
+    die: str = ""
+    x_um: float | None = None
+    y_um: float | None = None
+    seed: int | None = None
+    params: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def id(self) -> str:
+        """wafer-die-device, e.g. "W3-D12-A4" (the catalog's device id)."""
+        return "-".join(p for p in (self.wafer, self.die, self.device) if p)
+
+    def where(self) -> str:
+        """Where the operator puts the probes."""
+        at = f" at x = {self.x_um:g} µm, y = {self.y_um:g} µm" \
+            if self.x_um is not None and self.y_um is not None else ""
+        return f"device {self.id}{at}"
+
+
+@dataclass(frozen=True)
+class Campaign:
+    """A programme over devices. station None is the built-in station, each device on a
+    simulated bench of its own; a station file runs every device on that one station."""
+
+    name: str
+    steps: list[Step]
+    devices: list[Device]
+    station: str | None = None
+    description: str = ""
+    source: str = "<api>"
+
+    @classmethod
+    def from_text(cls, text: str, source: str = "<text>",
+                  base_dir: Path | None = None) -> Campaign:
+        """Parse, check against the schema and the procedures; CampaignError names the line."""
+        data, lines = _load_with_lines(text, source)
+        where = _Locator(source, lines)
+        for err in sorted(jsonschema.Draft202012Validator(SCHEMA).iter_errors(data),
+                          key=lambda e: list(map(str, e.absolute_path))):
+            raise CampaignError(where.schema_error(err))
+        if ("devices" in data) == ("population" in data):
+            raise CampaignError(where(("campaign",), "give either devices or population"))
+        if "population" in data and "station" in data:
+            raise CampaignError(where(("station",), "a population is simulated: each device "
+                                                    "has a bench of its own, so leave out "
+                                                    "station"))
+        devices = ([Device(**d) for d in data["devices"]] if "devices" in data
+                   else population_devices(**data["population"]))
+        station = data.get("station")
+        if station is not None and base_dir is not None and not Path(station).is_absolute():
+            station = str(base_dir / station)
+        campaign = cls(data["campaign"], [_step(s) for s in data["steps"]], devices,
+                       station, data.get("description", ""), source)
+        for path, message in campaign.problems():
+            raise CampaignError(where(path, message))
+        return campaign
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> Campaign:
+        """Read a campaign file; a station path in it is relative to the file."""
+        path = Path(path)
+        return cls.from_text(path.read_text(), str(path), path.parent)
+
+    @property
+    def simulated(self) -> bool:
+        """True when every device has a simulated bench of its own."""
+        return self.station is None
+
+    def problems(self) -> list[tuple[tuple, str]]:
+        """(path in the file, message) of everything that would stop the campaign: unknown
+        procedures, parameters and metrics, refused values, repeated device ids."""
+        out: list[tuple[tuple, str]] = []
+        seen: set[str] = set()
+        for n, device in enumerate(self.devices):
+            if device.id in seen:
+                out.append((("devices", n, "device"), f"device id {device.id!r} is repeated"))
+            seen.add(device.id)
+        for n, step in enumerate(self.steps):
+            out += [(("steps", n, *path), message) for path, message in _step_problems(step)]
+        return out
+
+    def check(self) -> None:
+        """Raise CampaignError with the first problem (for campaigns built in code)."""
+        for path, message in self.problems():
+            raise CampaignError(f"{self.source}: {'.'.join(map(str, path))}: {message}")
+
+
+def population_devices(count: int, seed: int = 0, spread: float = 1.0,
+                       wafer: str = "SIM") -> list[Device]:
+    """count simulated devices drawn from the device-to-device variability population."""
+    return [Device(f"D{d.index + 1:04d}", wafer=wafer, seed=d.seed, params=d.params)
+            for d in draw_population(count, seed, spread)]
+
+
+def _step(data: dict[str, Any]) -> Step:
+    conditions = {k: Condition(**data[k]) for k in ("until", "require") if k in data}
+    return Step(**{**data, **conditions})
+
+
+def _step_problems(step: Step) -> list[tuple[tuple, str]]:
+    cls = PROCEDURES.get(step.procedure)
+    if cls is None:
+        return [(("procedure",), f"unknown procedure {step.procedure!r}; known: "
+                                 f"{', '.join(PROCEDURES)}")]
+    out: list[tuple[tuple, str]] = []
+    for name, value in step.parameters.items():  # one at a time, so each names its line
+        try:
+            build_procedure(cls, {name: value})
+        except ValueError as err:
+            out.append((("parameters", name), str(err)))
+    if step.until is None and step.max_repeats != 1:
+        out.append((("max_repeats",), "max_repeats goes with until"))
+    if step.until is not None and step.repeats != 1:
+        out.append((("repeats",), "give repeats or until, not both"))
+    for key in ("until", "require"):
+        condition = getattr(step, key)
+        if condition is None:
+            continue
+        names = cls.METRICS
+        if condition.metric not in names:
+            out.append(((key, "metric"), f"{step.procedure} has no metric "
+                                         f"{condition.metric!r}; known: {', '.join(names)}"))
+        if condition.below is None and condition.above is None:
+            out.append(((key,), "a condition needs below or above"))
+        if condition.block is not None and not out:
+            labels = [b.label for b in step.build().blocks()] \
+                if issubclass(cls, IVProcedure) else []
+            if condition.block not in labels:
+                out.append(((key, "block"), f"{step.procedure} has no block "
+                                            f"{condition.block!r}; its blocks: {labels}"))
+    return out
+
+
+class _Locator:
+    """Turns a path in the campaign data into "file, line N: message"."""
+
+    def __init__(self, source: str, lines: dict[tuple, int]) -> None:
+        self.source, self.lines = source, lines
+
+    def __call__(self, path: tuple, message: str) -> str:
+        path = tuple(path)
+        while path and path not in self.lines:
+            path = path[:-1]
+        return f"{self.source}, line {self.lines.get(path, 1)}: {message}"
+
+    def schema_error(self, err: jsonschema.ValidationError) -> str:
+        path = tuple(err.absolute_path)
+        where = ".".join(map(str, path)) or "the campaign"
+        if err.validator == "additionalProperties":
+            extra = sorted(set(err.instance) - set(err.schema.get("properties", {})))
+            known = ", ".join(err.schema.get("properties", {}))
+            return self((*path, extra[0]), f"{where}: unknown key {extra[0]!r}; known: {known}")
+        return self(path, f"{where}: {err.message}")
+
+
+def _load_with_lines(text: str, source: str) -> tuple[dict[str, Any], dict[tuple, int]]:
+    """Safe-load YAML and note the line of every key and list item (1-based)."""
+    loader = yaml.SafeLoader(text)
+    lines: dict[tuple, int] = {}
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            raise CampaignError(f"{source}, line 1: the campaign file is empty")
+
+        def walk(node: yaml.Node, path: tuple) -> None:
+            lines.setdefault(path, node.start_mark.line + 1)
+            if isinstance(node, yaml.MappingNode):
+                for key, value in node.value:
+                    name = loader.construct_object(key, deep=True)
+                    lines[(*path, name)] = key.start_mark.line + 1
+                    walk(value, (*path, name))
+            elif isinstance(node, yaml.SequenceNode):
+                for n, item in enumerate(node.value):
+                    walk(item, (*path, n))
+
+        walk(node, ())
+        data = loader.construct_document(node)
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        line = mark.line + 1 if mark is not None else 1
+        raise CampaignError(f"{source}, line {line}: {err.problem or err}; campaign files "
+                            "hold plain data (no tags that construct objects)") from None
+    finally:
+        loader.dispose()
+    if not isinstance(data, dict):
+        raise CampaignError(f"{source}, line 1: a campaign file is a mapping")
+    return data, lines

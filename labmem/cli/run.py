@@ -1,0 +1,172 @@
+"""`labmem run` (one procedure) and `labmem campaign` (a programme over devices) on the
+command line, with the exit codes of `labmem --help`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from pyvisa.errors import VisaIOError
+
+from labmem.procedures.base import (
+    allowed_range,
+    build_procedure,
+    parameter_label,
+    parameters_in_order,
+)
+from labmem.procedures.registry import PROCEDURES
+from labmem.station import Station
+
+EXIT_OK, EXIT_FAILED, EXIT_REFUSED, EXIT_NOT_FOUND, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+EXIT_CODES = ("exit codes: 0 done · 1 a run failed or was aborted, or a campaign skipped a "
+              "device · 2 refused input (bad parameter, campaign file, usage) · 3 instrument, "
+              "station or run not found · 130 interrupted (Ctrl-C; instruments left safe)")
+
+
+def open_station(path: str | None, command: str) -> Station | None:
+    """The station of --station (None: the built-in simulated one), or None once stderr says
+    why it cannot be opened (bad file, no VISA library)."""
+    try:
+        return Station.from_file(path)
+    except (OSError, ValueError) as err:
+        print(f"{command}: cannot open the station {path or '<default>'}: {err}",
+              file=sys.stderr)
+        return None
+
+
+def _run(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from labmem.procedures.runner import run_procedure
+
+    cls = PROCEDURES[args.procedure]
+    given = {name: getattr(args, name) for name in parameters_in_order(cls)
+             if getattr(args, name) is not None}
+    try:
+        procedure = build_procedure(cls, given)
+    except ValueError as err:
+        print(f"labmem run: {err}", file=sys.stderr)
+        return EXIT_REFUSED
+    station = open_station(args.station, "labmem run")
+    if station is None:
+        return EXIT_NOT_FOUND
+    bar = tqdm(total=100.0, desc=args.procedure, file=sys.stderr,
+               disable=True if args.quiet else None,  # None: a bar only on a terminal
+               bar_format="{desc}: {percentage:3.0f}%|{bar}| {elapsed}")
+
+    def progress(percent: float) -> None:
+        bar.update(percent - bar.n)
+
+    try:
+        outcome = run_procedure(procedure, station, args.data, device_id=args.device,
+                                on_progress=progress)
+    except ValueError as err:
+        print(f"labmem run: {err}", file=sys.stderr)
+        return EXIT_REFUSED
+    except (VisaIOError, OSError) as err:  # an instrument of the station is not there
+        print(f"labmem run: instrument not found: {err}", file=sys.stderr)
+        return EXIT_NOT_FOUND
+    except KeyboardInterrupt:
+        print("labmem run: interrupted; the run is catalogued as aborted and the "
+              "instruments are in their safe state", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    finally:
+        bar.close()
+    print(f"run {outcome.run_id} {args.procedure} {outcome.status}: {outcome.results_path}")
+    if outcome.error:
+        print(f"  {outcome.error}", file=sys.stderr)
+    return EXIT_OK if outcome.status == "finished" else EXIT_FAILED
+
+
+def _campaign(args: argparse.Namespace) -> int:
+    from labmem.campaigns.executors import run_campaign
+    from labmem.campaigns.spec import Campaign, CampaignError
+
+    try:
+        campaign = Campaign.from_file(args.file)
+    except OSError as err:
+        print(f"labmem campaign: {err}", file=sys.stderr)
+        return EXIT_NOT_FOUND
+    except CampaignError as err:
+        print(f"labmem campaign: {err}", file=sys.stderr)
+        return EXIT_REFUSED
+    if args.action == "check":
+        print(f"{args.file}: campaign {campaign.name!r}, {len(campaign.devices)} devices × "
+              f"{len(campaign.steps)} steps, "
+              f"{'simulated' if campaign.simulated else campaign.station}: ok")
+        return EXIT_OK
+    out = Path(args.out or Path("campaigns") / campaign.name)
+    try:
+        data = run_campaign(campaign, out, resume=args.resume, executor_name=args.executor,
+                            scheduler=args.scheduler, workers=args.workers,
+                            show_progress=not args.quiet)
+    except CampaignError as err:
+        print(f"labmem campaign: {err}", file=sys.stderr)
+        return EXIT_REFUSED
+    except KeyboardInterrupt:
+        print(f"labmem campaign: interrupted; continue with: labmem campaign run {args.file} "
+              f"--out {out} --resume", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    skipped = [d for d in data["devices"] if d["status"] == "skipped"]
+    print(f"campaign {campaign.name}: {len(data['devices']) - len(skipped)} of "
+          f"{len(data['devices'])} devices complete in {data['wall_time_s']} s; wrote "
+          f"{out / 'campaign_report.md'} and {out / 'campaign_summary.json'}")
+    for device in skipped:
+        print(f"  skipped {device['device_id']}: {device['skipped']}", file=sys.stderr)
+    return EXIT_FAILED if skipped else EXIT_OK
+
+
+def add_run_parser(sub: argparse._SubParsersAction) -> None:
+    """`labmem run PROCEDURE --param value …`, one sub-command per procedure."""
+    run = sub.add_parser(
+        "run", help="run one procedure and catalogue it",
+        description="Run one procedure on a station (default: the built-in simulated one), "
+        "write its rows and traces into the data directory and catalogue it. "
+        "`labmem run PROCEDURE --help` lists the procedure's parameters.",
+        epilog="examples: labmem run IVSweep --cycles 10 --compliance_a 1e-6 · "
+        "labmem run IntegrateAndFire --station lab.yaml --device W3-D12-A4 · " + EXIT_CODES)
+    procedures = run.add_subparsers(dest="procedure", required=True, metavar="PROCEDURE")
+    for name, cls in PROCEDURES.items():
+        doc = " ".join((cls.__doc__ or "").split())
+        parser = procedures.add_parser(name, help=doc.split(". ")[0], description=doc,
+                                       epilog=f"example: labmem run {name} --device W3-D12 · "
+                                       + EXIT_CODES)
+        parser.add_argument("--station", help="station YAML file (default: built-in simulated)")
+        parser.add_argument("--data", default="data", help="data directory (default: ./data)")
+        parser.add_argument("--device", default="", help="device id for the catalog")
+        parser.add_argument("--quiet", action="store_true", help="no progress bar")
+        for pname, parameter in parameters_in_order(cls).items():
+            allowed = allowed_range(parameter)
+            parser.add_argument(f"--{pname}", metavar="VALUE",
+                                help=f"{parameter_label(parameter)}; "
+                                + (f"{allowed}; " if allowed else "")
+                                + f"default {parameter.default}")
+        parser.set_defaults(func=_run)
+
+
+def add_campaign_parser(sub: argparse._SubParsersAction) -> None:
+    """`labmem campaign run|check FILE`."""
+    campaign = sub.add_parser(
+        "campaign", help="run or check a campaign over many devices",
+        description="Run a campaign file: every device through its steps, each run "
+        "catalogued under the campaign, then campaign_report.md, figures and "
+        "campaign_summary.json. --resume continues after a crash or an abort without "
+        "running a finished step again. Simulated campaigns can spread their devices over a "
+        "Dask cluster. `check` validates the file only.",
+        epilog="examples: labmem campaign check wafer3.yaml · labmem campaign run wafer3.yaml "
+        "--out runs/wafer3 · labmem campaign run wafer3.yaml --out runs/wafer3 --resume · "
+        "labmem campaign run population.yaml --executor dask --workers 2 · " + EXIT_CODES)
+    campaign.add_argument("action", choices=("run", "check"))
+    campaign.add_argument("file", help="campaign YAML file")
+    campaign.add_argument("--out", help="output folder (default: campaigns/<campaign name>)")
+    campaign.add_argument("--resume", action="store_true",
+                          help="continue the campaign already in --out")
+    campaign.add_argument("--executor", choices=("serial", "dask"), default="serial",
+                          help="serial (default) or dask (simulated campaigns only)")
+    campaign.add_argument("--scheduler", help="dask: scheduler address (default: a local "
+                                              "cluster)")
+    campaign.add_argument("--workers", type=int, default=2,
+                          help="dask: worker processes of the local cluster (default 2)")
+    campaign.add_argument("--quiet", action="store_true", help="no progress bars")
+    campaign.set_defaults(func=_campaign)

@@ -1,0 +1,138 @@
+"""The pulse machinery every pulse procedure shares, on the pulse set-up (AWG → series R →
+device → TIA → scope): PulseProcedure plays a segment list as one AWG burst and captures it;
+the scope records the AWG output (CH1) and the TIA output (CH2), triggered by the AWG sync."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from pymeasure.experiment import FloatParameter
+
+from labmem.instruments.femto.femto_dhpca100 import CurrentAmplifier
+from labmem.procedures.base import StationProcedure
+from labmem.waveforms import Segment
+
+log = logging.getLogger(__name__)
+
+SCREEN_MARGIN = 0.05
+"""Fraction of the expected signal span added above and below it on the scope screen."""
+RECORD_MARGIN = 1.02
+"""Scope record length per burst length: the burst plus its pre-trigger part and the end."""
+
+
+@dataclass(frozen=True)
+class Capture:
+    """One recorded burst: time from the AWG sync (s), AWG output (V), device current (A)."""
+
+    t: np.ndarray
+    v_source: np.ndarray
+    i: np.ndarray
+
+    def window(self, start_s: float, stop_s: float) -> np.ndarray:
+        """Boolean mask of the samples in [start_s, stop_s)."""
+        return (self.t >= start_s) & (self.t < stop_s)
+
+    def peak(self, start_s: float, stop_s: float) -> float:
+        """Largest |current| in [start_s, stop_s) in A."""
+        return float(np.abs(self.i[self.window(start_s, stop_s)]).max())
+
+
+def screen(lo: float, hi: float) -> tuple[float, float]:
+    """(V/div, offset V) that put [lo, hi] plus a margin on the 8-division screen."""
+    span = max(hi - lo, 1e-3)
+    lo, hi = lo - SCREEN_MARGIN * span, hi + SCREEN_MARGIN * span
+    return (hi - lo) / 8, (hi + lo) / 2
+
+
+def segment_windows(segments: Sequence[Segment], above_v: float) -> list[tuple[float, float]]:
+    """(start, stop) in s of the segments whose level is above above_v (the pulses)."""
+    out, now = [], 0.0
+    for level, duration in segments:
+        if level > above_v:
+            out.append((now, now + duration))
+        now += duration
+    return out
+
+
+class PulseProcedure(StationProcedure):
+    """Shared by the pulse procedures: the set-up, the plan check and one captured burst."""
+
+    SETUP = "pulse"
+
+    series_ohm = FloatParameter("Series resistance", units="ohm", minimum=0.0, maximum=1e9,
+                                default=2e6)
+    tia_gain = FloatParameter("TIA gain", units="V/A", minimum=1e2, maximum=1e8, default=1e5)
+    sample_interval_s = FloatParameter("Scope sample interval", units="s", minimum=25e-12,
+                                       maximum=1.0, default=1e-6)
+
+    def segments(self) -> list[Segment]:
+        """The waveform the AWG plays (override)."""
+        raise NotImplementedError
+
+    def use_setup(self) -> None:
+        """Pulse set-up with this series resistor and TIA gain."""
+        assert self.station is not None
+        self.station.use_setup("pulse", series_ohm=self.series_ohm,
+                               tia_gain_v_per_a=self.tia_gain)
+
+    def check_plan(self) -> None:
+        """The AWG must hold the waveform, the scope the record, the station the fixtures."""
+        assert self.station is not None
+        try:  # the amplifier's own table of gains for the station's mode
+            CurrentAmplifier(self.tia_gain, self.station.tia.mode)
+        except ValueError as err:
+            raise ValueError(f"TIA gain (tia_gain) = {self.tia_gain:g} V/A is not allowed: "
+                             f"{err}") from None
+        if not self.station.is_fixture(self.series_ohm):
+            raise ValueError(f"Series resistance (series_ohm) = {self.series_ohm:g} Ω is not "
+                             f"allowed: the station has {self.station.series_resistors_ohm} Ω")
+        segments = self.segments()
+        try:
+            self.station.awg.compile(segments)
+        except ValueError as err:
+            raise ValueError(f"the waveform is not allowed on the AWG: {err}") from None
+        duration = sum(d for _, d in segments)
+        self.station.scope.check_record(duration * RECORD_MARGIN,
+                                        self.record_points(duration))
+
+    def record_points(self, duration_s: float) -> int:
+        """Samples that cover the burst at the sample interval."""
+        return max(1000, int(np.ceil(duration_s * RECORD_MARGIN / self.sample_interval_s)))
+
+    def get_estimates(self) -> float:
+        """Duration in s of the burst."""
+        return sum(d for _, d in self.segments())
+
+    def capture(self, segments: Sequence[Segment], name: str,
+                current_range_a: tuple[float, float] | None = None) -> Capture:
+        """Play segments once and record the burst; the TIA screen spans current_range_a
+        (default: the series-limited current of the waveform's levels). Stored in HDF5."""
+        assert self.station is not None
+        self.stop_point()  # an abort asked for before the burst plays nothing more
+        awg, scope = self.station.awg, self.station.scope
+        levels = [lv for lv, _ in segments]
+        lo_v, hi_v = min(min(levels), 0.0), max(max(levels), 0.0)
+        if current_range_a is None:
+            r = max(self.series_ohm, 1.0)
+            current_range_a = (lo_v / r, hi_v / r)
+        gain = self.tia_gain
+        burst_s = awg.load(list(segments))
+        record_s = burst_s * RECORD_MARGIN
+        scope.configure({1: screen(lo_v, hi_v),
+                         2: screen(current_range_a[0] * gain, current_range_a[1] * gain)},
+                        duration_s=record_s, pre_trigger_s=0.01 * burst_s,
+                        points=self.record_points(burst_s), trigger_source="AUX")
+        awg.enable()
+        scope.single()
+        awg.trigger()
+        scope.wait(timeout_s=max(10.0, 3 * record_s))
+        source, tia = scope.fetch(1), scope.fetch(2)
+        capture = Capture(source.t, source.v, tia.v / gain)
+        self.store_trace(name, capture.t, {"v_source": capture.v_source, "i_device": capture.i,
+                                           "v_tia": tia.v},
+                         {"v_source": "V", "i_device": "A", "v_tia": "V"},
+                         series_ohm=self.series_ohm, tia_gain_v_per_a=gain)
+        return capture

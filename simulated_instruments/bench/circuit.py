@@ -1,0 +1,163 @@
+"""Circuits around the device on its virtual clock: an SMU with compliance, or a pulse source
+driving the device through a series resistor into a current read-out (TIA)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from labmem.simulated_instruments.device import kernel
+from labmem.simulated_instruments.device.model import AgFilament
+
+AWG_OUTPUT_OHM = 50.0
+"""Output impedance of a function/arbitrary waveform generator in Ω."""
+
+
+@dataclass(frozen=True)
+class Trace:
+    """Sampled record of one source waveform: times in s from its start, voltages, currents."""
+
+    t: np.ndarray
+    v_source: np.ndarray
+    v_device: np.ndarray
+    i_device: np.ndarray
+    i_readout: np.ndarray
+    triggered: bool = False
+    """True when a stop_current trigger ended the record (its last sample is the trigger)."""
+
+
+class Circuit:
+    """Common part: runs piecewise-linear source knots through the compiled kernel."""
+
+    mode: int = kernel.MODE_SMU
+
+    def __init__(self, device: AgFilament) -> None:
+        self.device = device
+
+    @property
+    def now(self) -> float:
+        """Virtual time of the bench in s."""
+        return self.device.time_s
+
+    def _kernel_args(self) -> tuple[float, float, float, float]:
+        raise NotImplementedError
+
+    def run(
+        self,
+        knot_t: np.ndarray,
+        knot_v: np.ndarray,
+        sample_t: np.ndarray,
+        stop_current: float = 0.0,
+    ) -> Trace:
+        """Play a source waveform given as knots (times from now, s; volts), sampled at sample_t.
+
+        Equal consecutive knot times make a step. The bench clock ends at the last sample, or
+        at the trigger instant when stop_current > 0 and |read-out| reaches it.
+        """
+        knot_t = np.asarray(knot_t, dtype=np.float64)
+        knot_v = np.asarray(knot_v, dtype=np.float64)
+        sample_t = np.asarray(sample_t, dtype=np.float64)
+        if knot_t.ndim != 1 or knot_t.shape != knot_v.shape or knot_t.size < 2:
+            raise ValueError("knots need matching 1-D time and voltage arrays of length >= 2")
+        if np.any(np.diff(knot_t) < 0) or np.any(np.diff(sample_t) < 0):
+            raise ValueError("knot and sample times must not decrease")
+        if sample_t.size and (sample_t[0] < 0 or sample_t[-1] > knot_t[-1]):
+            raise ValueError("samples must lie within the waveform")
+        t0 = self.now
+        if self.device.circuit is not self:
+            # Recabled: this circuit's read-out starts from zero, not from another's state.
+            self.device.reset_readout()
+            self.device.circuit = self
+        out = np.empty((4, sample_t.size))
+        r_series, i_cc, tau_cc, tau_ro = self._kernel_args()
+        n = kernel.simulate(
+            self.device._s, self.device._p, self.device.rng,
+            knot_t + t0, knot_v, sample_t + t0,
+            self.mode, r_series, i_cc, tau_cc, tau_ro, float(stop_current), out,
+        )
+        triggered = n < 0
+        n = abs(n)
+        t = sample_t[:n].copy()
+        if triggered:
+            t[-1] = self.now - t0
+        return Trace(t, out[0, :n], out[1, :n], out[2, :n], out[3, :n], triggered)
+
+    def wait(self, duration_s: float, v: float = 0.0) -> None:
+        """Hold the source at v for duration_s (the device evolves; nothing is recorded)."""
+        if duration_s > 0:
+            self.run(np.array([0.0, duration_s]), np.array([v, v]), np.array([duration_s]))
+
+
+class SmuCircuit(Circuit):
+    """Source-measure unit connected directly to the device.
+
+    The SMU regulates its terminal voltage towards the programmed value, or towards the
+    voltage at which the device carries the compliance current; its loop answers with time
+    constant ``response_s``, so a device that switches faster than that overshoots briefly.
+    """
+
+    mode = kernel.MODE_SMU
+
+    def __init__(
+        self, device: AgFilament, compliance_a: float, response_s: float = 20e-6
+    ) -> None:
+        super().__init__(device)
+        self.compliance_a = compliance_a
+        self.response_s = response_s
+
+    @property
+    def compliance_a(self) -> float:
+        """Current compliance (limit) in A."""
+        return self._compliance_a
+
+    @compliance_a.setter
+    def compliance_a(self, value: float) -> None:
+        if not (value > 0 and math.isfinite(value)):
+            raise ValueError(f"compliance must be a positive current in A, got {value!r}")
+        self._compliance_a = float(value)
+
+    def _kernel_args(self) -> tuple[float, float, float, float]:
+        return 0.0, self._compliance_a, self.response_s, 0.0
+
+
+class SeriesCircuit(Circuit):
+    """Pulse source (50 Ω output) → series resistor → device → transimpedance amplifier.
+
+    The TIA holds the device's far end at virtual ground; its output is gain × current seen
+    through a first-order bandwidth ``bandwidth_hz``.
+    """
+
+    mode = kernel.MODE_SERIES
+
+    def __init__(
+        self,
+        device: AgFilament,
+        r_series_ohm: float,
+        tia_gain_v_per_a: float = 1e5,
+        bandwidth_hz: float = 1.8e6,
+        source_ohm: float = AWG_OUTPUT_OHM,
+    ) -> None:
+        super().__init__(device)
+        if r_series_ohm < 0:
+            raise ValueError(f"series resistance must be >= 0 Ω, got {r_series_ohm!r}")
+        if bandwidth_hz <= 0:
+            raise ValueError(f"TIA bandwidth must be > 0 Hz, got {bandwidth_hz!r}")
+        self.r_series_ohm = float(r_series_ohm)
+        self.tia_gain_v_per_a = float(tia_gain_v_per_a)
+        self.bandwidth_hz = float(bandwidth_hz)
+        self.source_ohm = float(source_ohm)
+
+    @property
+    def r_total_ohm(self) -> float:
+        """Source output impedance plus the series resistor in Ω."""
+        return self.r_series_ohm + self.source_ohm
+
+    def _kernel_args(self) -> tuple[float, float, float, float]:
+        tau = 1.0 / (2.0 * math.pi * self.bandwidth_hz)
+        return self.r_total_ohm, 0.0, 0.0, tau
+
+    def tia_output_v(self, trace: Trace) -> np.ndarray:
+        """TIA output voltage in V for a trace (gain × band-limited current)."""
+        return self.tia_gain_v_per_a * trace.i_readout

@@ -1,0 +1,250 @@
+"""The simulated bench: one device, one virtual clock and the wiring between the emulated
+instruments — SMU-direct, or AWG → series resistor → device → TIA → scope (AWG sync → scope
+aux trigger). Emulators act on the world only through this object."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+import yaml
+
+from labmem.instruments.femto.femto_dhpca100 import CurrentAmplifier
+from labmem.simulated_instruments.bench.acquisition import Acquisition
+from labmem.simulated_instruments.bench.circuit import SeriesCircuit, SmuCircuit, Trace
+from labmem.simulated_instruments.device.model import AgFilament
+from labmem.simulated_instruments.device.params import AgFilamentParams
+
+log = logging.getLogger(__name__)
+
+SETUPS = ("smu", "pulse")
+"""smu: SMU ↔ device. pulse: AWG → series R → device → TIA → scope."""
+
+DEFAULT_INSTRUMENTS = {
+    "smu": ("keithley2450", "USB0::0x05E6::0x2450::04412345::INSTR"),
+    "awg": ("hp33120a", "GPIB0::10::INSTR"),
+    "scope": ("mso9104a", "TCPIP0::192.168.0.9::inst0::INSTR"),
+}
+"""Role → (model, resource string) of the built-in default bench."""
+
+
+class SmuPort(Protocol):
+    """What the bench asks of the SMU emulator: its idle output (V, compliance A) or None."""
+
+    def idle_output(self) -> tuple[float, float] | None: ...
+
+
+class AwgPort(Protocol):
+    """What the bench asks of the AWG emulator: its output EMF over an idle stretch, as knots
+    (times from t_start) and sync edge times (from t_start)."""
+
+    def idle_output(self, t_start_s: float, duration_s: float
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]: ...
+
+
+class ScopePort(Protocol):
+    """What the bench asks of the scope emulator: the acquisition in progress, if any."""
+
+    acquisition: Acquisition | None
+
+
+@dataclass
+class BenchConfig:
+    """Description of a bench: device seed and parameter overrides, wiring, instruments."""
+
+    seed: int = 4
+    device: dict[str, float] = field(default_factory=dict)
+    setup: str = "smu"
+    series_ohm: float = 100e3
+    tia_gain_v_per_a: float = 1e5
+    tia_mode: str = "low_noise"
+    scope_awg_channel: int = 1
+    scope_tia_channel: int = 2
+    instruments: dict[str, tuple[str, str]] = field(
+        default_factory=lambda: dict(DEFAULT_INSTRUMENTS))
+
+    @classmethod
+    def from_yaml(cls, path: str | Path) -> BenchConfig:
+        """Read a bench file (safe YAML); unknown keys are refused with their names."""
+        data = yaml.safe_load(Path(path).read_text()) or {}
+        if not isinstance(data, dict):
+            raise ValueError(f"{path}: a bench file is a mapping of settings")
+        known = set(cls.__dataclass_fields__)
+        unknown = set(data) - known
+        if unknown:
+            raise ValueError(f"{path}: unknown bench settings {sorted(unknown)}; "
+                             f"known: {sorted(known)}")
+        if "instruments" in data:
+            data["instruments"] = {
+                role: (spec["model"], spec["resource"])
+                for role, spec in data["instruments"].items()
+            }
+        return cls(**data)
+
+
+class Bench:
+    """One shared world for every resource opened from one `@labmem` library."""
+
+    def __init__(self, config: BenchConfig | None = None) -> None:
+        self.config = config = config or BenchConfig()
+        params = replace(AgFilamentParams(), **config.device)
+        seeds = np.random.SeedSequence(config.seed).spawn(2)
+        self.device = AgFilament(params, np.random.default_rng(seeds[0]))
+        self.instrument_rng = np.random.default_rng(seeds[1])
+        """Generator for instrument noise, separate so the device sees the same draws."""
+        self._smu_circuit = SmuCircuit(self.device, compliance_a=1e-3)
+        self._series: SeriesCircuit | None = None
+        self.setup = "smu"
+        self.tia = CurrentAmplifier(config.tia_gain_v_per_a, config.tia_mode)
+        self.series_ohm = config.series_ohm
+        self.connect(config.setup)
+        self.instruments: dict[str, Any] = {}
+        """Role → emulator, as attached by whoever assembles the bench (the VISA library)."""
+        self.resources: dict[str, Any] = {}
+        """VISA resource name → emulator."""
+
+    def attach(self, role: str, resource: str, emulator: Any) -> None:
+        """Put an emulated instrument on the bench in a role, reachable at a resource name."""
+        self.instruments[role] = emulator
+        self.resources[resource] = emulator
+
+    # -- state ---------------------------------------------------------------------------
+
+    def snapshot(self) -> dict[str, Any]:
+        """The device's physical state and every generator's state, as plain JSON data, so a
+        campaign resumed in another process continues the same device."""
+        state, device_rng = self.device.snapshot()
+        return {"device_state": state.tolist(), "device_rng": device_rng,
+                "instrument_rng": self.instrument_rng.bit_generator.state}
+
+    def restore(self, snap: dict[str, Any]) -> None:
+        """Return the device and the generators to a snapshot()."""
+        self.device.restore((np.asarray(snap["device_state"], dtype=float), snap["device_rng"]))
+        self.instrument_rng.bit_generator.state = snap["instrument_rng"]
+
+    # -- wiring -------------------------------------------------------------------------
+
+    @property
+    def now(self) -> float:
+        """Virtual time in s."""
+        return self.device.time_s
+
+    def connect(self, setup: str, series_ohm: float | None = None,
+                tia_gain_v_per_a: float | None = None, tia_mode: str | None = None) -> None:
+        """Recable: choose the set-up, the series resistor and the TIA setting."""
+        if setup not in SETUPS:
+            raise ValueError(f"set-up must be one of {SETUPS}, got {setup!r}")
+        if series_ohm is not None:
+            if not series_ohm >= 0:
+                raise ValueError(f"series resistance must be >= 0 Ω, got {series_ohm!r}")
+            self.series_ohm = float(series_ohm)
+        if tia_gain_v_per_a is not None or tia_mode is not None:
+            self.tia = CurrentAmplifier(tia_gain_v_per_a or self.tia.gain_v_per_a,
+                                        tia_mode or self.tia.mode)
+        self.setup = setup
+        self._series = SeriesCircuit(self.device, self.series_ohm, self.tia.gain_v_per_a,
+                                     self.tia.bandwidth_hz)
+        log.info("bench set-up %s (series %g Ω, %s)", setup, self.series_ohm,
+                 self.tia.describe())
+
+    def describe(self) -> str:
+        """The wiring in words, as an operator would connect it."""
+        if self.setup == "smu":
+            return "SMU → device (two-terminal, SMU-direct)"
+        return (f"AWG → {self.series_ohm:g} Ω → device → TIA {self.tia.gain_v_per_a:.0e} V/A "
+                f"→ scope CH{self.config.scope_tia_channel}; AWG output → scope "
+                f"CH{self.config.scope_awg_channel}; AWG sync → scope AUX trigger")
+
+    # -- time ---------------------------------------------------------------------------
+
+    def advance(self, duration_s: float) -> None:
+        """Let time pass with every source at its programmed output."""
+        if duration_s <= 0:
+            return
+        if self.setup == "smu":
+            out = self._smu().idle_output()
+            v, compliance = out if out is not None else (0.0, 1e-3)
+            self._smu_circuit.compliance_a = compliance
+            self._smu_circuit.wait(duration_s, v)
+            return
+        awg = self.instruments.get("awg")
+        if awg is None:
+            knot_t, knot_v, sync = np.array([0.0, duration_s]), np.zeros(2), np.empty(0)
+        else:
+            knot_t, knot_v, sync = awg.idle_output(self.now, duration_s)
+        self._run_pulse_path(knot_t, knot_v, sync)
+
+    # -- SMU path -----------------------------------------------------------------------
+
+    def smu_drive(self, knot_t: np.ndarray, knot_v: np.ndarray, sample_t: np.ndarray,
+                  compliance_a: float) -> Trace:
+        """The SMU sources knots (times from now) and samples; with the SMU unplugged from the
+        device (pulse set-up) it sees open terminals while the pulse path idles."""
+        if self.setup == "smu":
+            self._smu_circuit.compliance_a = compliance_a
+            return self._smu_circuit.run(knot_t, knot_v, sample_t)
+        self.advance(float(knot_t[-1]))
+        v = np.interp(sample_t, knot_t, knot_v)
+        zero = np.zeros_like(v)
+        return Trace(np.asarray(sample_t, dtype=float), v, zero, zero, zero)
+
+    def _smu(self) -> SmuPort:
+        smu = self.instruments.get("smu")
+        if smu is None:
+            raise RuntimeError("this bench has no SMU")
+        return smu
+
+    # -- pulse path ---------------------------------------------------------------------
+
+    def awg_drive(self, knot_t: np.ndarray, knot_v: np.ndarray, sync_t: np.ndarray) -> None:
+        """The AWG plays EMF knots (times from now) with sync edges; the scope records what
+        the pulse path does. In the SMU set-up the AWG is not connected: time still passes."""
+        if self.setup != "pulse":
+            self.advance(float(knot_t[-1]))
+            return
+        self._run_pulse_path(np.asarray(knot_t, float), np.asarray(knot_v, float),
+                             np.asarray(sync_t, float))
+
+    def _run_pulse_path(self, knot_t: np.ndarray, knot_v: np.ndarray,
+                        sync_t: np.ndarray) -> None:
+        assert self._series is not None
+        t0 = self.now
+        duration = float(knot_t[-1])
+        acq = self._acquisition()
+        if acq is None:
+            self._series.run(knot_t, knot_v, np.array([duration]))
+            return
+        wanted = acq.wanted_times(t0, t0 + duration, sync_t + t0) - t0
+        wanted = np.unique(np.clip(wanted, 0.0, duration))
+        if wanted.size == 0 or wanted[-1] < duration:
+            wanted = np.append(wanted, duration)
+        trace = self._series.run(knot_t, knot_v, wanted)
+        cfg = self.config
+        signals = {cfg.scope_awg_channel: trace.v_source,
+                   cfg.scope_tia_channel: self._series.tia_output_v(trace)}
+        acq.feed(trace.t + t0, signals, sync_t + t0)
+
+    def _acquisition(self) -> Acquisition | None:
+        scope = self.instruments.get("scope")
+        return None if scope is None else scope.acquisition
+
+    def settle_acquisition(self, max_wait_s: float) -> bool:
+        """Let time pass (idle) until the scope's acquisition completes or max_wait_s elapses;
+        True when complete. Used by the scope for :DIGitize and waits for completion."""
+        acq = self._acquisition()
+        if acq is None:
+            return False
+        deadline = self.now + max_wait_s
+        dt = acq.settings.sample_interval_s
+        search = acq.settings.pre_trigger_s + acq.settings.post_trigger_s
+        while not acq.complete and self.now < deadline:
+            if acq.trigger_s is not None:
+                step = acq.times_s[-1] - self.now + dt
+            else:  # hunt in growing stretches so an early trigger is not overshot far
+                step, search = search, 2 * search
+            self.advance(min(max(step, dt), deadline - self.now))
+        return acq.complete
+

@@ -1,0 +1,405 @@
+"""Compiled time-stepping core: AgFilament device physics inside an SMU or series-resistor circuit.
+
+The device and circuit equations are integrated with adaptive steps (exponential integrators
+for the relaxations, explicit steps bounded by how much a drive may change the state), so µs
+edges are resolved inside seconds-long experiments. Everything here is numba-compiled; the
+Python-facing classes are in ``device_model`` and ``circuit``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba
+import numpy as np
+
+from labmem.simulated_instruments.device.params import G0_S, PARAM_INDEX
+
+# Parameter indices (compile-time constants for numba).
+_GHRS = PARAM_INDEX["g_hrs_s"]
+_LAM = PARAM_INDEX["lambda_nm"]
+_VT = PARAM_INDEX["v_t"]
+_MTIP = PARAM_INDEX["m_tip"]
+_NU = PARAM_INDEX["nu_hz"]
+_VA0 = PARAM_INDEX["v_a_fresh"]
+_VAC = PARAM_INDEX["v_a_conditioning"]
+_VA1 = PARAM_INDEX["v_a_trained"]
+_VN0 = PARAM_INDEX["v_n_untrained"]
+_VN1 = PARAM_INDEX["v_n_trained"]
+_SA0 = PARAM_INDEX["sigma_a_untrained"]
+_SA1 = PARAM_INDEX["sigma_a_trained"]
+_TAUH = PARAM_INDEX["tau_h_s"]
+_VHN = PARAM_INDEX["v_h_neg"]
+_GR0 = PARAM_INDEX["g_rest_untrained_nm"]
+_GR1 = PARAM_INDEX["g_rest_trained_nm"]
+_GMAX = PARAM_INDEX["g_max_nm"]
+_VG0 = PARAM_INDEX["v_g_untrained_nm_s"]
+_VG1 = PARAM_INDEX["v_g_trained_nm_s"]
+_VGS = PARAM_INDEX["v_g"]
+_SG = PARAM_INDEX["sigma_g"]
+_TAUGAP = PARAM_INDEX["tau_gap_s"]
+_VR = PARAM_INDEX["v_r_nm_s"]
+_VRS = PARAM_INDEX["v_r"]
+_KR = PARAM_INDEX["k_r_nm_per_c"]
+_KA = PARAM_INDEX["k_a_per_c"]
+_TAUA = PARAM_INDEX["tau_a_s"]
+_MNECK = PARAM_INDEX["m_neck"]
+_TAUR1 = PARAM_INDEX["tau_r1_s"]
+_KF0 = PARAM_INDEX["k_f_untrained"]
+_KF1 = PARAM_INDEX["k_f_trained"]
+_VC = PARAM_INDEX["v_c"]
+_VM = PARAM_INDEX["v_m"]
+_KD = PARAM_INDEX["k_d_hz"]
+_VD = PARAM_INDEX["v_d"]
+_MREF = PARAM_INDEX["m_ref"]
+_SW = PARAM_INDEX["sigma_w"]
+_IS = PARAM_INDEX["i_s_a"]
+_ETAS = PARAM_INDEX["eta_s_per_j"]
+_TAUS = PARAM_INDEX["tau_s_s"]
+_TAUCUP = PARAM_INDEX["tau_c_up_s"]
+_TAUC = PARAM_INDEX["tau_c_s"]
+
+# State vector layout.
+ST_T = 0  # time in s
+ST_H = 1  # nucleation hazard accumulator
+ST_EPS = 2  # hazard needed for the next nucleation (Exp(1) draw)
+ST_NUC = 3  # 1 while a nucleus exists
+ST_G = 4  # tip-electrode gap in nm
+ST_M = 5  # bridge (neck) size in G0 units
+ST_S = 6  # training memory (preferred path), 0..1
+ST_C = 7  # residual-cluster conditioning, 0..1
+ST_VA = 8  # activation voltage drawn for this cycle in V
+ST_FG = 9  # closure-velocity factor drawn at nucleation
+ST_FW = 10  # write-efficiency factor drawn at each bias onset
+ST_VOUT = 11  # SMU terminal voltage (lags its target), or last device voltage
+ST_IF = 12  # read-out (TIA / ammeter) filtered current in A
+ST_ON = 13  # 1 while the source is biased (for onset detection)
+ST_A = 14  # Ag-ion supply at the tip, 0..1 (depleted by a firing contact)
+N_STATE = 15
+
+MODE_SMU = 0
+MODE_SERIES = 1
+
+_ONSET_V = 0.02  # |V| above which a bias counts as applied (write-event onset)
+_DENUC_V = 0.05  # below this device voltage a fully retracted nucleus dissolves
+_DV_STEP = 1e-3  # largest source change per step in V
+_DG_STEP = 0.01  # largest gap change per step in nm
+_DLNM_STEP = 0.05  # largest relative bridge change per step
+_DH_STEP = 0.05  # largest hazard gain per step, relative to the threshold
+_G_FIELD_MIN = 0.3  # gap (nm) below which the field across it stops growing (atomic scale)
+
+
+@numba.njit(cache=True)
+def lerp(a: float, b: float, s: float) -> float:
+    """Linear interpolation between untrained (a) and trained (b) values."""
+    return a + (b - a) * s
+
+
+@numba.njit(cache=True)
+def gerp(a: float, b: float, s: float) -> float:
+    """Geometric interpolation between untrained (a) and trained (b) positive values."""
+    return a * (b / a) ** s
+
+
+@numba.njit(cache=True)
+def filament_conductance(g: float, m: float, P: np.ndarray) -> float:
+    """Prefactor G_f of the filament branch in S: G0 (m_tip + m) exp(-g/λ)."""
+    return G0_S * (P[_MTIP] + m) * math.exp(-g / P[_LAM])
+
+
+@numba.njit(cache=True)
+def device_current(v: float, gf: float, P: np.ndarray) -> float:
+    """Device current in A at voltage v: HRS leakage plus filament tunnelling/contact."""
+    vt = P[_VT]
+    return P[_GHRS] * v + gf * vt * math.sinh(v / vt)
+
+
+@numba.njit(cache=True)
+def _device_slope(v: float, gf: float, P: np.ndarray) -> float:
+    return P[_GHRS] + gf * math.cosh(v / P[_VT])
+
+
+@numba.njit(cache=True)
+def _solve_monotonic(
+    a: float, b: float, c: float, v_end: float, guess: float, gf: float, P: np.ndarray
+) -> float:
+    """Root of a·V + b·I(V) = c between 0 and v_end (increasing in V): safeguarded Newton."""
+    lo = min(0.0, v_end)
+    hi = max(0.0, v_end)
+    v = min(max(guess, lo), hi)
+    for _ in range(80):
+        f = a * v + b * device_current(v, gf, P) - c
+        if f > 0.0:
+            hi = v
+        else:
+            lo = v
+        vn = v - f / (a + b * _device_slope(v, gf, P))
+        if vn <= lo or vn >= hi:
+            vn = 0.5 * (lo + hi)
+        if abs(vn - v) < 1e-13:
+            return vn
+        v = vn
+    return v
+
+
+@numba.njit(cache=True)
+def solve_clamp(i_target: float, v_limit: float, gf: float, P: np.ndarray) -> float:
+    """Voltage between 0 and v_limit at which the device carries i_target (same sign)."""
+    return _solve_monotonic(0.0, 1.0, i_target, v_limit, 0.5 * v_limit, gf, P)
+
+
+@numba.njit(cache=True)
+def solve_series(v_src: float, r: float, gf: float, guess: float, P: np.ndarray) -> float:
+    """Device voltage when v_src drives the device through resistance r (KCL, monotonic)."""
+    return _solve_monotonic(1.0, r, v_src, v_src, guess, gf, P)
+
+
+@numba.njit(cache=True)
+def _draw_activation(S: np.ndarray, P: np.ndarray, rng: np.random.Generator) -> None:
+    """Draw the activation voltage of the present Ag-cluster configuration (cycle to cycle)."""
+    s = S[ST_S]
+    va_mean = lerp(P[_VA0] - P[_VAC] * S[ST_C], P[_VA1], s)
+    S[ST_VA] = va_mean + gerp(P[_SA0], P[_SA1], s) * rng.standard_normal()
+
+
+@numba.njit(cache=True)
+def _draw_cycle(S: np.ndarray, P: np.ndarray, rng: np.random.Generator) -> None:
+    """Start a new cycle: reset the hazard and draw its threshold and activation voltage."""
+    S[ST_H] = 0.0
+    S[ST_EPS] = rng.standard_exponential()
+    S[ST_NUC] = 0.0
+    _draw_activation(S, P, rng)
+
+
+@numba.njit(cache=True)
+def init_state(S: np.ndarray, P: np.ndarray, rng: np.random.Generator) -> None:
+    """Fresh (virgin, rested) device at t = 0."""
+    S[:] = 0.0
+    S[ST_G] = P[_GR0]
+    S[ST_A] = 1.0
+    S[ST_FG] = 1.0
+    S[ST_FW] = 1.0
+    _draw_cycle(S, P, rng)
+
+
+@numba.njit(cache=True)
+def _advance(
+    S: np.ndarray, P: np.ndarray, rng: np.random.Generator, v: float, i: float, dt_cap: float
+) -> float:
+    """Advance the device by at most dt_cap at device voltage v and current i; return dt."""
+    s = S[ST_S]
+    g = S[ST_G]
+    m = S[ST_M]
+    nuc = S[ST_NUC] > 0.5
+    lam = P[_LAM]
+    g_rest = lerp(P[_GR0], P[_GR1], s)
+
+    # Nucleation hazard: rate grows exponentially with forward bias.
+    rate = 0.0
+    if not nuc and v > 0.0:
+        vn = gerp(P[_VN0], P[_VN1], s)
+        rate = P[_NU] * math.exp(min((v - S[ST_VA]) / vn, 300.0))
+    # Sub-critical clusters dissolve once the forward bias is gone (faster under reverse bias);
+    # under forward bias the hazard accumulates without loss, so the onset stays Poissonian.
+    tau_h = P[_TAUH]
+    if v < 0.0:
+        tau_h *= math.exp(v / P[_VHN])
+
+    # Gap: field-driven closure of a nucleated tip, reverse-bias retraction, relaxation to rest.
+    hold = math.exp(-m / P[_MNECK])  # a grown neck pins the tip
+    drive_g = 0.0
+    if v > 0.0 and nuc:
+        # Ion hopping across the gap: the field V/g grows as the tip approaches (runaway).
+        x = min(v * P[_GR0] / (P[_VGS] * max(g, _G_FIELD_MIN)), 50.0)
+        drive_g = -gerp(P[_VG0], P[_VG1], s) * S[ST_FG] * S[ST_A] * math.sinh(x)
+    elif v < 0.0 and g < g_rest:
+        # Reverse bias retracts the tip (back to its rest gap, not beyond) by field and, through
+        # the filament's current, by electrochemical dissolution of the tip atoms.
+        i_fil = abs(i - P[_GHRS] * v)  # the filament's share of the current
+        drive_g = (P[_VR] * math.sinh(-v / P[_VRS]) + P[_KR] * i_fil) * hold
+    k_gap = hold / P[_TAUGAP]
+
+    # Bridge: Faradaic growth near contact above the overpotential, dissolution under reverse bias.
+    drive_m = 0.0
+    if v > P[_VC]:
+        eff = 1.0 - math.exp(-(v - P[_VC]) / P[_VM])
+        drive_m = gerp(P[_KF0], P[_KF1], s) * S[ST_FW] * abs(i) * eff * math.exp(-g / lam)
+    elif v < 0.0:
+        ratio = m / P[_MREF]
+        drive_m = -P[_KD] * S[ST_FW] * math.sinh(-v / P[_VD]) * m * ratio * ratio
+
+    # Step size: bounded by how far each drive may move the state.
+    dt = dt_cap
+    if rate > 0.0:
+        dt = min(dt, _DH_STEP * S[ST_EPS] / rate)
+    net_g = drive_g + k_gap * (g_rest - g)  # relaxation is exact; only net motion limits dt
+    pinned = (g <= 0.0 and net_g < 0.0) or (g >= P[_GMAX] and net_g > 0.0)
+    if net_g != 0.0 and not pinned:
+        dt = min(dt, _DG_STEP / abs(net_g))
+    if drive_m > 0.0 or (drive_m < 0.0 and m > 0.0):
+        dt = min(dt, _DLNM_STEP * (m + P[_MTIP]) / abs(drive_m))
+    dt = max(dt, 1e-12)
+
+    # Hazard: accumulates under forward bias, otherwise decays (exact over the step).
+    if v > _DENUC_V:
+        S[ST_H] += rate * dt
+    else:
+        S[ST_H] *= math.exp(-dt / tau_h)
+
+    # Gap (exponential integrator: drive constant, relaxation exact).
+    frac = -math.expm1(-k_gap * dt) / k_gap if k_gap * dt > 1e-09 else dt
+    g = g + (drive_g + k_gap * (g_rest - g)) * frac
+    g = min(max(g, 0.0), P[_GMAX])
+
+    # Bridge: drive explicitly, then surface-diffusion decay with τ_R = τ_R1 (1 + m/m_neck)²
+    # (τ ∝ r⁴ ∝ m² for a grown bridge), exact for τ frozen over the step.
+    m = max(m + drive_m * dt, 0.0)
+    tau_r = P[_TAUR1] * (1.0 + m / P[_MNECK]) ** 2
+    m *= math.exp(-dt / tau_r)
+
+    # Training memory: only high-current events build the preferred path.
+    a = 0.0
+    if abs(i) > P[_IS]:
+        a = P[_ETAS] * abs(i * v)
+    k_s = a + 1.0 / P[_TAUS]
+    s_inf = a / k_s
+    S[ST_S] = s_inf + (S[ST_S] - s_inf) * math.exp(-k_s * dt)
+
+    # Ag-ion supply at the tip: consumed by forward filament current, refilled by diffusion.
+    k_use = P[_KA] * abs(i - P[_GHRS] * v) if v > 0.0 else 0.0
+    k_a = k_use + 1.0 / P[_TAUA]
+    a_inf = (1.0 / P[_TAUA]) / k_a
+    S[ST_A] = a_inf + (S[ST_A] - a_inf) * math.exp(-k_a * dt)
+
+    # Residual-cluster conditioning: builds while a filament conducts, redissolves slowly.
+    up = 1.0 / P[_TAUCUP] if nuc and g < 5.0 * lam else 0.0
+    k_c = up + 1.0 / P[_TAUC]
+    c_inf = up / k_c
+    S[ST_C] = c_inf + (S[ST_C] - c_inf) * math.exp(-k_c * dt)
+
+    S[ST_G] = g
+    S[ST_M] = m
+    S[ST_T] += dt
+
+    # Events: nucleation when the hazard reaches its threshold; dissolution of the nucleus.
+    if not nuc and S[ST_H] >= S[ST_EPS]:
+        S[ST_NUC] = 1.0
+        S[ST_FG] = math.exp(P[_SG] * rng.standard_normal())
+    elif nuc and v < _DENUC_V and g >= g_rest - 0.02 and m < P[_MNECK]:
+        _draw_cycle(S, P, rng)
+    return dt
+
+
+@numba.njit(cache=True)
+def _source(t: float, k: int, kt: np.ndarray, kv: np.ndarray) -> tuple:
+    """Knot segment index (advanced from k) holding time t, and the source voltage there."""
+    while k < kt.shape[0] - 2 and kt[k + 1] <= t:
+        k += 1
+    t0 = kt[k]
+    t1 = kt[k + 1]
+    if t1 <= t0:
+        return k, kv[k + 1]
+    return k, kv[k] + (kv[k + 1] - kv[k]) * (t - t0) / (t1 - t0)
+
+
+@numba.njit(cache=True)
+def _operating_point(
+    S: np.ndarray, P: np.ndarray, mode: int, v_src: float, r: float, i_cc: float
+) -> tuple:
+    """Device voltage now and the SMU target voltage (equal to v_src unless clamping)."""
+    gf = filament_conductance(S[ST_G], S[ST_M], P)
+    if mode == MODE_SMU:
+        target = v_src
+        if abs(device_current(v_src, gf, P)) > i_cc:
+            target = solve_clamp(math.copysign(i_cc, v_src), v_src, gf, P)
+        return S[ST_VOUT], target, gf
+    v = solve_series(v_src, r, gf, S[ST_VOUT], P)
+    return v, v, gf
+
+
+@numba.njit(cache=True)
+def simulate(
+    S: np.ndarray,
+    P: np.ndarray,
+    rng: np.random.Generator,
+    knot_t: np.ndarray,
+    knot_v: np.ndarray,
+    sample_t: np.ndarray,
+    mode: int,
+    r_series: float,
+    i_cc: float,
+    tau_cc: float,
+    tau_ro: float,
+    stop_current: float,
+    out: np.ndarray,
+) -> int:
+    """Run a piecewise-linear source (knots) through the circuit; sample into out[4, n].
+
+    out rows: source voltage, device voltage, device current, read-out (filtered) current.
+    With stop_current > 0 the run ends as soon as |read-out| reaches it (a trigger): the last
+    sample written is taken at that instant. Returns the number of samples written, negated
+    when the trigger ended the run.
+    """
+    n = sample_t.shape[0]
+    k = 0
+    for j in range(n):
+        t_end = sample_t[j]
+        while S[ST_T] < t_end - 1e-15:
+            t = S[ST_T]
+            k, v_src = _source(t, k, knot_t, knot_v)
+            biased = abs(v_src) > _ONSET_V
+            if biased and S[ST_ON] < 0.5:
+                # A new bias event: fresh write efficiency; an idle device's clusters rearrange.
+                S[ST_FW] = math.exp(P[_SW] * rng.standard_normal())
+                if S[ST_NUC] < 0.5:
+                    _draw_activation(S, P, rng)
+            S[ST_ON] = 1.0 if biased else 0.0
+            v_dev, target, gf = _operating_point(S, P, mode, v_src, r_series, i_cc)
+            i = device_current(v_dev, gf, P)
+
+            cap = t_end - t
+            if knot_t[k + 1] > t:
+                cap = min(cap, knot_t[k + 1] - t)
+                slope = abs(knot_v[k + 1] - knot_v[k]) / (knot_t[k + 1] - knot_t[k])
+                if slope > 0.0:
+                    cap = min(cap, _DV_STEP / slope)
+            if mode == MODE_SMU and abs(S[ST_VOUT] - target) > 1e-4:
+                cap = min(cap, tau_cc)
+            dt = _advance(S, P, rng, v_dev, i, cap)
+
+            if mode == MODE_SMU:
+                S[ST_VOUT] = target + (S[ST_VOUT] - target) * math.exp(-dt / tau_cc)
+            else:
+                S[ST_VOUT] = v_dev
+            if tau_ro > 0.0:
+                S[ST_IF] = i + (S[ST_IF] - i) * math.exp(-dt / tau_ro)
+            else:
+                S[ST_IF] = i
+            if stop_current > 0.0 and abs(S[ST_IF]) >= stop_current:
+                _sample(S, P, mode, r_series, i_cc, tau_ro, knot_t, knot_v, k, out, j)
+                return -(j + 1)
+        _sample(S, P, mode, r_series, i_cc, tau_ro, knot_t, knot_v, k, out, j)
+    return n
+
+
+@numba.njit(cache=True)
+def _sample(
+    S: np.ndarray,
+    P: np.ndarray,
+    mode: int,
+    r_series: float,
+    i_cc: float,
+    tau_ro: float,
+    knot_t: np.ndarray,
+    knot_v: np.ndarray,
+    k: int,
+    out: np.ndarray,
+    j: int,
+) -> None:
+    """Write sample j (source V, device V, device I, read-out I) at the present time."""
+    _k, v_src = _source(S[ST_T], k, knot_t, knot_v)
+    v_dev, _target, gf = _operating_point(S, P, mode, v_src, r_series, i_cc)
+    out[0, j] = v_src
+    out[1, j] = v_dev
+    out[2, j] = device_current(v_dev, gf, P)
+    out[3, j] = S[ST_IF] if tau_ro > 0.0 else out[2, j]

@@ -1,0 +1,81 @@
+"""AgFilament: a filamentary Ag electrochemical-metallization memristor with seeded randomness.
+
+States: nucleation hazard H (stochastic onset), tip gap g (integrating, volatile), bridge m
+(Faradaic growth, compliance-limited, surface-diffusion decay τ ∝ m²), training memory s
+(preferred path left by high-current events) and residual-cluster conditioning c. See
+``docs/device_model.md`` for the equations and how each reference behaviour follows from them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from labmem.simulated_instruments.device import kernel
+from labmem.simulated_instruments.device.params import AgFilamentParams
+
+
+@dataclass(frozen=True)
+class DeviceState:
+    """Readable snapshot of the device's physical state."""
+
+    time_s: float
+    gap_nm: float
+    bridge_g0: float
+    training: float
+    conditioning: float
+    nucleated: bool
+    hazard: float
+
+
+class AgFilament:
+    """One simulated device; all randomness comes from the injected generator."""
+
+    def __init__(
+        self, params: AgFilamentParams | None = None, rng: np.random.Generator | None = None
+    ) -> None:
+        self.params = params or AgFilamentParams()
+        self.rng = rng if rng is not None else np.random.default_rng(0)
+        self._p = self.params.to_array()
+        self._s = np.zeros(kernel.N_STATE)
+        kernel.init_state(self._s, self._p, self.rng)
+        self.circuit: object | None = None
+        """The circuit the device is wired into now (set by the circuit when it runs)."""
+
+    @property
+    def time_s(self) -> float:
+        """Virtual time of this device in s."""
+        return float(self._s[kernel.ST_T])
+
+    @property
+    def state(self) -> DeviceState:
+        """The physical state now."""
+        s = self._s
+        return DeviceState(
+            time_s=float(s[kernel.ST_T]),
+            gap_nm=float(s[kernel.ST_G]),
+            bridge_g0=float(s[kernel.ST_M]),
+            training=float(s[kernel.ST_S]),
+            conditioning=float(s[kernel.ST_C]),
+            nucleated=bool(s[kernel.ST_NUC] > 0.5),
+            hazard=float(s[kernel.ST_H]),
+        )
+
+    def current(self, v: float) -> float:
+        """Device current in A at voltage v for the present state (no state change)."""
+        gf = kernel.filament_conductance(self._s[kernel.ST_G], self._s[kernel.ST_M], self._p)
+        return float(kernel.device_current(float(v), gf, self._p))
+
+    def reset_readout(self) -> None:
+        """Zero the read-out filter state (a newly connected ammeter or TIA)."""
+        self._s[kernel.ST_IF] = 0.0
+
+    def snapshot(self) -> tuple[np.ndarray, dict]:
+        """Copy of the state vector and generator state, for restore()."""
+        return self._s.copy(), self.rng.bit_generator.state
+
+    def restore(self, snap: tuple[np.ndarray, dict]) -> None:
+        """Return to a state taken with snapshot()."""
+        self._s[:] = snap[0]
+        self.rng.bit_generator.state = snap[1]

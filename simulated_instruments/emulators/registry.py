@@ -1,0 +1,24 @@
+"""The emulator of each instrument model a bench file may name."""
+
+from __future__ import annotations
+
+from labmem.simulated_instruments.emulators.hp33120a import HP33120AEmulator
+from labmem.simulated_instruments.emulators.keithley2450 import Keithley2450Emulator
+from labmem.simulated_instruments.emulators.mso9104a import MSO9104AEmulator
+from labmem.simulated_instruments.scpi.instrument import ScpiInstrument
+
+EMULATORS: dict[str, type[ScpiInstrument]] = {
+    "keithley2450": Keithley2450Emulator,
+    "hp33120a": HP33120AEmulator,
+    "mso9104a": MSO9104AEmulator,
+}
+"""Model name (as in a bench file, any case) → emulator class."""
+
+
+def emulator_class(model: str) -> type[ScpiInstrument]:
+    """The emulator of an instrument model; ValueError naming the known models."""
+    try:
+        return EMULATORS[model.lower()]
+    except KeyError:
+        raise ValueError(f"no emulator for instrument model {model!r}; "
+                         f"known: {sorted(EMULATORS)}") from None

@@ -1,0 +1,211 @@
+"""SCPI program data as the instruments read and write it: numbers with SI suffixes, booleans,
+choices, strings and definite-length blocks; the standard error numbers and ScpiError."""
+
+from __future__ import annotations
+
+import math
+import re
+
+ERROR_MESSAGES: dict[int, str] = {
+    0: "No error",
+    -100: "Command error",
+    -102: "Syntax error",
+    -104: "Data type error",
+    -108: "Parameter not allowed",
+    -109: "Missing parameter",
+    -113: "Undefined header",
+    -120: "Numeric data error",
+    -131: "Invalid suffix",
+    -141: "Invalid character data",
+    -151: "Invalid string data",
+    -160: "Block data error",
+    -200: "Execution error",
+    -211: "Trigger ignored",
+    -213: "Init ignored",
+    -220: "Parameter error",
+    -221: "Settings conflict",
+    -222: "Data out of range",
+    -223: "Too much data",
+    -224: "Illegal parameter value",
+    -230: "Data corrupt or stale",
+    -350: "Queue overflow",
+    -410: "Query INTERRUPTED",
+    -420: "Query UNTERMINATED",
+}
+"""Standard SCPI error numbers (SCPI-99 vol. 2 §21.8) and their texts."""
+
+SI_PREFIXES = {"": 1.0, "P": 1e-12, "N": 1e-9, "U": 1e-6, "M": 1e-3, "K": 1e3, "MA": 1e6,
+               "G": 1e9}
+"""SCPI suffix multipliers; in SCPI 'M' is milli and 'MA' is mega (except MHZ and MOHM)."""
+
+_NUMBER = re.compile(r"^\s*([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)\s*([A-Za-z]*)\s*$")
+
+
+class ScpiError(Exception):
+    """An instrument-side error that goes to the error queue with a standard SCPI number."""
+
+    def __init__(self, code: int, detail: str = "") -> None:
+        self.code = code
+        text = ERROR_MESSAGES.get(code, "Error")
+        self.message = f"{text}; {detail}" if detail else text
+        super().__init__(f"{code}: {self.message}")
+
+
+def _mnemonic(token: str) -> str:
+    short = "".join(ch for ch in token if not ch.islower())
+    long = token.upper()
+    return re.escape(long) if short == long else f"(?:{re.escape(long)}|{re.escape(short)})"
+
+
+def compile_pattern(pattern: str) -> re.Pattern[str]:
+    """Turn a manual-notation header pattern into a regex over the upper-cased header."""
+    out: list[str] = []
+    for piece in re.split(r"(\[|\]|<n>|:|\?|\*)", pattern):
+        if piece == "[":
+            out.append("(?:")
+        elif piece == "]":
+            out.append(")?")
+        elif piece == "<n>":
+            out.append(r"(\d*)")
+        elif piece in (":", "?", "*"):
+            out.append(re.escape(piece))
+        elif piece:
+            out.append(_mnemonic(piece))
+    return re.compile("".join(out))
+
+
+def _split(text: str, separator: str) -> list[str]:
+    """Split on a separator outside quoted strings and IEEE-488.2 blocks."""
+    pieces: list[str] = []
+    start = i = 0
+    n = len(text)
+    while i < n:
+        ch = text[i]
+        if ch in "\"'":
+            end = text.find(ch, i + 1)
+            i = n if end < 0 else end + 1
+        elif ch == "#" and i + 1 < n and text[i + 1].isdigit():
+            i = _skip_block(text, i)
+        else:
+            if ch == separator:
+                pieces.append(text[start:i])
+                start = i + 1
+            i += 1
+    pieces.append(text[start:])
+    return pieces
+
+
+def _skip_block(text: str, i: int) -> int:
+    digits = int(text[i + 1])
+    if digits == 0:  # indefinite-length block runs to the end of the message
+        return len(text)
+    length = int(text[i + 2 : i + 2 + digits] or 0)
+    return i + 2 + digits + length
+
+
+def split_units(message: str) -> list[str]:
+    """Split a program message into its units on ';' outside strings and blocks."""
+    return _split(message, ";")
+
+
+def split_params(text: str) -> list[str]:
+    """Split a parameter list on ',' outside quoted strings and blocks; strip each."""
+    params = [p.strip() for p in _split(text, ",")]
+    return [] if params == [""] else params
+
+
+def parse_number(
+    arg: str,
+    unit: str = "",
+    minimum: float = -math.inf,
+    maximum: float = math.inf,
+    default: float | None = None,
+) -> float:
+    """Decode a SCPI <NRf> with optional unit suffix and MIN/MAX/DEF; refuse values out of range.
+
+    Raises ScpiError −104 for non-numbers, −131 for a wrong suffix and −222 out of range.
+    """
+    key = arg.strip().upper()
+    if key in ("MIN", "MINIMUM"):
+        return minimum
+    if key in ("MAX", "MAXIMUM"):
+        return maximum
+    if key in ("DEF", "DEFAULT") and default is not None:
+        return default
+    m = _NUMBER.match(arg)
+    if not m:
+        raise ScpiError(-104, f"expected a number, got {arg!r}")
+    value = float(m.group(1))
+    suffix = m.group(2).upper()
+    if suffix:
+        u = unit.upper()
+        if not u or not suffix.endswith(u) or suffix[: len(suffix) - len(u)] not in SI_PREFIXES:
+            raise ScpiError(-131, f"{suffix!r} is not a suffix for {unit or 'this value'}")
+        value *= SI_PREFIXES[suffix[: len(suffix) - len(u)]]
+    if not (minimum <= value <= maximum) or not math.isfinite(value):
+        raise ScpiError(-222, f"{value:g} is outside {minimum:g} to {maximum:g}")
+    return value
+
+
+def parse_int(arg: str, minimum: int, maximum: int) -> int:
+    """Decode an integer parameter (a float with no fraction is accepted) within range."""
+    value = parse_number(arg, minimum=minimum, maximum=maximum)
+    if value != int(value):
+        raise ScpiError(-224, f"{arg!r} is not an integer")
+    return int(value)
+
+
+def parse_bool(arg: str) -> bool:
+    """Decode ON/OFF/1/0."""
+    key = arg.strip().upper()
+    if key in ("ON", "1"):
+        return True
+    if key in ("OFF", "0"):
+        return False
+    raise ScpiError(-224, f"expected ON, OFF, 1 or 0, got {arg!r}")
+
+
+def parse_choice(arg: str, choices: tuple[str, ...]) -> str:
+    """Decode character data against manual-notation choices; returns the matching choice."""
+    key = arg.strip().strip("\"'").upper()
+    for choice in choices:
+        if compile_pattern(choice).fullmatch(key):
+            return choice
+    raise ScpiError(-224, f"{arg!r} is not one of {', '.join(choices)}")
+
+
+def parse_string(arg: str) -> str:
+    """Decode a quoted string parameter."""
+    arg = arg.strip()
+    if len(arg) >= 2 and arg[0] == arg[-1] and arg[0] in "\"'":
+        return arg[1:-1]
+    raise ScpiError(-151, f"expected a quoted string, got {arg!r}")
+
+
+def parse_block(arg: str) -> bytes:
+    """Decode an IEEE-488.2 definite-length (#<d><len><data>) or indefinite (#0) block."""
+    if not arg.startswith("#") or len(arg) < 2 or not arg[1].isdigit():
+        raise ScpiError(-160, "expected an IEEE-488.2 binary block")
+    digits = int(arg[1])
+    if digits == 0:
+        return arg[2:].encode("latin-1")
+    length_text = arg[2 : 2 + digits]
+    if len(length_text) != digits or not length_text.isdigit():
+        raise ScpiError(-160, "bad block length header")
+    data = arg[2 + digits :].encode("latin-1")
+    if len(data) != int(length_text):
+        raise ScpiError(-160, f"block says {int(length_text)} bytes, {len(data)} arrived")
+    return data
+
+
+def format_block(data: bytes) -> bytes:
+    """Encode bytes as an IEEE-488.2 definite-length block."""
+    length = str(len(data))
+    return f"#{len(length)}{length}".encode() + data
+
+
+def format_number(value: float) -> str:
+    """Format a float the way SCPI instruments answer <NR3> queries."""
+    return f"{value:+.6E}"
+
+

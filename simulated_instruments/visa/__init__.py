@@ -1,0 +1,1 @@
+"""The `@labmem` PyVISA library (library) and counters of its traffic (traffic)."""

@@ -1,0 +1,54 @@
+"""The neuron calibration targets through the whole instrument path (AWG → series R → device
+→ TIA → scope, all over VISA), as statistics over several simulated devices (fixed seeds)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from pymeasure.experiment import Results
+
+from labmem.procedures.neuron.pulse_responses import AllOrNone, IntegrateAndFire
+from labmem.procedures.runner import run_procedure
+from labmem.station import simulated_station
+
+SEEDS = range(100, 108)
+
+
+@pytest.fixture(scope="module")
+def neuron_runs(tmp_path_factory):
+    """E4 and E6 on eight fresh devices: (first responding pulse, spikes per device)."""
+    out = tmp_path_factory.mktemp("neurons")
+    firsts, spikes = [], []
+    for seed in SEEDS:
+        station = simulated_station(out / f"bench{seed}.yaml", seed=seed)
+        e4 = run_procedure(AllOrNone(series_ohm=10e6, tia_gain=1e6, sample_interval_s=100e-6),
+                           station, out)
+        responded = Results.load(str(e4.results_path)).data["Responded"].to_numpy()
+        firsts.append(int(np.argmax(responded)) + 1 if responded.any() else 99)
+        station = simulated_station(out / f"bench{seed}b.yaml", seed=seed + 1000)
+        e6 = run_procedure(IntegrateAndFire(series_ohm=2e6, sample_interval_s=0.1e-6),
+                           station, out)
+        rows = Results.load(str(e6.results_path)).data
+        spikes.append(rows[rows["Spikes"] > 0][["Package", "Pulse"]].to_numpy(dtype=int))
+    return firsts, spikes
+
+
+def test_all_or_none_threshold_over_devices(neuron_runs):
+    firsts, _ = neuron_runs
+    assert 5 <= np.median(firsts) <= 7
+    assert np.mean([5 <= f <= 7 for f in firsts]) >= 0.7
+
+
+def test_integrate_and_fire_over_devices(neuron_runs):
+    _, spikes = neuron_runs
+    first_packages = [s[0, 0] if len(s) else 99 for s in spikes]
+    assert 7 <= np.median(first_packages) <= 9
+    assert np.mean([7 <= p <= 9 for p in first_packages]) >= 0.6
+    second = []
+    for s in spikes:
+        for package in np.unique(s[:, 0]):
+            pulses = s[s[:, 0] == package, 1]
+            if len(pulses) > 1:
+                second.append(pulses[1])
+    assert len(second) >= 5, "packages long enough to fire twice do so"
+    assert 12 <= np.median(second) <= 16

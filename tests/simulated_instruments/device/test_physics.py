@@ -1,0 +1,159 @@
+"""Unit tests of the device physics and the circuits around it."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+from labmem import analysis
+from labmem.simulated_instruments.bench.circuit import SeriesCircuit, SmuCircuit
+from labmem.simulated_instruments.device.model import AgFilament
+from labmem.waveforms import pulse_train, segments_to_knots, triangle_knots
+
+
+def relaxation_time(compliance_a: float, seed: int) -> float:
+    """Set a fresh device at one compliance, remove the bias, read at 0.1 V until it decays."""
+    device = AgFilament(rng=np.random.default_rng(seed))
+    SmuCircuit(device, compliance_a).run(
+        np.array([0.0, 2.0, 2.0]), np.array([0.0, 2.0, 0.0]), np.array([2.0]))
+    t = np.concatenate([[0.0], np.logspace(-7, 5, 121)])
+    tr = SeriesCircuit(device, 1e3).run(np.array([0.0, t[-1]]), np.array([0.1, 0.1]), t)
+    tau = analysis.decay_time(tr.t[1:], tr.i_readout[1:], np.exp(-1))
+    return float(t[-1]) if np.isnan(tau) else tau
+
+
+def test_relaxation_time_rises_steeply_with_formation_current():
+    currents = [10e-9, 1e-6, 10e-6, 100e-6, 1e-3]
+    taus = [np.median([relaxation_time(i, seed) for seed in range(3)]) for i in currents]
+    assert all(b > a for a, b in itertools.pairwise(taus)), taus
+    assert taus[0] < 10e-3, "a 10 nA filament dissolves within µs–ms"
+    assert taus[-1] >= 1e5, "a 1 mA filament holds for hours or more (whole window)"
+    assert taus[-1] / taus[0] > 1e7
+
+
+def mean_log_delay(amplitude: float, trials: int, seed: int) -> float:
+    circuit = SeriesCircuit(AgFilament(rng=np.random.default_rng(seed)), 100e3)
+    logs = []
+    for _ in range(trials):
+        circuit.wait(300.0)
+        tr = circuit.run(np.array([0.0, 0.0, 100.0]), np.array([0.0, amplitude, amplitude]),
+                         np.array([100.0]), stop_current=50e-9)
+        if tr.triggered:
+            logs.append(np.log10(tr.t[-1]))
+        circuit.wait(1e-3)
+    assert len(logs) >= 0.9 * trials, "nearly every pulse switches within 100 s"
+    return float(np.mean(logs))
+
+
+def test_mean_delay_is_exponential_in_amplitude():
+    amps = np.array([1.1, 1.3, 1.5])
+    logs = np.array([mean_log_delay(a, 40, 7) for a in amps])
+    slopes = np.diff(logs) / np.diff(amps)
+    assert np.all(slopes < -2.0), "delay falls by decades per volt"
+    assert slopes[0] == pytest.approx(slopes[1], rel=0.35), "constant slope: exponential"
+
+
+def test_same_seed_gives_identical_trace_and_other_seed_differs():
+    def trace(seed: int) -> np.ndarray:
+        smu = SmuCircuit(AgFilament(rng=np.random.default_rng(seed)), 10e-9)
+        kt, kv = triangle_knots(1.5, -0.5, 1.0)
+        return np.concatenate([smu.run(kt, kv, np.linspace(0, kt[-1], 801)).i_device
+                               for _ in range(5)])
+
+    assert np.array_equal(trace(11), trace(11))
+    assert not np.array_equal(trace(11), trace(12))
+
+
+def test_snapshot_restore_replays_exactly():
+    device = AgFilament(rng=np.random.default_rng(3))
+    smu = SmuCircuit(device, 10e-9)
+    kt, kv = triangle_knots(1.5, -0.5, 1.0)
+    snap = device.snapshot()
+    first = smu.run(kt, kv, np.linspace(0, kt[-1], 401)).i_device
+    device.restore(snap)
+    assert np.array_equal(first, smu.run(kt, kv, np.linspace(0, kt[-1], 401)).i_device)
+
+
+def test_smu_clamps_at_compliance_beyond_its_transient():
+    device = AgFilament(rng=np.random.default_rng(5))
+    smu = SmuCircuit(device, 10e-9, response_s=20e-6)
+    kt, kv = triangle_knots(1.5, -0.5, 1.0)
+    t = np.arange(0, kt[-1], 2e-6)
+    for _ in range(3):
+        tr = smu.run(kt, kv, t)
+        over = np.flatnonzero(np.abs(tr.i_device) > 1.02 * smu.compliance_a)
+        assert tr.i_device.max() >= 0.9 * smu.compliance_a, "the cycle sets"
+        if over.size:
+            # any overshoot is a transient of the SMU loop: it ends within a few response times
+            runs = np.split(over, np.flatnonzero(np.diff(over) > 1) + 1)
+            assert max(r.size for r in runs) * 2e-6 <= 10 * smu.response_s
+
+
+def test_device_is_passive_and_charge_adds_up():
+    device = AgFilament(rng=np.random.default_rng(6))
+    circuit = SeriesCircuit(device, 2e6)
+    kt, kv = segments_to_knots(pulse_train(2.0, -1.0, 16e-6, 20e-6, 40))
+    t = np.linspace(0, kt[-1], 8001)
+    tr = circuit.run(kt, kv, t)
+    assert np.all(tr.v_device * tr.i_device >= -1e-18), "a passive device absorbs power"
+    # KCL: source = I·R + V_device at every sample
+    resid = tr.v_source - tr.i_device * circuit.r_total_ohm - tr.v_device
+    assert np.max(np.abs(resid)) < 1e-6
+    assert abs(tr.v_device).max() <= 2.0
+
+
+def fires_within(pulses: int, gap_s: float, gap_v: float, seed: int) -> bool:
+    circuit = SeriesCircuit(AgFilament(rng=np.random.default_rng(seed)), 2e6)
+    kt, kv = segments_to_knots(pulse_train(2.0, gap_v, 16e-6, 16e-6 + gap_s, pulses))
+    tr = circuit.run(kt, kv, np.linspace(0, kt[-1], 40 * pulses + 1))
+    return bool(np.abs(tr.i_readout).max() > 0.5e-6)
+
+
+def test_pulses_close_together_integrate_and_far_apart_relax():
+    close = [fires_within(20, 4e-6, 0.0, s) for s in range(10)]
+    far = [fires_within(20, 50e-3, 0.0, s) for s in range(10)]
+    assert sum(close) >= 8
+    assert sum(far) == 0
+
+
+def test_negative_bias_speeds_relaxation():
+    def gap_after(rest_v: float) -> float:
+        device = AgFilament(rng=np.random.default_rng(8))
+        circuit = SeriesCircuit(device, 2e6)
+        kt, kv = segments_to_knots(pulse_train(2.0, 0.0, 16e-6, 20e-6, 5))
+        circuit.run(kt, kv, np.array([kt[-1]]))
+        circuit.wait(200e-6, rest_v)
+        return device.state.gap_nm
+
+    assert gap_after(-0.5) > gap_after(0.0) + 0.05
+
+
+def test_training_lowers_and_narrows_vset_only_after_high_current():
+    def block_after(prior_a: float) -> tuple[float, float]:
+        smu = SmuCircuit(AgFilament(rng=np.random.default_rng(9)), prior_a)
+        kt, kv = triangle_knots(2.0, -2.0, 1.0)
+        t = np.linspace(0, kt[-1], 1601)
+        for _ in range(10):
+            smu.run(kt, kv, t)
+        smu.compliance_a = 10e-9
+        kt, kv = triangle_knots(1.5, -0.5, 1.0)
+        t = np.linspace(0, kt[-1], 801)
+        vs = []
+        for _ in range(30):
+            tr = smu.run(kt, kv, t)
+            vs.append(analysis.vset(tr.v_source, tr.i_device, 10e-9))
+        return analysis.mean_std(np.array(vs))
+
+    low_mean, low_std = block_after(10e-9)
+    high_mean, high_std = block_after(1e-3)
+    assert high_mean < low_mean - 0.3
+    assert high_std < 0.3 * low_std
+
+
+def test_compliance_must_be_positive():
+    with pytest.raises(ValueError, match="compliance"):
+        SmuCircuit(AgFilament(), -1e-3)
+    with pytest.raises(ValueError, match="knots"):
+        SmuCircuit(AgFilament(), 1e-3).run(np.array([0.0]), np.array([0.0]), np.array([0.0]))
