@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import itertools
 from collections import deque
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +17,7 @@ import pyqtgraph as pg
 from PyQt5 import QtCore, QtWidgets
 
 from labmem import analysis
+from labmem.gui.curves import COLOURS, ChunkedCurve, GrowingArray, plot_widget
 from labmem.procedures.base import StationProcedure
 from labmem.procedures.neuron.pulse_responses import (
     AllOrNone,
@@ -37,95 +37,8 @@ CURRENT_FLOOR_A = 1e-14
 """|I| below this is drawn at it, so log axes never meet zero."""
 VSET_BIN_V = 0.02
 """Bin width of the live Vset histogram (as in the report's histograms)."""
-COLOURS = [(31, 119, 180), (214, 39, 40), (44, 160, 44), (148, 103, 189), (255, 127, 14),
-           (140, 86, 75), (227, 119, 194), (23, 190, 207)]
-
-
-class GrowingArray:
-    """A float array that grows by appending; capacity doubles, so appends cost amortised
-    O(new values). values is a view: what was appended is never rewritten."""
-
-    def __init__(self, capacity: int = 1024) -> None:
-        self._data = np.empty(capacity)
-        self.size = 0
-
-    def extend(self, values: Iterable[float] | np.ndarray) -> None:
-        """Append values."""
-        new = np.asarray(values, dtype=float)
-        need = self.size + new.size
-        if need > self._data.size:
-            grown = np.empty(max(need, 2 * self._data.size))
-            grown[: self.size] = self._data[: self.size]
-            self._data = grown
-        self._data[self.size:need] = new
-        self.size = need
-
-    @property
-    def values(self) -> np.ndarray:
-        """What has been appended, in order."""
-        return self._data[: self.size]
-
-
-class ChunkedCurve:
-    """A growing line drawn as frozen chunks and one open chunk: an update re-sends only the
-    open chunk (at most CHUNK points) to the plot. Each chunk starts at the previous one's
-    last point, so the line stays joined. Frozen chunks drop their markers: CHUNK markers
-    merge into a line anyway, and painting 10⁵ markers would cost more than all the rest."""
-
-    CHUNK = 2048
-
-    def __init__(self, plot: pg.PlotItem, **style: Any) -> None:
-        self.plot, self.style = plot, style
-        self.frozen: list[pg.PlotDataItem] = []
-        self._x, self._y = GrowingArray(), GrowingArray()
-        self.open = plot.plot([], [], **style)
-
-    def extend(self, x: np.ndarray, y: np.ndarray) -> None:
-        """Append points and redraw the open chunk."""
-        self._x.extend(x)
-        self._y.extend(y)
-        while self._x.size > self.CHUNK:
-            xs, ys = self._x.values, self._y.values
-            self.open.setData(xs[: self.CHUNK].copy(), ys[: self.CHUNK].copy())
-            self.open.setSymbol(None)
-            self.frozen.append(self.open)
-            self.open = self.plot.plot([], [], **self.style)
-            self._x, self._y = GrowingArray(), GrowingArray()
-            self._x.extend(xs[self.CHUNK - 1:])
-            self._y.extend(ys[self.CHUNK - 1:])
-        self.open.setData(self._x.values, self._y.values)
-
-    def data(self) -> tuple[np.ndarray, np.ndarray]:
-        """Every point, once each, in order."""
-        xs, ys = [], []
-        for n, item in enumerate([*self.frozen, self.open]):
-            x, y = item.getOriginalDataset()
-            if x is None:
-                continue
-            xs.append(x[1:] if n else x)
-            ys.append(y[1:] if n else y)
-        if not xs:
-            return np.empty(0), np.empty(0)
-        return np.concatenate(xs), np.concatenate(ys)
-
-
 def _abs_floor(i: np.ndarray) -> np.ndarray:
     return np.maximum(np.abs(i), CURRENT_FLOOR_A)
-
-
-def _plot(title: str, x: tuple[str, str], y: tuple[str, str], log_x: bool = False,
-          log_y: bool = False) -> pg.PlotWidget:
-    """A white plot with a title, labelled axes with units, grid and log modes."""
-    widget = pg.PlotWidget(title=title)
-    item = widget.getPlotItem()
-    item.setLabel("bottom", x[0], units=x[1] or None)
-    item.setLabel("left", y[0], units=y[1] or None)
-    item.showGrid(x=True, y=True, alpha=0.25)
-    item.setLogMode(x=log_x, y=log_y)
-    for side, log in (("bottom", log_x), ("left", log_y)):
-        if log:  # decades read better in plain units than as "10⁻⁵ nA"
-            item.getAxis(side).enableAutoSIPrefix(False)
-    return widget
 
 
 class LivePanel(QtWidgets.QWidget):
@@ -156,9 +69,10 @@ class IVPanel(LivePanel):
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
-        self.iv = _plot("I(V): cycles faint, running median bold", ("Voltage", "V"),
-                        ("|Current|", "A"), log_y=True)
-        self.hist = _plot("Vset histogram", ("Vset at 90 % of compliance", "V"), ("Cycles", ""))
+        self.iv = plot_widget("I(V): cycles faint, running median bold", ("Voltage", "V"),
+                              ("|Current|", "A"), log_y=True)
+        self.hist = plot_widget("Vset histogram", ("Vset at 90 % of compliance", "V"),
+                                ("Cycles", ""))
         layout = QtWidgets.QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.iv, 3)
@@ -299,7 +213,7 @@ class RowPlot:
 
     def __init__(self, view: RowView) -> None:
         self.view = view
-        self.widget = _plot(view.title, view.x_axis, view.y_axis, view.log_x, view.log_y)
+        self.widget = plot_widget(view.title, view.x_axis, view.y_axis, view.log_x, view.log_y)
         self.curves: dict[Any, ChunkedCurve] = {}
 
     def reset(self) -> None:
@@ -360,10 +274,9 @@ class PulsePanel(RowsPanel):
 
     def __init__(self, view: RowView, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(view, parent)
-        self.voltage = _plot("Applied voltage (AWG, scope CH1)", ("Time from AWG sync", "s"),
-                             ("Voltage", "V"))
-        self.current = _plot("Device current (TIA, scope CH2)", ("Time from AWG sync", "s"),
-                             ("Current", "A"))
+        axis_t = ("Time from AWG sync", "s")
+        self.voltage = plot_widget("Applied voltage (AWG, scope CH1)", axis_t, ("Voltage", "V"))
+        self.current = plot_widget("Device current (TIA, scope CH2)", axis_t, ("Current", "A"))
         self.current.setXLink(self.voltage)
         for plot in (self.voltage, self.current):
             plot.getPlotItem().setDownsampling(auto=True, mode="peak")

@@ -7,9 +7,8 @@ import numpy as np
 import pyqtgraph as pg
 import pytest
 
+from labmem.gui.curves import ChunkedCurve, GrowingArray
 from labmem.gui.live_plots import (
-    ChunkedCurve,
-    GrowingArray,
     IVPanel,
     PulsePanel,
     RowsPanel,
