@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 import sqlite3
+from pathlib import Path
 
 import pytest
 
@@ -90,7 +91,7 @@ def test_an_old_catalog_in_a_copied_folder_reads_the_copy(tmp_path):
     (copy / "IVSweep_1.csv").write_text("the copy\n")
     for read_only in (True, False):  # read as it is, then upgraded
         run = Catalog(copy / "catalog.sqlite", read_only=read_only).get(1)
-        assert open(run.results_path).read() == "the copy\n"
+        assert Path(run.results_path).read_text() == "the copy\n"
 
 
 def test_an_archived_folder_is_read_without_writing(tmp_path, monkeypatch, capsys):

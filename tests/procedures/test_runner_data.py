@@ -38,7 +38,7 @@ def test_a_device_id_with_a_dot_keeps_it_in_every_file_name(new_station, tmp_pat
 
 
 def test_an_unsafe_device_id_is_refused_before_anything_is_written(new_station, tmp_path):
-    with pytest.raises(ValueError, match="device id '../out' is not allowed"):
+    with pytest.raises(ValueError, match=r"device id '\.\./out' is not allowed"):
         run_procedure(_train(), new_station(), tmp_path / "data", device_id="../out")
     assert not (tmp_path / "data").exists()
 
