@@ -135,4 +135,7 @@ class RunBrowser(QtWidgets.QWidget):
         path, _ = QtWidgets.QFileDialog.getSaveFileName(
             self, f"Export run {run.id} {what}", f"run{run.id}_{what}.csv", "CSV (*.csv)")
         if path:
-            self.export_selected(what, Path(path))
+            try:
+                self.export_selected(what, Path(path))
+            except ValueError as err:  # e.g. traces of an I(V) run, which stores none
+                self.message.setText(f"Run {run.id}: {err}")
