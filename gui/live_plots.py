@@ -30,10 +30,13 @@ from labmem.procedures.sweep import IVProcedure
 from labmem.procedures.switching.delay import SwitchingDelay
 from labmem.procedures.synapse.retention import Retention
 from labmem.procedures.synapse.weight import SynapticWeight
+from labmem.summaries import OVER_RANGE
 
 pg.setConfigOptions(background="w", foreground="k")
 
 CURRENT_FLOOR_A = 1e-14
+CLIPPED_COLOUR = (214, 39, 40)
+"""Red: the cross over a reading the scope clipped."""
 """|I| below this is drawn at it, so log axes never meet zero."""
 VSET_BIN_V = 0.02
 """Bin width of the live Vset histogram (as in the report's histograms)."""
@@ -209,17 +212,29 @@ class RowView:
 
 
 class RowPlot:
-    """One figure of merit per row, a curve per group, grown in chunks."""
+    """One figure of merit per row, a curve per group, grown in chunks; readings the scope
+    clipped (OVER_RANGE) get a red cross over their point."""
 
     def __init__(self, view: RowView) -> None:
         self.view = view
         self.widget = plot_widget(view.title, view.x_axis, view.y_axis, view.log_x, view.log_y)
         self.curves: dict[Any, ChunkedCurve] = {}
+        self._clipped_x, self._clipped_y = GrowingArray(), GrowingArray()
+        self.clipped = self._clipped_item()
+
+    def _clipped_item(self) -> pg.PlotDataItem:
+        item = pg.PlotDataItem(pen=None, symbol="x", symbolSize=11, symbolPen=None,
+                               symbolBrush=CLIPPED_COLOUR, name="over range")
+        item.setZValue(10)
+        self.widget.getPlotItem().addItem(item)
+        return item
 
     def reset(self) -> None:
         """Remove every curve."""
         self.widget.getPlotItem().clear()
         self.curves = {}
+        self._clipped_x, self._clipped_y = GrowingArray(), GrowingArray()
+        self.clipped = self._clipped_item()
 
     def add_rows(self, rows: list[dict[str, Any]]) -> None:
         """Extend each row's group curve."""
@@ -228,9 +243,19 @@ class RowPlot:
             part = list(group)
             faint = bool(view.faint and part[0].get(view.faint))
             curve = self.curves.get(key) or self._new_curve(key, faint)
+            x = np.array([r[view.x] for r in part], dtype=float)
             y = np.array([r[view.y] for r in part], dtype=float)
-            curve.extend(np.array([r[view.x] for r in part], dtype=float),
-                         np.abs(y) if view.log_y else y)
+            y = np.abs(y) if view.log_y else y
+            curve.extend(x, y)
+            flagged = np.array([bool(r.get(OVER_RANGE, 0)) for r in part])
+            if flagged.any():
+                self._clipped_x.extend(x[flagged])
+                self._clipped_y.extend(y[flagged])
+                self.clipped.setData(self._clipped_x.values, self._clipped_y.values)
+
+    def clipped_points(self) -> tuple[np.ndarray, np.ndarray]:
+        """The (x, y) of every reading drawn as over range."""
+        return self._clipped_x.values, self._clipped_y.values
 
     def _new_curve(self, key: Any, faint: bool) -> ChunkedCurve:
         colour = COLOURS[len(self.curves) % len(COLOURS)]

@@ -9,7 +9,7 @@ from pathlib import Path
 from PyQt5 import QtCore, QtGui, QtWidgets
 from pyvisa.errors import VisaIOError
 
-from labmem.catalog import Catalog
+from labmem.catalog import Catalog, check_device_id
 from labmem.gui.live_plots import LivePanel, panel_for
 from labmem.gui.log_pane import LogPane
 from labmem.gui.procedure_panel import ProcedurePanel, format_duration
@@ -131,12 +131,14 @@ class MainWindow(QtWidgets.QMainWindow):
             procedure = panel.procedure()
             procedure.station = self.station
             procedure.check()
+            device_id = check_device_id(panel.device.text().strip())
         except (ValueError, VisaIOError) as err:  # refused, or an instrument is not there
             panel.show_problem(str(err))
             self.state.setText(f"Not queued: {err}")
             return None
         panel.show_problem(None)
-        job = self.queue.submit(procedure, panel.device.text().strip())
+        job = self.queue.submit(procedure, device_id, operator=panel.operator.text().strip(),
+                                note=panel.note.text().strip())
         self.submitted.append(job)
         log.info("queued %s (about %s on the instruments)", job.label(),
                  format_duration(float(procedure.get_estimates())))

@@ -3,23 +3,19 @@ its stored rows and traces, or export them as CSV."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 from PyQt5 import QtWidgets
 
-from labmem.catalog import Catalog, Run
+from labmem.catalog import Catalog, Run, local_time
 from labmem.export import export
 from labmem.gui.live_plots import LivePanel, panel_for
 from labmem.procedures.registry import procedure_class
 from labmem.summaries import load_rows
 from labmem.traces import read_traces
 
-COLUMNS = ("Run", "Procedure", "Status", "Device", "Started", "Duration", "Bench", "Campaign")
-
-
-def _time(stamp: float | None) -> str:
-    return "" if stamp is None else time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(stamp))
+COLUMNS = ("Run", "Procedure", "Status", "Device", "Started", "Duration", "Bench", "Campaign",
+           "Operator", "Note")
 
 
 def replay(run: Run) -> LivePanel:
@@ -71,20 +67,25 @@ class RunBrowser(QtWidgets.QWidget):
 
     def refresh(self) -> None:
         """Re-read the catalog."""
-        self.runs = list(reversed(self.catalog.runs()))
+        self.runs = list(reversed(self._reader().runs()))
         self.table.setRowCount(len(self.runs))
         for n, run in enumerate(self.runs):
-            duration = "" if run.ended is None else f"{run.ended - run.started:.1f} s"
+            duration = "" if run.duration_s is None else f"{run.duration_s:.1f} s"
             status = "interrupted" if run.interrupted else run.status
             campaign = f"{run.campaign} · step {run.step}" if run.campaign else ""
-            cells = (str(run.id), run.procedure, status, run.device_id, _time(run.started),
-                     duration, "simulated" if run.simulated else "real", campaign)
+            cells = (str(run.id), run.procedure, status, run.device_id,
+                     local_time(run.started), duration, "simulated" if run.simulated else "real",
+                     campaign, run.operator, run.note)
             for col, text in enumerate(cells):
                 item = QtWidgets.QTableWidgetItem(text)
                 if col == 2 and run.error:
                     item.setToolTip(run.error)
                 self.table.setItem(n, col, item)
         self.table.resizeColumnsToContents()
+
+    def _reader(self) -> Catalog:
+        """The catalog opened read-only: browsing never writes, so it works on an archive."""
+        return Catalog(self.catalog.path, read_only=True)
 
     def selected(self) -> Run | None:
         """The run of the selected row (None when nothing is selected)."""
@@ -134,4 +135,7 @@ class RunBrowser(QtWidgets.QWidget):
         path, _ = QtWidgets.QFileDialog.getSaveFileName(
             self, f"Export run {run.id} {what}", f"run{run.id}_{what}.csv", "CSV (*.csv)")
         if path:
-            self.export_selected(what, Path(path))
+            try:
+                self.export_selected(what, Path(path))
+            except ValueError as err:  # e.g. traces of an I(V) run, which stores none
+                self.message.setText(f"Run {run.id}: {err}")

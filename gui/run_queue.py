@@ -60,6 +60,8 @@ class Job:
     number: int
     procedure: StationProcedure
     device_id: str = ""
+    operator: str = ""
+    note: str = ""
     live: LiveData = field(default_factory=LiveData)
 
     @property
@@ -101,9 +103,11 @@ class RunQueue(QtCore.QObject):
         self._thread = threading.Thread(target=self._work, name="labmem-runs", daemon=True)
         self._thread.start()
 
-    def submit(self, procedure: StationProcedure, device_id: str = "") -> Job:
-        """Queue a checked procedure; it runs after those queued before it."""
-        job = Job(next(self._numbers), procedure, device_id)
+    def submit(self, procedure: StationProcedure, device_id: str = "", operator: str = "",
+               note: str = "") -> Job:
+        """Queue a checked procedure; it runs after those queued before it. operator and note
+        go into its catalog row."""
+        job = Job(next(self._numbers), procedure, device_id, operator, note)
         with self._wake:
             self._pending.append(job)
             self._wake.notify()
@@ -164,7 +168,8 @@ class RunQueue(QtCore.QObject):
             outcome = run_procedure(
                 job.procedure, self.station, self.data_dir, catalog=self.catalog,
                 device_id=job.device_id, abort=self._abort, on_row=job.live.add_row,
-                on_progress=job.live.set_progress, on_trace=job.live.add_trace)
+                on_progress=job.live.set_progress, on_trace=job.live.add_trace,
+                operator=job.operator, note=job.note)
         except Exception as err:  # refused before it started (e.g. the station changed)
             log.error("%s did not start: %s", job.label(), err)
             return JobResult(None, str(err))

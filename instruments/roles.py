@@ -26,11 +26,14 @@ class SweepResult:
 
 @dataclass(frozen=True)
 class ScopeTrace:
-    """One channel's record: time from the trigger (s), voltage (V), and its settings."""
+    """One channel's record: time from the trigger (s), voltage (V), its settings, and which
+    samples were over range (clipped by the ADC at the top or bottom of the screen)."""
 
     t: np.ndarray
     v: np.ndarray
     metadata: dict = field(default_factory=dict)
+    over_range: np.ndarray | None = None
+    """Boolean per sample; None when the scope cannot tell (then treat none as clipped)."""
 
 
 class Role(abc.ABC):

@@ -23,11 +23,12 @@ def results_table(run: Run) -> pd.DataFrame:
 
 def traces_table(run: Run) -> pd.DataFrame:
     """Every trace sample of the run in long form: run_id, acquisition, t_s, channel, unit,
-    value. Empty (with those columns) when the run stored no traces."""
-    columns = ["run_id", "acquisition", "t_s", "channel", "unit", "value"]
+    value. ValueError when the run stored no traces (I(V) runs: their rows are the SMU
+    buffers), so no empty table is written for it."""
     path = Path(run.traces_path)
     if not run.traces_path or not path.exists():
-        return pd.DataFrame(columns=columns)
+        raise ValueError(f"run {run.id} ({run.procedure}) stored no traces (I(V) runs keep "
+                         f"every SMU buffer point as rows): export its rows instead")
     parts = []
     for name, entry in read_traces(path).items():
         t = entry["t"]
@@ -37,6 +38,7 @@ def traces_table(run: Run) -> pd.DataFrame:
             parts.append(pd.DataFrame({
                 "run_id": run.id, "acquisition": name, "t_s": t, "channel": channel,
                 "unit": entry["units"].get(channel, ""), "value": np.asarray(values)}))
+    columns = ["run_id", "acquisition", "t_s", "channel", "unit", "value"]
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
 
 

@@ -50,6 +50,9 @@ def integrate_and_fire(rows: pd.DataFrame) -> Metrics:
 def synapse(rows: pd.DataFrame) -> Metrics:
     """Range of the mean conductance over the reads."""
     g = np.array(summaries.synapse(rows)[0]["g_mean_s"])
+    g = g[np.isfinite(g)]  # reads over range in every run have no mean
+    if not g.size:
+        return {"g_min_s": NAN, "g_max_s": NAN, "g_ratio": NAN}
     return {"g_min_s": float(g.min()), "g_max_s": float(g.max()),
             "g_ratio": float(g.max() / g.min()) if g.min() > 0 else NAN}
 
@@ -62,13 +65,13 @@ def all_or_none(rows: pd.DataFrame) -> Metrics:
 
 def integrate(rows: pd.DataFrame) -> Metrics:
     """Peak current of the last pulse over that of the first."""
-    peaks = rows["Peak current (A)"].to_numpy()
+    peaks = summaries.in_range(rows, "Peak current (A)").to_numpy()  # clipped: NaN ratio
     return {"peak_ratio": float(peaks[-1] / peaks[0]) if peaks[0] > 0 else NAN}
 
 
 def pulse_train(rows: pd.DataFrame) -> Metrics:
     """Largest peak current of any pulse."""
-    return {"peak_current_max_a": float(rows["Peak current (A)"].max())}
+    return {"peak_current_max_a": float(summaries.in_range(rows, "Peak current (A)").max())}
 
 
 def delay(rows: pd.DataFrame) -> Metrics:

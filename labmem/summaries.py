@@ -3,6 +3,7 @@ PyMeasure) and the HDF5 traces. Each function returns (summary entry, records fo
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +13,18 @@ from pymeasure.experiment import Results
 from labmem import analysis
 from labmem.records import IVBlock, PulseRecord
 from labmem.traces import read_traces
+
+OVER_RANGE = "Over range"
+"""Results column of every reading derived from a scope record: 1 when a sample it came from
+was clipped by the scope (its value is a bound, not a measurement), else 0."""
+
+
+def in_range(rows: pd.DataFrame, column: str) -> pd.Series:
+    """A column of readings with the over-range ones as NaN, so statistics leave them out
+    (files written before the flag existed have no such column: all values are kept)."""
+    if OVER_RANGE not in rows:
+        return rows[column].astype(float)
+    return rows[column].astype(float).where(rows[OVER_RANGE] == 0)
 
 
 def load_rows(results_path: str | Path) -> pd.DataFrame:
@@ -68,15 +81,24 @@ def integrate_and_fire(rows: pd.DataFrame, traces_path: str | Path, threshold_a:
 def synapse(rows: pd.DataFrame) -> tuple[dict, np.ndarray]:
     """E7 entry: mean and spread of the conductance per read over the measured runs; the
     records are every run's conductances (conditioning runs first)."""
-    g_all = rows.pivot(index="Run", columns="Pulse", values="Conductance (S)").to_numpy()
+    g_all = rows.assign(g=in_range(rows, "Conductance (S)")).pivot(
+        index="Run", columns="Pulse", values="g").to_numpy()
     conditioning = int(rows.groupby("Run")["Conditioning"].first().sum())
     g = g_all[conditioning:]
     return {
         "runs": int(g.shape[0]),
         "conditioning_runs": conditioning,
-        "g_mean_s": [float(x) for x in g.mean(axis=0)],
-        "g_std_s": [float(x) for x in g.std(axis=0, ddof=1)],
+        "over_range_reads": int(np.isnan(g).sum()),
+        "g_mean_s": [float(x) for x in _nan_stat(np.nanmean, g)],
+        "g_std_s": [float(x) for x in _nan_stat(np.nanstd, g, ddof=1)],
     }, g_all
+
+
+def _nan_stat(stat, values: np.ndarray, **kwargs) -> np.ndarray:
+    """A NaN-ignoring statistic per column, NaN (without a warning) where too few remain."""
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return stat(values, axis=0, **kwargs)
 
 
 def delay_vs_amplitude(rows: pd.DataFrame) -> tuple[dict, np.ndarray]:

@@ -1,5 +1,6 @@
 """Full-resolution traces of a run (scope records, instrument buffers) in one HDF5 file: one
-dataset per acquisition, with units and the time axis as attributes."""
+dataset per acquisition, with units and the time axis as attributes; the file's root carries
+the run's identity (run id, procedure, device, start time, labmem version)."""
 
 from __future__ import annotations
 
@@ -11,10 +12,12 @@ import numpy as np
 
 
 class TraceStore:
-    """The HDF5 file beside a run's results file; each add() is flushed to disk at once."""
+    """The HDF5 file beside a run's results file, made at the first add() with attrs on its
+    root; each add() is flushed to disk at once."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, attrs: dict[str, Any] | None = None) -> None:
         self.path = Path(path)
+        self.attrs = dict(attrs or {})
         self._file: h5py.File | None = None
         self.count = 0
 
@@ -24,6 +27,7 @@ class TraceStore:
         (s) and one per channel, each with its unit; attrs go on the group."""
         if self._file is None:
             self._file = h5py.File(self.path, "a")
+            self._file.attrs.update(self.attrs)
         self.count += 1
         key = f"{self.count:05d}_{name}"
         group = self._file.create_group(key)

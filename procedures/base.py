@@ -88,6 +88,10 @@ class StationProcedure(Procedure):
     """Names of the figures of merit run_metrics() gives (what campaign conditions test)."""
 
     instrument_idns = Metadata("Instruments", fget="describe_instruments")
+    device_id = Metadata("Device id", default="")
+    run_id = Metadata("Run id", default=0)
+    started_utc = Metadata("Started (UTC)", default="")
+    """The run's identity in the results header (the runner sets it from the catalog)."""
 
     station: Station | None = None
     traces: TraceStore | None = None

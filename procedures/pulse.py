@@ -25,11 +25,13 @@ RECORD_MARGIN = 1.02
 
 @dataclass(frozen=True)
 class Capture:
-    """One recorded burst: time from the AWG sync (s), AWG output (V), device current (A)."""
+    """One recorded burst: time from the AWG sync (s), AWG output (V), device current (A),
+    and which current samples were over range (clipped by the scope)."""
 
     t: np.ndarray
     v_source: np.ndarray
     i: np.ndarray
+    over_range: np.ndarray
 
     def window(self, start_s: float, stop_s: float) -> np.ndarray:
         """Boolean mask of the samples in [start_s, stop_s)."""
@@ -38,6 +40,11 @@ class Capture:
     def peak(self, start_s: float, stop_s: float) -> float:
         """Largest |current| in [start_s, stop_s) in A."""
         return float(np.abs(self.i[self.window(start_s, stop_s)]).max())
+
+    def clipped(self, start_s: float = -np.inf, stop_s: float = np.inf) -> int:
+        """1 when a current sample in [start_s, stop_s) was over range, else 0: the value of
+        the results' "Over range" column for a reading from that window."""
+        return int(self.over_range[self.window(start_s, stop_s)].any())
 
 
 def screen(lo: float, hi: float) -> tuple[float, float]:
@@ -121,18 +128,33 @@ class PulseProcedure(StationProcedure):
         gain = self.tia_gain
         burst_s = awg.load(list(segments))
         record_s = burst_s * RECORD_MARGIN
-        scope.configure({1: screen(lo_v, hi_v),
-                         2: screen(current_range_a[0] * gain, current_range_a[1] * gain)},
-                        duration_s=record_s, pre_trigger_s=0.01 * burst_s,
-                        points=self.record_points(burst_s), trigger_source="AUX")
+        tia_screen = screen(current_range_a[0] * gain, current_range_a[1] * gain)
+        try:
+            scope.configure({1: screen(lo_v, hi_v), 2: tia_screen},
+                            duration_s=record_s, pre_trigger_s=0.01 * burst_s,
+                            points=self.record_points(burst_s), trigger_source="AUX")
+        except ValueError as err:
+            raise ValueError(f"the scope cannot show the expected current "
+                             f"{current_range_a[0]:g} to {current_range_a[1]:g} A at TIA gain "
+                             f"(tia_gain) {gain:g} V/A: {err}; choose another TIA gain"
+                             ) from None
         awg.enable()
         scope.single()
         awg.trigger()
         scope.wait(timeout_s=max(10.0, 3 * record_s))
         source, tia = scope.fetch(1), scope.fetch(2)
-        capture = Capture(source.t, source.v, tia.v / gain)
+        clipped = (tia.over_range if tia.over_range is not None
+                   else np.zeros(tia.v.size, dtype=bool))
+        capture = Capture(source.t, source.v, tia.v / gain, clipped)
+        if clipped.any():
+            log.warning("%s: %d of %d current samples over range (outside %g to %g A on "
+                        "the scope); readings from them are flagged", name,
+                        int(clipped.sum()), clipped.size, *current_range_a)
+        scale, offset = tia_screen
         self.store_trace(name, capture.t, {"v_source": capture.v_source, "i_device": capture.i,
                                            "v_tia": tia.v},
                          {"v_source": "V", "i_device": "A", "v_tia": "V"},
-                         series_ohm=self.series_ohm, tia_gain_v_per_a=gain)
+                         series_ohm=self.series_ohm, tia_gain_v_per_a=gain,
+                         over_range_samples=int(clipped.sum()),
+                         i_screen_a=np.array([offset - 4 * scale, offset + 4 * scale]) / gain)
         return capture

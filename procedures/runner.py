@@ -5,7 +5,7 @@ their safe state."""
 from __future__ import annotations
 
 import logging
-import re
+import sqlite3
 import threading
 import time
 import traceback
@@ -16,7 +16,8 @@ from typing import Any
 
 from pymeasure.experiment import Results
 
-from labmem.catalog import Catalog
+from labmem import __version__
+from labmem.catalog import Catalog, check_device_id, utc_time
 from labmem.procedures.base import AbortedError, StationProcedure, TraceCallback
 from labmem.station import Station
 from labmem.traces import TraceStore
@@ -43,13 +44,13 @@ def data_paths(data_dir: Path, procedure: StationProcedure,
                device_id: str = "") -> tuple[Path, Path]:
     """Fresh (results CSV, traces HDF5) paths named after the procedure, the device (so
     processes measuring different devices into one folder never pick the same name) and the
-    time."""
+    time. ValueError for a device id that is not safe in a file name."""
     stamp = time.strftime("%Y%m%d_%H%M%S")
-    device = re.sub(r"[^A-Za-z0-9_.-]+", "_", device_id)
+    device = check_device_id(device_id)
     name = type(procedure).__name__ + (f"_{device}" if device else "")
     for n in range(10_000):
-        stem = data_dir / f"{name}_{stamp}_{n:03d}"
-        csv, h5 = stem.with_suffix(".csv"), stem.with_suffix(".h5")
+        stem = f"{name}_{stamp}_{n:03d}"  # not with_suffix: a device id may hold a dot
+        csv, h5 = data_dir / f"{stem}.csv", data_dir / f"{stem}.h5"
         if not csv.exists() and not h5.exists():
             return csv, h5
     raise RuntimeError(f"no free file name for {name} in {data_dir}")
@@ -61,31 +62,44 @@ def run_procedure(procedure: StationProcedure, station: Station, data_dir: str |
                   on_row: RowCallback | None = None,
                   on_progress: Callable[[float], None] | None = None,
                   on_trace: TraceCallback | None = None, step: str | None = None,
-                  on_end: Callable[[str], None] | None = None) -> RunOutcome:
+                  on_end: Callable[[str], None] | None = None, operator: str = "",
+                  note: str = "") -> RunOutcome:
     """Run a procedure to its end. Bad parameters raise ValueError before anything is output
     or catalogued; anything after that is caught, recorded and reported in the outcome.
     on_end(status) runs once the instruments are safe, before the catalog row is closed, so
     what it saves (e.g. a simulated device's state) exists for every run the catalog shows
-    as ended."""
+    as ended. operator and note go into the catalog row."""
     procedure.station = station
     procedure.check()
     data_dir = Path(data_dir)
+    results_path, traces_path = data_paths(data_dir, procedure, device_id)
     data_dir.mkdir(parents=True, exist_ok=True)
     catalog = catalog or Catalog(data_dir / "catalog.sqlite")
-    results_path, traces_path = data_paths(data_dir, procedure, device_id)
-    results = Results(procedure, str(results_path))
-    traces = TraceStore(traces_path)
-    procedure.traces = traces
-    procedure.on_trace = on_trace
-    abort = abort or threading.Event()
+    started = time.time()
     run_id = catalog.start(
         type(procedure).__name__, procedure.parameter_values(), device_id=device_id,
         station=station.config.source, instruments=station.idns(),
-        simulated=station.simulated, results_path=str(results_path),
-        traces_path=str(traces_path), campaign=campaign, step=step)
+        simulated=station.simulated, results_path=results_path, traces_path=traces_path,
+        campaign=campaign, step=step, operator=operator, note=note, started=started)
+    identity = {"run_id": run_id, "procedure": type(procedure).__name__,
+                "device_id": device_id, "started_utc": utc_time(started),
+                "labmem_version": __version__}
+    procedure.run_id, procedure.device_id = run_id, device_id
+    procedure.started_utc = identity["started_utc"]
+    try:
+        results = Results(procedure, str(results_path))  # writes the header
+        rows = open(results_path, "a", encoding=Results.ENCODING)  # noqa: SIM115
+    except OSError as err:  # e.g. a full disk: the run fails before any output
+        error = f"{type(err).__name__}: {err}"
+        error = _closed(lambda: catalog.finish(run_id, "failed", error), error)
+        return RunOutcome(run_id, "failed", error, results_path, traces_path)
+    traces = TraceStore(traces_path, identity)
+    procedure.traces = traces
+    procedure.on_trace = on_trace
+    abort = abort or threading.Event()
     status, error = "failed", None
     columns = procedure.DATA_COLUMNS
-    with open(results_path, "a", encoding=Results.ENCODING) as rows:
+    with rows:
         def emit_batch(records: list[dict[str, Any]]) -> None:
             rows.write("".join(_line(results, columns, r) for r in records))
             rows.flush()  # a killed run keeps every row measured before the kill
@@ -118,13 +132,27 @@ def run_procedure(procedure: StationProcedure, station: Station, data_dir: str |
             log.error("run %d failed: %s", run_id, error, exc_info=True)
         finally:
             procedure.shutdown()
-            traces.close()
+            error = _closed(rows.close, _closed(traces.close, error))
+            if error is not None and status == "finished":
+                status = "failed"  # the last rows or traces did not reach the disk
             if on_end is not None:
                 on_end(status)
-            catalog.finish(run_id, status, error)
+            error = _closed(lambda: catalog.finish(run_id, status, error), error)
     log.info("run %d %s: %s", run_id, status, results_path)
     return RunOutcome(run_id, status, error, results_path, traces_path,
                       tuple(procedure.safe_off_errors or ()))
+
+
+def _closed(close: Callable[[], None], error: str | None) -> str | None:
+    """Run a closing step of a run (a file, the catalog row); a disk error there (a full
+    disk: ENOSPC, or SQLite's "database or disk is full") is added to the run's error
+    instead of escaping, so the run still ends with an outcome."""
+    try:
+        close()
+    except (OSError, sqlite3.Error) as err:
+        log.error("closing the run: %s", err)
+        return "; ".join(e for e in (error, f"{type(err).__name__}: {err}") if e)
+    return error
 
 
 def _line(results: Results, columns: list[str], record: dict[str, Any]) -> str:

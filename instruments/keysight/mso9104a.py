@@ -28,6 +28,8 @@ MIN_SAMPLE_RATE_SA_S = 10.0
 MEMORY_POINTS = 10_000_000
 MIN_POINTS = 16
 VERTICAL_DIVISIONS = 8
+ADC_LEVELS = 256
+"""Codes of the 8-bit ADC over the 8 vertical divisions of the screen."""
 SCALE_LIMITS_V = {"dc": (1e-3, 5.0), "ac": (1e-3, 5.0), "dc50": (1e-3, 1.0)}
 """V/div range per input (1 MΩ DC, 1 MΩ AC, 50 Ω DC)."""
 OFFSET_LIMITS_V = {"dc": 40.0, "ac": 40.0, "dc50": 12.0}
@@ -318,6 +320,19 @@ class MSO9104A(SCPIMixin, Instrument):
         return t, v, preamble
 
 
+def over_range(v: np.ndarray, preamble: dict[str, Any]) -> np.ndarray:
+    """Samples the 8-bit ADC clipped: at the bottom or the top code of the screen (within
+    half an ADC step). The Infiniium 9000 guide documents that an input beyond the ADC's
+    range comes out as the ADC's extreme code, mapped through the calibration table to a
+    16-bit WORD value that varies from one instrument to the next, so a clipped sample is
+    recognised by where it sits (the screen's edge, from the preamble), not by a fixed code.
+    (31232 in WORD data is a hole of equivalent-time sampling, which this driver never uses.)"""
+    bottom = float(preamble["y_display_origin"])
+    span = float(preamble["y_display_range"])
+    step = span / ADC_LEVELS
+    return (v <= bottom + step / 2) | (v >= bottom + span - 1.5 * step)
+
+
 def _trigger_source(source: str | int) -> str | int:
     if isinstance(source, int) and not isinstance(source, bool):
         n = source
@@ -477,7 +492,7 @@ class MSO9104AOscilloscope(Oscilloscope):
             "y_increment_v": float(pre["y_increment"]),
             **self._trigger,
         }
-        return ScopeTrace(t, v, metadata)
+        return ScopeTrace(t, v, metadata, over_range(v, pre))
 
     def safe_off(self) -> None:
         """Stop acquiring. A scope drives nothing into the device, so stopping the

@@ -14,6 +14,7 @@ from typing import Any
 import jsonschema
 import yaml
 
+from labmem.catalog import check_device_id
 from labmem.metrics import metric_value
 from labmem.procedures.base import StationProcedure, build_procedure
 from labmem.procedures.registry import PROCEDURES
@@ -172,6 +173,10 @@ class Campaign:
             raise CampaignError(where(("station",), "a population is simulated: each device "
                                                     "has a bench of its own, so leave out "
                                                     "station"))
+        try:
+            check_device_id(data.get("population", {}).get("wafer", ""), "wafer")
+        except ValueError as err:
+            raise CampaignError(where(("population", "wafer"), str(err))) from None
         devices = ([Device(**d) for d in data["devices"]] if "devices" in data
                    else population_devices(**data["population"]))
         station = data.get("station")
@@ -200,6 +205,9 @@ class Campaign:
         out: list[tuple[tuple, str]] = []
         seen: set[str] = set()
         for n, device in enumerate(self.devices):
+            problem = _device_id_problem(device)
+            if problem is not None:
+                out.append((("devices", n, *problem[0]), problem[1]))
             if device.id in seen:
                 out.append((("devices", n, "device"), f"device id {device.id!r} is repeated"))
             seen.add(device.id)
@@ -218,6 +226,21 @@ def population_devices(count: int, seed: int = 0, spread: float = 1.0,
     """count simulated devices drawn from the device-to-device variability population."""
     return [Device(f"D{d.index + 1:04d}", wafer=wafer, seed=d.seed, params=d.params)
             for d in draw_population(count, seed, spread)]
+
+
+def _device_id_problem(device: Device) -> tuple[tuple, str] | None:
+    """(field, message) when a part of the device id, or the whole id, is not safe in a file
+    name (labmem.catalog.check_device_id); None when the id is fine."""
+    for name in ("wafer", "die", "device"):
+        try:
+            check_device_id(getattr(device, name), name)
+        except ValueError as err:
+            return (name,), str(err)
+    try:
+        check_device_id(device.id)
+    except ValueError as err:
+        return ("device",), str(err)
+    return None
 
 
 def _step(data: dict[str, Any]) -> Step:

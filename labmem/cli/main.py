@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from labmem import __version__
+from labmem.catalog import Catalog, local_time
 from labmem.cli.run import (
     EXIT_CODES,
     EXIT_FAILED,
@@ -57,24 +58,26 @@ def _instruments(args: argparse.Namespace) -> int:
 
 
 def _runs(args: argparse.Namespace) -> int:
-    from labmem.catalog import Catalog
-
     path = Path(args.data) / "catalog.sqlite"
     if not path.exists():
         print(f"no run catalog at {path}", file=sys.stderr)
         return EXIT_REFUSED
-    catalog = Catalog(path)
+    catalog = Catalog(path, read_only=True)  # reading never writes: archives stay listable
     if args.action == "list":
         runs = catalog.runs(procedure=args.procedure, status=args.status,
                             device_id=args.device)
         if args.json:
             print(json.dumps([_run_dict(r) for r in runs], indent=2))
             return 0
-        print(f"{'id':>5}  {'procedure':26s} {'status':11s} {'device':24s} started")
+        print(f"{'id':>5}  {'procedure':24s} {'status':11s} {'device':20s} {'started':25s} "
+              f"{'ended':25s} {'duration':>10s}  error · note")
         for r in runs:
             status = "interrupted" if r.interrupted else r.status
-            print(f"{r.id:5d}  {r.procedure:26s} {status:11s} {r.device_id:24s} "
-                  f"{_time(r.started)}")
+            duration = "" if r.duration_s is None else f"{r.duration_s:.1f} s"
+            remarks = " · ".join(x for x in (*(r.error or "").splitlines()[-1:], r.note) if x)
+            print(f"{r.id:5d}  {r.procedure:24s} {status:11s} {r.device_id:20s} "
+                  f"{local_time(r.started):25s} {local_time(r.ended):25s} {duration:>10s}  "
+                  f"{remarks}")
         return 0
     if args.id is None:
         print(f"labmem runs {args.action} needs a run id", file=sys.stderr)
@@ -90,7 +93,11 @@ def _runs(args: argparse.Namespace) -> int:
     from labmem.export import export
 
     out = Path(args.out or f"run{run.id}_{args.what}.csv")
-    n = export(run, args.what, out)
+    try:
+        n = export(run, args.what, out)
+    except ValueError as err:  # e.g. traces of a run that stored none
+        print(f"labmem runs export: {err}", file=sys.stderr)
+        return EXIT_REFUSED
     print(f"wrote {n} rows to {out}")
     return 0
 
@@ -98,14 +105,9 @@ def _runs(args: argparse.Namespace) -> int:
 def _run_dict(run) -> dict:
     data = dict(run.__dict__)
     data["interrupted"] = run.interrupted
-    data["started"], data["ended"] = _time(run.started), _time(run.ended)
+    data["started"], data["ended"] = local_time(run.started), local_time(run.ended)
+    data["duration_s"] = run.duration_s
     return data
-
-
-def _time(stamp: float | None) -> str:
-    import time
-
-    return "" if stamp is None else time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(stamp))
 
 
 def _gui(args: argparse.Namespace) -> int:

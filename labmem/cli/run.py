@@ -9,6 +9,7 @@ from pathlib import Path
 
 from pyvisa.errors import VisaIOError
 
+from labmem.catalog import check_device_id
 from labmem.procedures.base import (
     allowed_range,
     build_procedure,
@@ -45,6 +46,7 @@ def _run(args: argparse.Namespace) -> int:
              if getattr(args, name) is not None}
     try:
         procedure = build_procedure(cls, given)
+        check_device_id(args.device)
     except ValueError as err:
         print(f"labmem run: {err}", file=sys.stderr)
         return EXIT_REFUSED
@@ -60,7 +62,7 @@ def _run(args: argparse.Namespace) -> int:
 
     try:
         outcome = run_procedure(procedure, station, args.data, device_id=args.device,
-                                on_progress=progress)
+                                on_progress=progress, operator=args.operator, note=args.note)
     except ValueError as err:
         print(f"labmem run: {err}", file=sys.stderr)
         return EXIT_REFUSED
@@ -134,7 +136,11 @@ def add_run_parser(sub: argparse._SubParsersAction) -> None:
                                        + EXIT_CODES)
         parser.add_argument("--station", help="station YAML file (default: built-in simulated)")
         parser.add_argument("--data", default="data", help="data directory (default: ./data)")
-        parser.add_argument("--device", default="", help="device id for the catalog")
+        parser.add_argument("--device", default="", help="device id for the catalog and "
+                            "file names: letters, digits, '_', '.', '-'")
+        parser.add_argument("--operator", default="", help="who ran it (for the catalog)")
+        parser.add_argument("--note", default="", help="free-text note or tags for the "
+                            "catalog, e.g. 'after anneal #batch3'")
         parser.add_argument("--quiet", action="store_true", help="no progress bar")
         for pname, parameter in parameters_in_order(cls).items():
             allowed = allowed_range(parameter)

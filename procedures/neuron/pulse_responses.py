@@ -12,6 +12,7 @@ from pymeasure.experiment import FloatParameter, IntegerParameter, Parameter
 from labmem import analysis, metrics
 from labmem.metrics import Metrics
 from labmem.procedures.pulse import PulseProcedure, segment_windows
+from labmem.summaries import OVER_RANGE
 from labmem.waveforms import Segment, packages, pulse_train, staircase
 
 
@@ -20,7 +21,7 @@ class PulseTrain(PulseProcedure):
     peak and mean current. Segments as "level:duration, level:duration, …" in V and s."""
 
     DATA_COLUMNS: ClassVar[list[str]] = ["Pulse", "Start (s)", "Level (V)", "Peak current (A)",
-                                         "Mean current (A)"]
+                                         "Mean current (A)", OVER_RANGE]
     METRICS = metrics.PULSE_TRAIN
 
     waveform = Parameter("Segments (V:s, …)", default="0:1e-5, 1:2e-5, 0:1e-5")
@@ -50,7 +51,8 @@ class PulseTrain(PulseProcedure):
             level = float(np.median(cap.v_source[inside]))
             self.emit("results", {"Pulse": k + 1, "Start (s)": start, "Level (V)": level,
                                   "Peak current (A)": cap.peak(start, stop),
-                                  "Mean current (A)": float(cap.i[inside].mean())})
+                                  "Mean current (A)": float(cap.i[inside].mean()),
+                                  OVER_RANGE: cap.clipped(start, stop)})
 
     def run_metrics(self, rows: pd.DataFrame) -> Metrics:
         """Largest peak current."""
@@ -63,7 +65,8 @@ class AllOrNone(PulseProcedure):
     the device takes less than half the applied voltage (its current exceeds half the
     series-limited value)."""
 
-    DATA_COLUMNS: ClassVar[list[str]] = ["Pulse", "Amplitude (V)", "Peak current (A)", "Responded"]
+    DATA_COLUMNS: ClassVar[list[str]] = ["Pulse", "Amplitude (V)", "Peak current (A)", "Responded",
+                                         OVER_RANGE]
     METRICS = metrics.ALL_OR_NONE
 
     amplitude_start_v = FloatParameter("First amplitude", units="V", minimum=0.0,
@@ -96,7 +99,8 @@ class AllOrNone(PulseProcedure):
             peak = cap.peak(start, stop)
             self.emit("results", {"Pulse": k + 1, "Amplitude (V)": float(amp),
                                   "Peak current (A)": peak,
-                                  "Responded": int(peak > 0.5 * amp / r_total)})
+                                  "Responded": int(peak > 0.5 * amp / r_total),
+                                  OVER_RANGE: cap.clipped(start, stop)})
 
     def run_metrics(self, rows: pd.DataFrame) -> Metrics:
         """Amplitude of the first response."""
@@ -107,7 +111,7 @@ class AllOrNone(PulseProcedure):
 class Integrate(PulseProcedure):
     """E5: identical pulses; the peak current per pulse shows the conductance integrating."""
 
-    DATA_COLUMNS: ClassVar[list[str]] = ["Pulse", "Peak current (A)"]
+    DATA_COLUMNS: ClassVar[list[str]] = ["Pulse", "Peak current (A)", OVER_RANGE]
     METRICS = metrics.INTEGRATE
 
     amplitude_v = FloatParameter("Amplitude", units="V", minimum=-10.0, maximum=10.0,
@@ -127,7 +131,8 @@ class Integrate(PulseProcedure):
         segments = self.segments()
         cap = self.capture(segments, "integrate")
         for k, (start, stop) in enumerate(segment_windows(segments, 0.0)):
-            self.emit("results", {"Pulse": k + 1, "Peak current (A)": cap.peak(start, stop)})
+            self.emit("results", {"Pulse": k + 1, "Peak current (A)": cap.peak(start, stop),
+                                  OVER_RANGE: cap.clipped(start, stop)})
 
     def run_metrics(self, rows: pd.DataFrame) -> Metrics:
         """Last over first peak current."""
@@ -140,7 +145,7 @@ class IntegrateAndFire(PulseProcedure):
     crossing half the series-limited value during a pulse. A row per pulse."""
 
     DATA_COLUMNS: ClassVar[list[str]] = ["Package", "Pulse", "Start (s)", "Peak current (A)",
-                                         "Spikes"]
+                                         "Spikes", OVER_RANGE]
     METRICS = metrics.INTEGRATE_AND_FIRE
 
     high_v = FloatParameter("High level", units="V", minimum=-10.0, maximum=10.0, default=2.0)
@@ -179,7 +184,7 @@ class IntegrateAndFire(PulseProcedure):
             spikes = int(np.count_nonzero((onsets >= start) & (onsets < stop)))
             self.emit("results", {"Package": package, "Pulse": pulse, "Start (s)": start,
                                   "Peak current (A)": cap.peak(start, stop),
-                                  "Spikes": spikes})
+                                  "Spikes": spikes, OVER_RANGE: cap.clipped(start, stop)})
 
     def run_metrics(self, rows: pd.DataFrame) -> Metrics:
         """First spike and spike count."""

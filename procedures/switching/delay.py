@@ -18,6 +18,7 @@ from pymeasure.experiment import FloatParameter, IntegerParameter
 from labmem import analysis, metrics
 from labmem.metrics import Metrics
 from labmem.procedures.pulse import PulseProcedure
+from labmem.summaries import OVER_RANGE
 from labmem.waveforms import Segment
 
 MIN_WINDOW_S = 10e-6
@@ -29,7 +30,7 @@ class SwitchingDelay(PulseProcedure):
     row per trial with its delay (NaN when the pulse ended first: a censored trial)."""
 
     DATA_COLUMNS: ClassVar[list[str]] = ["Amplitude (V)", "Trial", "Delay (s)", "Window (s)",
-                                         "On at start"]
+                                         "On at start", OVER_RANGE]
     METRICS = metrics.DELAY
 
     series_ohm = FloatParameter("Series resistance", units="ohm", minimum=0.0, maximum=1e9,
@@ -101,7 +102,8 @@ class SwitchingDelay(PulseProcedure):
                 delays.append(delay)
                 self.emit("results", {"Amplitude (V)": float(amp), "Trial": trial,
                                       "Delay (s)": delay, "Window (s)": window,
-                                      "On at start": int(on_at_start)})
+                                      "On at start": int(on_at_start),
+                                      OVER_RANGE: cap.clipped()})
                 done += 1
                 self.emit("progress", 100.0 * done / total)
             switched = np.array(delays)

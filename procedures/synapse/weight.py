@@ -14,6 +14,7 @@ from labmem import analysis, metrics
 from labmem.metrics import Metrics
 from labmem.procedures.pulse import PulseProcedure
 from labmem.procedures.sweep import Block, sweep_triangle
+from labmem.summaries import OVER_RANGE
 from labmem.waveforms import Segment, pulses_with_reads
 
 READ_SETTLE_FRACTION = 0.3
@@ -25,7 +26,7 @@ class SynapticWeight(PulseProcedure):
     read, for conditioning runs then measured runs. One row per read."""
 
     DATA_COLUMNS: ClassVar[list[str]] = ["Run", "Conditioning", "Pulse", "Pulse level (V)",
-                                         "Read current (A)", "Conductance (S)"]
+                                         "Read current (A)", "Conductance (S)", OVER_RANGE]
     METRICS = metrics.SYNAPSE
 
     series_ohm = FloatParameter("Series resistance", units="ohm", minimum=0.0, maximum=1e9,
@@ -53,10 +54,6 @@ class SynapticWeight(PulseProcedure):
     conditioning_runs = IntegerParameter("Conditioning runs", minimum=0, maximum=100,
                                          default=2)
     runs = IntegerParameter("Runs", minimum=1, maximum=1000, default=5)
-    read_min_a = FloatParameter("Lowest expected read current", units="A", minimum=0.0,
-                                maximum=1.0, default=30e-6)
-    read_max_a = FloatParameter("Highest expected read current", units="A", minimum=1e-12,
-                                maximum=1.0, default=90e-6)
 
     def segments(self) -> list[Segment]:
         """Potentiation pulses then depression pulses, each with its read."""
@@ -64,14 +61,15 @@ class SynapticWeight(PulseProcedure):
         return pulses_with_reads(levels, self.width_s, self.gap_s, self.read_v, self.read_s)
 
     def check_plan(self) -> None:
-        """The read window must be ordered, then the shared and SMU checks."""
-        if not self.read_max_a > self.read_min_a:
-            raise ValueError(f"Highest expected read current (read_max_a) = "
-                             f"{self.read_max_a:g} A is not allowed: allowed above "
-                             f"read_min_a = {self.read_min_a:g} A")
+        """The shared checks, then the SMU's for forming."""
         super().check_plan()
         assert self.station is not None
         self.station.smu.check_configuration(self.forming_compliance_a, None, 0.1)
+
+    def read_current_max_a(self) -> float:
+        """The series-limited read current (a shorted device): the top of the TIA screen, so
+        no read can leave it; the pulses, which are not measured, may."""
+        return self.read_v / (self.series_ohm + 50.0)
 
     def get_estimates(self) -> float:
         """Duration in s: forming sweeps at 1 V/s and every train."""
@@ -101,17 +99,18 @@ class SynapticWeight(PulseProcedure):
         total = self.conditioning_runs + self.runs
         for run in range(total):
             self.stop_point()
-            cap = self.capture(segments, f"run_{run}", (self.read_min_a, self.read_max_a))
+            cap = self.capture(segments, f"run_{run}", (0.0, self.read_current_max_a()))
             settle = READ_SETTLE_FRACTION * self.read_s
-            i_read = analysis.read_means(cap.t, cap.i,
-                                         [(s + settle, s + self.read_s) for s in starts])
+            windows = [(s + settle, s + self.read_s) for s in starts]
+            i_read = analysis.read_means(cap.t, cap.i, windows)
             g = analysis.series_corrected_conductance(i_read, self.read_v,
                                                       self.series_ohm + 50.0)
             conditioning = run < self.conditioning_runs
             self.emit_rows([{"Run": run, "Conditioning": int(conditioning), "Pulse": k + 1,
                              "Pulse level (V)": levels[k], "Read current (A)": float(i),
-                             "Conductance (S)": float(gk)}
-                            for k, (i, gk) in enumerate(zip(i_read, g, strict=True))])
+                             "Conductance (S)": float(gk), OVER_RANGE: cap.clipped(*window)}
+                            for k, (i, gk, window) in enumerate(zip(i_read, g, windows,
+                                                                    strict=True))])
             self.emit("progress", 100.0 * (run + 1) / total)
 
     def run_metrics(self, rows: pd.DataFrame) -> Metrics:

@@ -182,6 +182,12 @@ def test_a_device_whose_forming_fails_is_skipped(tmp_path):
     ("campaign: x\ndevices: [{device: A}]\nsteps:\n  - procedure: IntegrateAndFire\n"
      "    require: {metric: vset_std_v, below: 1}\n", 5,
      "IntegrateAndFire has no metric 'vset_std_v'"),
+    ("campaign: x\ndevices:\n  - device: A\n  - wafer: \"../../../escaped\"\n    device: B\n"
+     "steps: [{procedure: IVSweep}]\n", 4, "wafer '../../../escaped' is not allowed"),
+    ("campaign: x\ndevices:\n  - device: \"a b\"\nsteps: [{procedure: IVSweep}]\n", 3,
+     "device 'a b' is not allowed"),
+    ("campaign: x\npopulation:\n  count: 2\n  wafer: W/3\nsteps: [{procedure: IVSweep}]\n",
+     4, "wafer 'W/3' is not allowed"),
 ])
 def test_invalid_campaign_files_are_refused_naming_the_line(tmp_path, capsys, text, line,
                                                              words):

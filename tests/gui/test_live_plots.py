@@ -156,3 +156,19 @@ def test_iv_panel_merges_closed_cycles_without_losing_or_joining_any(qtbot):
     merged_v, _ = panel.merged_items[0].getOriginalDataset()
     assert np.count_nonzero(np.isnan(merged_v)) == IVPanel.MERGE_CYCLES  # one gap per cycle
     assert panel.cycles == len(panel.vsets) == len(cycles)
+
+
+def test_row_plot_crosses_readings_the_scope_clipped(qtbot):
+    panel = panel_for(SynapticWeight)
+    qtbot.addWidget(panel)
+    panel.start(SynapticWeight())
+    rows = [{"Run": 0, "Conditioning": 0, "Pulse": k, "Conductance (S)": 1e-4 * (k + 1),
+             "Over range": int(k in (2, 5))} for k in range(8)]
+    panel.add_rows(rows[:4])
+    panel.add_rows(rows[4:])
+    x, y = panel.rows.clipped_points()
+    np.testing.assert_allclose(x, [2, 5])
+    np.testing.assert_allclose(y, [3e-4, 6e-4])
+    assert panel.rows.clipped.opts["symbol"] == "x"
+    panel.start(SynapticWeight())
+    assert panel.rows.clipped_points()[0].size == 0
