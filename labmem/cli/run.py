@@ -76,6 +76,9 @@ def _run(args: argparse.Namespace) -> int:
     print(f"run {outcome.run_id} {args.procedure} {outcome.status}: {outcome.results_path}")
     if outcome.error:
         print(f"  {outcome.error}", file=sys.stderr)
+    for unsafe in outcome.safe_off_errors:
+        print(f"labmem run: NOT SAFE: {unsafe}; check that instrument by hand",
+              file=sys.stderr)
     return EXIT_OK if outcome.status == "finished" else EXIT_FAILED
 
 
