@@ -108,6 +108,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.timer.setInterval(DRAIN_INTERVAL_MS)
         self.timer.timeout.connect(self.drain)
         self.timer.start()
+        self._closing_without_asking = False
         self.resize(1440, 1000)
 
     def _dock(self, title: str, widget: QtWidgets.QWidget,
@@ -229,8 +230,25 @@ class MainWindow(QtWidgets.QMainWindow):
 
     # -- closing --------------------------------------------------------------------------
 
+    def stop_for_signal(self) -> None:
+        """Ctrl-C or a stop signal: abort the running run and close without asking."""
+        self._closing_without_asking = True
+        self.close()
+
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:  # noqa: N802 (Qt's name)
-        """Abort what runs (instruments go safe), stop the worker, detach the log pane."""
+        """Ask before aborting a running run; then abort what runs (instruments go safe),
+        stop the worker, detach the log pane."""
+        running = self.queue.current
+        if running is not None and not self._closing_without_asking:
+            answer = QtWidgets.QMessageBox.question(
+                self, "Abort the running run?",
+                f"{running.label()} is running. Closing the window aborts it (the "
+                "instruments are put in their safe state). Abort it and close?",
+                QtWidgets.QMessageBox.Yes | QtWidgets.QMessageBox.No,
+                QtWidgets.QMessageBox.No)
+            if answer != QtWidgets.QMessageBox.Yes:
+                event.ignore()
+                return
         self.timer.stop()
         self.queue.close()
         self.log_pane.detach()

@@ -48,6 +48,10 @@ class Role(abc.ABC):
     def safe_off(self) -> None:
         """Outputs off, sources at 0 V; must work from any state, including after errors."""
 
+    def close(self) -> None:
+        """Close the VISA session, e.g. one a dead connection left a call stuck on."""
+        self.driver.adapter.close()  # type: ignore[attr-defined]
+
 
 class SourceMeter(Role):
     """Source voltage, measure current with a compliance limit; sweeps run on the instrument."""

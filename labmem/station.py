@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib
 import logging
 import sys
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -14,6 +15,7 @@ from typing import Any
 
 import pyvisa
 import yaml
+from pyvisa.constants import StatusCode
 
 from labmem.instruments.femto.femto_dhpca100 import CurrentAmplifier
 from labmem.instruments.roles import Oscilloscope, Role, SourceMeter, WaveformGenerator
@@ -95,6 +97,10 @@ class StationConfig:
                        visa_library=visa_library)
 
 
+SAFE_OFF_TIMEOUT_S = 5.0
+"""Default deadline of one role's safe_off: a dead session must not hold the safe state up."""
+
+
 def _tia_from(spec: dict[str, Any]) -> CurrentAmplifier:
     return CurrentAmplifier(float(spec.get("gain_v_per_a", 1e5)), spec.get("mode", "low_noise"))
 
@@ -118,6 +124,10 @@ class Station:
         it needs no answer, unlike the operator at a real station."""
         self._roles: dict[str, Role] = {}
         self._idns: dict[str, str] = {}
+        self._dead: dict[str, str] = {}
+        """Roles whose safe_off did not return in time, with why: never tried again."""
+        self.safe_off_timeout_s = SAFE_OFF_TIMEOUT_S
+        """Deadline of each role's safe_off (seconds of wall time)."""
         self.visalib = pyvisa.ResourceManager(self.config.visa_library).visalib
         self.tia = _tia_from(self.config.roles.get("tia", {}))
         self.setup = "smu"
@@ -267,15 +277,83 @@ class Station:
             time.sleep(duration_s)
 
     def safe_off(self) -> list[str]:
-        """Every opened role to its safe state; returns the errors met on the way (if any)."""
+        """Every opened role to its safe state, each within safe_off_timeout_s; returns what
+        could not be made safe, one "role: why" per role (empty when all of it is safe)."""
         errors = []
-        for name, role in self._roles.items():
-            try:
-                role.safe_off()
-            except Exception as err:  # keep going: the other outputs must still go off
-                log.error("safe_off of %s failed: %s", name, err)
-                errors.append(f"{name}: {err}")
+        for name in list(self._roles):
+            error = self._role_safe_off(name)
+            if error is not None:
+                log.error("safe_off of %s failed: %s", name, error)
+                errors.append(f"{name}: {error}")
         return errors
+
+    def _role_safe_off(self, name: str) -> str | None:
+        """One role to its safe state; on a lost session, once more on a reopened one. None
+        when safe, else why not. A role whose safe_off did not return in time is dead: its
+        session is closed (ending the stuck call) and it is never tried again."""
+        if name in self._dead:
+            return self._dead[name]
+        deadline = time.monotonic() + self.safe_off_timeout_s
+        for attempt in range(2):
+            role = self._roles[name]
+            error = _call_within(role.safe_off, deadline - time.monotonic())
+            if error is None:
+                return None
+            if error is _TIMED_OUT:
+                why = (f"safe state not confirmed: safe_off did not return within "
+                       f"{self.safe_off_timeout_s:g} s (session closed)")
+                self._dead[name] = why
+                _close_quietly(role)
+                return why
+            if attempt == 0 and _session_lost(error):
+                log.warning("%s: session lost (%s); reopening it to reach the safe state",
+                            name, error)
+                _close_quietly(role)
+                del self._roles[name]
+                try:
+                    self.role(name)
+                except Exception as err:  # the instrument cannot be reached at all
+                    return f"{error}; reopening failed: {err}"
+                continue
+            return str(error)
+        return str(error)
+
+
+_TIMED_OUT = TimeoutError("safe_off timed out")
+
+
+def _call_within(func: Callable[[], None], timeout_s: float) -> BaseException | None:
+    """Call func in a daemon worker thread and wait at most timeout_s: None when it returned,
+    its exception, or _TIMED_OUT (the thread is left behind; it must be unstuck by the caller)."""
+    outcome: list[BaseException | None] = []
+
+    def work() -> None:
+        try:
+            func()
+            outcome.append(None)
+        except BaseException as err:  # handed to the caller
+            outcome.append(err)
+
+    worker = threading.Thread(target=work, name="labmem-safe-off", daemon=True)
+    worker.start()
+    worker.join(max(timeout_s, 0.0))
+    return outcome[0] if outcome else _TIMED_OUT
+
+
+def _session_lost(error: BaseException) -> bool:
+    """True for the errors of a VISA session that is gone (not of an instrument that refused)."""
+    if isinstance(error, pyvisa.errors.InvalidSession | ConnectionError):
+        return True
+    return isinstance(error, pyvisa.errors.VisaIOError) and error.error_code in (
+        StatusCode.error_connection_lost, StatusCode.error_invalid_object)
+
+
+def _close_quietly(role: Role) -> None:
+    """Close a role's VISA session, ignoring errors (it may already be gone)."""
+    try:
+        role.close()
+    except Exception:  # nothing more can be done with a dead session
+        log.debug("closing the session failed", exc_info=True)
 
 
 def simulated_station(bench_file: str | Path, **bench_settings: Any) -> Station:

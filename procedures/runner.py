@@ -1,6 +1,6 @@
 """Run one procedure on a station: check it, catalogue it, write its rows (flushed as they are
 measured) and traces, and close the run as finished, failed or aborted with the instruments in
-their safe state."""
+their safe state (a run that leaves an instrument unsafe is failed, naming the role)."""
 
 from __future__ import annotations
 
@@ -132,6 +132,9 @@ def run_procedure(procedure: StationProcedure, station: Station, data_dir: str |
             log.error("run %d failed: %s", run_id, error, exc_info=True)
         finally:
             procedure.shutdown()
+            if procedure.safe_off_errors:  # an instrument left unsafe fails the run
+                unsafe = "safe state not reached: " + "; ".join(procedure.safe_off_errors)
+                status, error = "failed", f"{error}; {unsafe}" if error else unsafe
             error = _closed(rows.close, _closed(traces.close, error))
             if error is not None and status == "finished":
                 status = "failed"  # the last rows or traces did not reach the disk

@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import shutil
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -24,9 +25,10 @@ log = logging.getLogger(__name__)
 EXECUTORS = ("serial", "dask")
 
 
-def run_serial(campaign: Campaign, out: Path, show_progress: bool = True
-               ) -> list[DeviceResult]:
-    """Each device in turn; a bar over devices and one over the running step."""
+def run_serial(campaign: Campaign, out: Path, show_progress: bool = True,
+               abort: threading.Event | None = None) -> list[DeviceResult]:
+    """Each device in turn; a bar over devices and one over the running step. Setting abort
+    stops the running step and the campaign (AbortedError)."""
     results = []
     disable = None if show_progress else True  # None: bars only on a terminal
     devices = tqdm(campaign.devices, desc="devices", unit="device", position=0,
@@ -41,7 +43,7 @@ def run_serial(campaign: Campaign, out: Path, show_progress: bool = True
                 step_bar.set_description_str(f"{device_id} · {label}", refresh=False)
                 step_bar.update(percent - step_bar.n)
 
-            results.append(run_device(campaign, device, out, progress=show))
+            results.append(run_device(campaign, device, out, progress=show, abort=abort))
             _log_device(results[-1])
     finally:
         step_bar.close()
@@ -98,9 +100,12 @@ def executor(name: str) -> Callable[..., list[DeviceResult]]:
 
 def run_campaign(campaign: Campaign, out: str | Path, *, resume: bool = False,
                  executor_name: str = "serial", scheduler: str | None = None,
-                 workers: int = 2, show_progress: bool = True) -> dict[str, Any]:
+                 workers: int = 2, show_progress: bool = True,
+                 abort: threading.Event | None = None) -> dict[str, Any]:
     """Check the campaign, run every device (reusing finished steps when resuming), write
-    campaign_summary.json, the figures and campaign_report.md into out; return the summary."""
+    campaign_summary.json, the figures and campaign_report.md into out; return the summary.
+    Setting abort (serial executor) stops the running step and the campaign (AbortedError,
+    no report); --resume continues it."""
     campaign.check()
     run = executor(executor_name)
     out = Path(out)
@@ -112,6 +117,8 @@ def run_campaign(campaign: Campaign, out: str | Path, *, resume: bool = False,
     kwargs: dict[str, Any] = {"show_progress": show_progress}
     if executor_name == "dask":
         kwargs.update(scheduler=scheduler, workers=workers)
+    else:
+        kwargs.update(abort=abort)
     results = run(campaign, out, **kwargs)
     data = campaign_report.summary(campaign, results, executor_name,
                                    time.perf_counter() - start)

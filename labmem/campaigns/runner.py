@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import threading
 import zlib
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -21,7 +22,7 @@ from typing import Any
 
 from labmem.campaigns.spec import Campaign, CampaignError, Device
 from labmem.catalog import Catalog, Run
-from labmem.procedures.base import StationProcedure
+from labmem.procedures.base import AbortedError, StationProcedure
 from labmem.procedures.runner import run_procedure
 from labmem.station import Station, simulated_station
 from labmem.summaries import load_rows
@@ -121,9 +122,11 @@ def close_interrupted(catalog: Catalog, runs: list[Run]) -> None:
 
 
 def run_device(campaign: Campaign, device: Device, out: str | Path,
-               progress: StepProgress | None = None) -> DeviceResult:
+               progress: StepProgress | None = None,
+               abort: threading.Event | None = None) -> DeviceResult:
     """Every step of the campaign on one device, reusing the step runs that ended before.
-    A KeyboardInterrupt aborts the running step (instruments safe) and propagates."""
+    A KeyboardInterrupt aborts the running step (instruments safe) and propagates; so does
+    setting `abort` (the step stops at its next point, then AbortedError is raised)."""
     paths = Paths(Path(out))
     catalog = Catalog(paths.catalog)
     runs = catalog.runs(campaign=campaign.name, device_id=device.id)
@@ -150,9 +153,13 @@ def run_device(campaign: Campaign, device: Device, out: str | Path,
 
                 outcome = run_procedure(
                     procedure, station, paths.data, catalog=catalog, device_id=device.id,
-                    campaign=campaign.name, step=key, on_end=save_state,
+                    campaign=campaign.name, step=key, on_end=save_state, abort=abort,
                     on_progress=(lambda p, label=step.label: progress(label, p))
                     if progress else None)
+                if abort is not None and abort.is_set():
+                    station.safe_off()
+                    raise AbortedError(f"{device.id}: step {key} ({step.label}) "
+                                       f"{outcome.status}; the campaign stopped")
                 run = StepResult(step.label, key, step.procedure, outcome.run_id,
                                  outcome.status, outcome.error,
                                  _metrics(procedure, outcome.status, outcome.results_path))

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+import threading
 from pathlib import Path
 
 from pyvisa.errors import VisaIOError
 
 from labmem.catalog import check_device_id
 from labmem.procedures.base import (
+    AbortedError,
     allowed_range,
     build_procedure,
     parameter_label,
@@ -18,11 +20,14 @@ from labmem.procedures.base import (
 )
 from labmem.procedures.registry import PROCEDURES
 from labmem.station import Station
+from labmem.stop_signals import STOP_SIGNALS, stop_on_signals
 
 EXIT_OK, EXIT_FAILED, EXIT_REFUSED, EXIT_NOT_FOUND, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 EXIT_CODES = ("exit codes: 0 done · 1 a run failed or was aborted, or a campaign skipped a "
               "device · 2 refused input (bad parameter, campaign file, usage) · 3 instrument, "
-              "station or run not found · 130 interrupted (Ctrl-C; instruments left safe)")
+              "station or run not found · 130 interrupted (Ctrl-C; instruments left safe) · "
+              "143/129 stopped by SIGTERM/SIGHUP (the run aborts at its next step; instruments "
+              "left safe)")
 
 
 def open_station(path: str | None, command: str) -> Station | None:
@@ -60,9 +65,12 @@ def _run(args: argparse.Namespace) -> int:
     def progress(percent: float) -> None:
         bar.update(percent - bar.n)
 
+    abort = threading.Event()
     try:
-        outcome = run_procedure(procedure, station, args.data, device_id=args.device,
-                                on_progress=progress, operator=args.operator, note=args.note)
+        with stop_on_signals(abort) as stopped:
+            outcome = run_procedure(procedure, station, args.data, device_id=args.device,
+                                    abort=abort, on_progress=progress, operator=args.operator,
+                                    note=args.note)
     except ValueError as err:
         print(f"labmem run: {err}", file=sys.stderr)
         return EXIT_REFUSED
@@ -78,6 +86,13 @@ def _run(args: argparse.Namespace) -> int:
     print(f"run {outcome.run_id} {args.procedure} {outcome.status}: {outcome.results_path}")
     if outcome.error:
         print(f"  {outcome.error}", file=sys.stderr)
+    for unsafe in outcome.safe_off_errors:
+        print(f"labmem run: NOT SAFE: {unsafe}; check that instrument by hand",
+              file=sys.stderr)
+    if stopped.signum:
+        print(f"labmem run: stopped by {stopped.name}; run {outcome.run_id} is catalogued "
+              f"as {outcome.status}", file=sys.stderr)
+        return stopped.exit_code
     return EXIT_OK if outcome.status == "finished" else EXIT_FAILED
 
 
@@ -99,13 +114,21 @@ def _campaign(args: argparse.Namespace) -> int:
               f"{'simulated' if campaign.simulated else campaign.station}: ok")
         return EXIT_OK
     out = Path(args.out or Path("campaigns") / campaign.name)
+    abort = threading.Event()
+    # Dask workers are other processes: a stop signal there ends the process as before.
+    signals = () if args.executor == "dask" else STOP_SIGNALS
     try:
-        data = run_campaign(campaign, out, resume=args.resume, executor_name=args.executor,
-                            scheduler=args.scheduler, workers=args.workers,
-                            show_progress=not args.quiet)
+        with stop_on_signals(abort, signals) as stopped:
+            data = run_campaign(campaign, out, resume=args.resume, executor_name=args.executor,
+                                scheduler=args.scheduler, workers=args.workers,
+                                show_progress=not args.quiet, abort=abort)
     except CampaignError as err:
         print(f"labmem campaign: {err}", file=sys.stderr)
         return EXIT_REFUSED
+    except AbortedError as err:
+        print(f"labmem campaign: stopped by {stopped.name}: {err}; continue with: labmem "
+              f"campaign run {args.file} --out {out} --resume", file=sys.stderr)
+        return stopped.exit_code
     except KeyboardInterrupt:
         print(f"labmem campaign: interrupted; continue with: labmem campaign run {args.file} "
               f"--out {out} --resume", file=sys.stderr)

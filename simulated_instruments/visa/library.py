@@ -19,6 +19,7 @@ from pyvisa.constants import ResourceAttribute, StatusCode
 from labmem.simulated_instruments.bench.wiring import Bench, BenchConfig
 from labmem.simulated_instruments.emulators.registry import emulator_class
 from labmem.simulated_instruments.scpi.instrument import ScpiInstrument
+from labmem.simulated_instruments.visa.faults import FaultInjector
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +57,8 @@ class LabmemVisaLibrary(highlevel.VisaLibraryBase):
         for role, (model, resource) in config.instruments.items():
             self.bench.attach(role, resource, emulator_class(model)(self.bench))
         self.sessions: dict[int, _Session | None] = {}
+        self.faults = FaultInjector(self.bench)
+        """Faults to inject into the traffic (tests): faults.inject(role, kind, at, pattern)."""
         log.info("labmem bench %r opened with %d instruments", path, len(self.bench.resources))
 
     def _new_session(self, value: _Session | None) -> int:
@@ -132,7 +135,8 @@ class LabmemVisaLibrary(highlevel.VisaLibraryBase):
     def write(self, session: int, data: bytes) -> tuple[int, StatusCode]:
         """Send one program message to the instrument (END asserted with the last byte)."""
         sess = self._get(session)
-        sess.instrument.write(bytes(data))
+        if self.faults.write(session, sess.instrument, bytes(data)):
+            sess.instrument.write(bytes(data))
         return len(data), StatusCode.success
 
     def read(self, session: int, count: int) -> tuple[bytes, StatusCode]:
@@ -140,7 +144,8 @@ class LabmemVisaLibrary(highlevel.VisaLibraryBase):
         real VISA read. With nothing to say the read times out (VI_ERROR_TMO)."""
         sess = self._get(session)
         if not sess.pending:
-            sess.pending += sess.instrument.read()
+            injected = self.faults.read(session, sess.instrument)
+            sess.pending += sess.instrument.read() if injected is None else injected
         if not sess.pending:
             sess.instrument.no_response()
             raise errors.VisaIOError(StatusCode.error_timeout)
@@ -164,6 +169,7 @@ class LabmemVisaLibrary(highlevel.VisaLibraryBase):
     def clear(self, session: int) -> StatusCode:
         """Device clear: drop pending input and output."""
         sess = self._get(session)
+        self.faults.clear(session, sess.instrument)
         sess.pending.clear()
         sess.instrument.device_clear()
         return StatusCode.success
