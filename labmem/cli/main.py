@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+import warnings
 from pathlib import Path
 
 from labmem import __version__
+from labmem.catalog import STATUSES, Catalog
 from labmem.cli.run import (
     EXIT_CODES,
     EXIT_FAILED,
@@ -15,16 +18,23 @@ from labmem.cli.run import (
     EXIT_REFUSED,
     add_campaign_parser,
     add_run_parser,
+    data_folder_problem,
     open_station,
 )
 
+EXIT_BROKEN_PIPE = 141
+"""128 + SIGPIPE: what a shell reports for a tool whose reader closed the pipe early."""
+
 
 def _reproduce(args: argparse.Namespace) -> int:
-    from labmem.reproduce.station_programme import ReproduceError, reproduce
+    from labmem.reproduce.station_programme import OutputFolderError, ReproduceError, reproduce
 
     try:
         summary = reproduce(Path(args.out), seed=args.seed,
                             progress=lambda m: print(f"· {m}"))
+    except OutputFolderError as err:
+        print(f"labmem reproduce: {err}", file=sys.stderr)
+        return EXIT_REFUSED
     except ReproduceError as err:
         print(f"labmem reproduce: {err}", file=sys.stderr)
         return EXIT_FAILED
@@ -57,28 +67,27 @@ def _instruments(args: argparse.Namespace) -> int:
 
 
 def _runs(args: argparse.Namespace) -> int:
-    from labmem.catalog import Catalog
-
     path = Path(args.data) / "catalog.sqlite"
-    if not path.exists():
-        print(f"no run catalog at {path}", file=sys.stderr)
+    if not path.is_file():
+        print(f"labmem runs: no run catalog at {path}", file=sys.stderr)
+        return EXIT_NOT_FOUND
+    if (args.action == "list") != (args.id is None):
+        print(f"labmem runs {args.action} takes no run id (labmem runs show {args.id})"
+              if args.action == "list" else f"labmem runs {args.action} needs a run id",
+              file=sys.stderr)
         return EXIT_REFUSED
     catalog = Catalog(path)
     if args.action == "list":
-        runs = catalog.runs(procedure=args.procedure, status=args.status,
-                            device_id=args.device)
+        runs = [r for r in catalog.runs(procedure=args.procedure, device_id=args.device)
+                if args.status in (None, _status(r))]
         if args.json:
             print(json.dumps([_run_dict(r) for r in runs], indent=2))
             return 0
         print(f"{'id':>5}  {'procedure':26s} {'status':11s} {'device':24s} started")
         for r in runs:
-            status = "interrupted" if r.interrupted else r.status
-            print(f"{r.id:5d}  {r.procedure:26s} {status:11s} {r.device_id:24s} "
+            print(f"{r.id:5d}  {r.procedure:26s} {_status(r):11s} {r.device_id:24s} "
                   f"{_time(r.started)}")
         return 0
-    if args.id is None:
-        print(f"labmem runs {args.action} needs a run id", file=sys.stderr)
-        return EXIT_REFUSED
     try:
         run = catalog.get(args.id)
     except KeyError as err:
@@ -90,9 +99,20 @@ def _runs(args: argparse.Namespace) -> int:
     from labmem.export import export
 
     out = Path(args.out or f"run{run.id}_{args.what}.csv")
+    if out.is_dir() or not out.parent.is_dir():
+        print(f"labmem runs export: cannot write {out}: "
+              + ("it is a folder" if out.is_dir() else f"no folder {out.parent}"),
+              file=sys.stderr)
+        return EXIT_REFUSED
     n = export(run, args.what, out)
     print(f"wrote {n} rows to {out}")
     return 0
+
+
+def _status(run) -> str:
+    """The run's status as listed: a run left running by a process that is gone is
+    "interrupted"."""
+    return "interrupted" if run.interrupted else run.status
 
 
 def _run_dict(run) -> dict:
@@ -111,6 +131,9 @@ def _time(stamp: float | None) -> str:
 def _gui(args: argparse.Namespace) -> int:
     from labmem.gui.app import run_gui
 
+    if (problem := data_folder_problem(args.data)) is not None:
+        print(f"labmem gui: {problem}", file=sys.stderr)
+        return EXIT_REFUSED
     station = open_station(args.station, "labmem gui")
     if station is None:
         return EXIT_NOT_FOUND
@@ -158,11 +181,13 @@ def build_parser() -> argparse.ArgumentParser:
         "labmem runs --data out/data export 3 --what traces --out run3.csv",
     )
     runs.add_argument("action", choices=("list", "show", "export"))
-    runs.add_argument("id", nargs="?", type=int, help="run id (show, export)")
+    runs.add_argument("id", nargs="?", type=int,
+                      help="run id (show and export need one; list takes none)")
     runs.add_argument("--data", default="data", help="data directory (default: ./data)")
     runs.add_argument("--procedure", help="list: only this procedure")
-    runs.add_argument("--status", choices=("running", "finished", "failed", "aborted"),
-                      help="list: only runs with this status")
+    runs.add_argument("--status", choices=(*STATUSES, "interrupted"),
+                      help="list: only runs with this status (interrupted: left running by "
+                      "a process that is gone)")
     runs.add_argument("--device", help="list: only this device id")
     runs.add_argument("--json", action="store_true", help="list: JSON instead of a table")
     runs.add_argument("--what", choices=("rows", "traces"), default="rows",
@@ -186,13 +211,22 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the `labmem` console script."""
+    """Entry point of the `labmem` console script. Output into a pipe whose reader has left
+    (`labmem runs list | head`) ends the command quietly with 141, as SIGPIPE ends other
+    tools; --quiet also hides numpy's warnings about statistics of too few values."""
     args = build_parser().parse_args(argv)
     if getattr(args, "seed", 0) is None:
         from labmem.reproduce.station_programme import DEFAULT_SEED
 
         args.seed = DEFAULT_SEED
-    return args.func(args)
+    with warnings.catch_warnings():
+        if getattr(args, "quiet", False):
+            warnings.simplefilter("ignore", RuntimeWarning)
+        try:
+            return args.func(args)
+        except BrokenPipeError:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no flush error
+            return EXIT_BROKEN_PIPE
 
 
 if __name__ == "__main__":
