@@ -13,6 +13,7 @@ import sys
 import time
 import warnings
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -72,8 +73,8 @@ def run_dask(campaign: Campaign, out: Path, scheduler: str | None = None, worker
         dashboard_address=None, silence_logs=logging.CRITICAL)
     try:
         with Client(scheduler or cluster) as client:
-            filters = list(warnings.filters)
-            futures = {client.submit(_run_device_warning_as_here, filters, campaign, device,
+            here = _Reporting.of_this_process()
+            futures = {client.submit(_run_device_reporting_as_here, here, campaign, device,
                                      str(out), pure=False,
                                      key=f"{campaign.name}-{device.id}"): n
                        for n, device in enumerate(campaign.devices)}
@@ -92,13 +93,37 @@ def run_dask(campaign: Campaign, out: Path, scheduler: str | None = None, worker
     return [r for r in results if r is not None]
 
 
-def _run_device_warning_as_here(filters: list, campaign: Campaign, device: Device,
-                                out: str) -> DeviceResult:
-    """run_device on a Dask worker with the caller's warning filters (so that --quiet hides
-    numpy's warnings there too)."""
-    with warnings.catch_warnings():
-        warnings.filters[:] = filters
-        return run_device(campaign, device, out)
+@dataclass(frozen=True)
+class _Reporting:
+    """How this process shows warnings and labmem's log records on stderr (warning filters,
+    and the level and format of each handler of the "labmem" logger)."""
+
+    filters: list
+    handlers: list[tuple[int, logging.Formatter | None]]
+
+    @classmethod
+    def of_this_process(cls) -> _Reporting:
+        return cls(list(warnings.filters),
+                   [(h.level, h.formatter) for h in logging.getLogger("labmem").handlers])
+
+
+def _run_device_reporting_as_here(here: _Reporting, campaign: Campaign, device: Device,
+                                  out: str) -> DeviceResult:
+    """run_device on a Dask worker that warns and logs as the caller would (so that --quiet
+    and one-line errors hold there too)."""
+    handlers = []
+    for level, formatter in here.handlers:
+        handlers.append(logging.StreamHandler())
+        handlers[-1].setLevel(level)
+        handlers[-1].setFormatter(formatter)
+        logging.getLogger("labmem").addHandler(handlers[-1])
+    try:
+        with warnings.catch_warnings():
+            warnings.filters[:] = here.filters
+            return run_device(campaign, device, out)
+    finally:
+        for handler in handlers:
+            logging.getLogger("labmem").removeHandler(handler)
 
 
 def check_dask(campaign: Campaign, scheduler: str | None, workers: int) -> None:

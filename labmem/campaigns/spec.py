@@ -201,7 +201,11 @@ class Campaign:
     def from_file(cls, path: str | Path) -> Campaign:
         """Read a campaign file; a station path in it is relative to the file."""
         path = Path(path)
-        return cls.from_text(path.read_text(), str(path), path.parent)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            raise CampaignError(f"{path}: not a text (UTF-8) file") from None
+        return cls.from_text(text, str(path), path.parent)
 
     @property
     def simulated(self) -> bool:

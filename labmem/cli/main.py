@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import sys
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 from labmem import __version__
@@ -140,6 +142,36 @@ def _gui(args: argparse.Namespace) -> int:
     return run_gui(station, args.data)
 
 
+def _whole(lowest: int, highest: int | None = None) -> Callable[[str], int]:
+    """An argparse type: a whole number from lowest to highest, refused (exit 2) otherwise."""
+    def whole(text: str) -> int:
+        value = int(text)  # argparse turns the ValueError into "invalid whole value"
+        if value < lowest or (highest is not None and value > highest):
+            raise argparse.ArgumentTypeError(
+                f"{value} is not allowed: allowed {lowest}"
+                + (f" to {highest}" if highest is not None else " or more"))
+        return value
+
+    return whole
+
+
+def _log_to_stderr(quiet: bool) -> logging.Handler:
+    """Show labmem's log records as one line each on stderr (a failed run's traceback is for
+    the Python API and the GUI log, not the terminal); --quiet keeps errors only."""
+    handler = logging.StreamHandler()
+    handler.setLevel(logging.ERROR if quiet else logging.WARNING)
+    handler.setFormatter(_OneLine())
+    logging.getLogger("labmem").addHandler(handler)
+    return handler
+
+
+class _OneLine(logging.Formatter):
+    """"labmem: message", without the traceback."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return f"labmem: {record.getMessage()}"
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Argument parser with one sub-command per task."""
     parser = argparse.ArgumentParser(
@@ -158,7 +190,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="example: labmem reproduce --out out --seed 4",
     )
     rep.add_argument("--out", required=True, help="output directory (created if missing)")
-    rep.add_argument("--seed", type=int, default=None,
+    rep.add_argument("--seed", type=_whole(0), default=None,
                      help="random seed of the simulated device (default: the reference seed)")
     rep.set_defaults(func=_reproduce)
     ins = sub.add_parser(
@@ -181,7 +213,7 @@ def build_parser() -> argparse.ArgumentParser:
         "labmem runs --data out/data export 3 --what traces --out run3.csv",
     )
     runs.add_argument("action", choices=("list", "show", "export"))
-    runs.add_argument("id", nargs="?", type=int,
+    runs.add_argument("id", nargs="?", type=_whole(1, 2**63 - 1),
                       help="run id (show and export need one; list takes none)")
     runs.add_argument("--data", default="data", help="data directory (default: ./data)")
     runs.add_argument("--procedure", help="list: only this procedure")
@@ -213,20 +245,25 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `labmem` console script. Output into a pipe whose reader has left
     (`labmem runs list | head`) ends the command quietly with 141, as SIGPIPE ends other
-    tools; --quiet also hides numpy's warnings about statistics of too few values."""
+    tools; log records are one line each, and --quiet also hides warnings (numpy's about
+    statistics of too few values, a skipped campaign device, which the summary repeats)."""
     args = build_parser().parse_args(argv)
     if getattr(args, "seed", 0) is None:
         from labmem.reproduce.station_programme import DEFAULT_SEED
 
         args.seed = DEFAULT_SEED
+    quiet = getattr(args, "quiet", False)
+    handler = _log_to_stderr(quiet)
     with warnings.catch_warnings():
-        if getattr(args, "quiet", False):
+        if quiet:
             warnings.simplefilter("ignore", RuntimeWarning)
         try:
             return args.func(args)
         except BrokenPipeError:
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no flush error
             return EXIT_BROKEN_PIPE
+        finally:
+            logging.getLogger("labmem").removeHandler(handler)
 
 
 if __name__ == "__main__":
