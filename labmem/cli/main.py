@@ -93,7 +93,7 @@ def _runs(args: argparse.Namespace) -> int:
     try:
         run = catalog.get(args.id)
     except KeyError as err:
-        print(err.args[0], file=sys.stderr)
+        print(f"labmem runs: {err.args[0]}", file=sys.stderr)
         return EXIT_NOT_FOUND
     if args.action == "show":
         print(json.dumps(_run_dict(run), indent=2))
