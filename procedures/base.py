@@ -9,7 +9,13 @@ from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
-from pymeasure.experiment import Metadata, Parameter, Procedure
+from pymeasure.experiment import (
+    FloatParameter,
+    IntegerParameter,
+    Metadata,
+    Parameter,
+    Procedure,
+)
 
 from labmem.metrics import Metrics
 from labmem.station import Station
@@ -51,14 +57,50 @@ def parameters_in_order(cls: type[Procedure]) -> dict[str, Parameter]:
     return {name: getattr(cls, name) for name in found}
 
 
+def parameter_value(name: str, parameter: Parameter, value: Any) -> Any:
+    """value as the parameter's type (text as typed by a user, or a number); ValueError naming
+    the parameter, why and the allowed range. Numbers must be finite and not true/false; an
+    integer parameter takes any integral number (1e3, 1000.0) but refuses 1.5."""
+    try:
+        return parameter.convert(_plain_number(parameter, value))
+    except (ValueError, TypeError, OverflowError) as err:
+        reason = str(err) if isinstance(err, _NumberError) else ""
+        allowed = allowed_range(parameter) or str(err)
+        raise ValueError(f"{parameter.name} ({name}) = {value!r} is not allowed: "
+                         f"{reason + '; ' if reason else ''}allowed {allowed}") from None
+
+
+class _NumberError(ValueError):
+    """A number refused for what it is (not finite, not whole, a boolean), said in words."""
+
+
+def _plain_number(parameter: Parameter, value: Any) -> Any:
+    """A value for a numeric parameter as a finite number (an int for IntegerParameter);
+    anything else, or a value for another parameter, as it is."""
+    if not isinstance(parameter, FloatParameter | IntegerParameter):
+        return value
+    if isinstance(value, bool | np.bool_):
+        raise _NumberError("a number is needed, not true/false")
+    try:
+        number = float(value.strip() if isinstance(value, str) else value)
+    except (TypeError, ValueError):
+        return value  # e.g. text with its unit ("5 V"): convert() decides
+    if not np.isfinite(number):
+        raise _NumberError("not a finite number")
+    if isinstance(parameter, IntegerParameter):
+        if not number.is_integer():
+            raise _NumberError("a whole number is needed")
+        return int(number)
+    return number
+
+
 def parameter_problem(name: str, parameter: Parameter, value: Any) -> str | None:
     """Why value is refused for the parameter called name, naming it and the allowed range;
     None when the value is allowed."""
     try:
-        parameter.convert(value)
-    except (ValueError, TypeError) as err:
-        allowed = allowed_range(parameter) or str(err)
-        return f"{parameter.name} ({name}) = {value!r} is not allowed: allowed {allowed}"
+        parameter_value(name, parameter, value)
+    except ValueError as err:
+        return str(err)
     return None
 
 
@@ -71,10 +113,7 @@ def build_procedure(cls: type[StationProcedure], values: dict[str, Any]) -> Stat
         if name not in parameters:
             raise ValueError(f"{cls.__name__} has no parameter {name!r}; known: "
                              f"{', '.join(parameters)}")
-        problem = parameter_problem(name, parameters[name], value)
-        if problem is not None:
-            raise ValueError(problem)
-        setattr(procedure, name, parameters[name].convert(value))
+        setattr(procedure, name, parameter_value(name, parameters[name], value))
     return procedure
 
 

@@ -1,16 +1,20 @@
 """Where a campaign's devices run: one after another in this process (with progress bars per
 device and step), or spread over a Dask cluster (simulated campaigns only: real devices share
 their one station). Either way the results come back per device, in the campaign's order, and
-run_campaign writes the report."""
+run_campaign writes the report. Everything a campaign needs is checked before anything is
+written into its output folder."""
 
 from __future__ import annotations
 
 import logging
 import shutil
+import socket
 import sys
 import threading
 import time
+import warnings
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +22,14 @@ from tqdm import tqdm
 
 from labmem.campaigns import report as campaign_report
 from labmem.campaigns.runner import DeviceResult, check_output, run_device
-from labmem.campaigns.spec import Campaign, CampaignError
+from labmem.campaigns.spec import (
+    Campaign,
+    CampaignError,
+    CampaignNotFoundError,
+    Device,
+    station_config,
+)
+from labmem.station import Station
 
 log = logging.getLogger(__name__)
 
@@ -56,19 +67,17 @@ def run_dask(campaign: Campaign, out: Path, scheduler: str | None = None, worker
     """Each device as one task on a Dask cluster: the scheduler at `scheduler`, or a local
     cluster of `workers` single-threaded processes. The output folder must be visible to every
     worker (the same disk, or a shared file system)."""
-    if not campaign.simulated:
-        raise CampaignError("a campaign on real instruments runs on its single station: "
-                            "--executor dask is for simulated campaigns")
+    check_dask(campaign, scheduler, workers)
     from dask.distributed import Client, LocalCluster, as_completed
 
-    if workers < 1:
-        raise CampaignError(f"--workers must be at least 1, got {workers}")
     cluster = None if scheduler else LocalCluster(  # on loopback: nothing leaves the machine
         n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-        dashboard_address=None)
+        dashboard_address=None, silence_logs=logging.CRITICAL)
     try:
         with Client(scheduler or cluster) as client:
-            futures = {client.submit(run_device, campaign, device, str(out), pure=False,
+            here = _Reporting.of_this_process()
+            futures = {client.submit(_run_device_reporting_as_here, here, campaign, device,
+                                     str(out), pure=False,
                                      key=f"{campaign.name}-{device.id}"): n
                        for n, device in enumerate(campaign.devices)}
             results: list[DeviceResult | None] = [None] * len(futures)
@@ -84,6 +93,79 @@ def run_dask(campaign: Campaign, out: Path, scheduler: str | None = None, worker
         if cluster is not None:
             cluster.close()
     return [r for r in results if r is not None]
+
+
+@dataclass(frozen=True)
+class _Reporting:
+    """How this process shows warnings and labmem's log records on stderr (warning filters,
+    and the level and format of each handler of the "labmem" logger)."""
+
+    filters: list
+    handlers: list[tuple[int, logging.Formatter | None]]
+
+    @classmethod
+    def of_this_process(cls) -> _Reporting:
+        return cls(list(warnings.filters),
+                   [(h.level, h.formatter) for h in logging.getLogger("labmem").handlers])
+
+
+def _run_device_reporting_as_here(here: _Reporting, campaign: Campaign, device: Device,
+                                  out: str) -> DeviceResult:
+    """run_device on a Dask worker that warns and logs as the caller would (so that --quiet
+    and one-line errors hold there too)."""
+    handlers = []
+    for level, formatter in here.handlers:
+        handlers.append(logging.StreamHandler())
+        handlers[-1].setLevel(level)
+        handlers[-1].setFormatter(formatter)
+        logging.getLogger("labmem").addHandler(handlers[-1])
+    try:
+        with warnings.catch_warnings():
+            warnings.filters[:] = here.filters
+            return run_device(campaign, device, out)
+    finally:
+        for handler in handlers:
+            logging.getLogger("labmem").removeHandler(handler)
+
+
+def check_dask(campaign: Campaign, scheduler: str | None, workers: int) -> None:
+    """Refuse what Dask cannot run (real instruments, no workers, an address it cannot parse)
+    and say when the scheduler does not answer (CampaignNotFoundError)."""
+    if not campaign.simulated:
+        raise CampaignError("a campaign on real instruments runs on its single station: "
+                            "--executor dask is for simulated campaigns")
+    if scheduler is None:
+        if workers < 1:
+            raise CampaignError(f"--workers must be at least 1, got {workers}")
+        return
+    from distributed.comm.addressing import get_address_host_port
+
+    try:
+        host, port = get_address_host_port(scheduler)
+    except ValueError as err:
+        raise CampaignError(f"--scheduler {scheduler!r}: {err}") from None
+    try:
+        socket.create_connection((host, port), timeout=5).close()
+    except OSError as err:
+        raise CampaignNotFoundError(f"no Dask scheduler answers at {scheduler}: "
+                                    f"{err.strerror or err}") from None
+
+
+def check_station(campaign: Campaign) -> None:
+    """For a campaign on a station file: the file parses, its VISA library opens, and at real
+    instruments there is a terminal to ask the operator to move the probes."""
+    if campaign.station is None:
+        return
+    config = station_config(campaign.station)
+    try:
+        station = Station(config)
+    except (OSError, ValueError) as err:
+        raise CampaignNotFoundError(f"cannot open the station {campaign.station}: "
+                                    f"{err}") from None
+    if not station.simulated and not sys.stdin.isatty():
+        raise CampaignError(f"the station {campaign.station} has real instruments: the "
+                            "operator is asked to move the probes to each device, so run the "
+                            "campaign from a terminal")
 
 
 def _log_device(result: DeviceResult) -> None:
@@ -102,13 +184,19 @@ def run_campaign(campaign: Campaign, out: str | Path, *, resume: bool = False,
                  executor_name: str = "serial", scheduler: str | None = None,
                  workers: int = 2, show_progress: bool = True,
                  abort: threading.Event | None = None) -> dict[str, Any]:
-    """Check the campaign, run every device (reusing finished steps when resuming), write
+    """Check the campaign and all it needs (executor, station, output folder) before writing
+    anything; run every device (reusing finished steps when resuming), write
     campaign_summary.json, the figures and campaign_report.md into out; return the summary.
     Setting abort (serial executor) stops the running step and the campaign (AbortedError,
     no report); --resume continues it."""
     campaign.check()
     run = executor(executor_name)
+    if executor_name == "dask":
+        check_dask(campaign, scheduler, workers)
+    check_station(campaign)
     out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise CampaignError(f"the output folder {out} is a file")
     check_output(campaign, out, resume)
     out.mkdir(parents=True, exist_ok=True)
     if Path(campaign.source).is_file():  # provenance: the file as it was run

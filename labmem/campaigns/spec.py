@@ -1,9 +1,10 @@
 """Campaign files: which station, which devices (listed, or a simulated population), and the
 steps each device goes through (procedure, parameters, repeats, conditions).
 
-Files are YAML read with the safe loader (a tag that would construct an object is refused),
-checked against a JSON schema, then against the procedures themselves; every refusal names the
-line. The same dataclasses are the Python API: build a Campaign in code and run it."""
+Files are YAML read with the safe loader (a tag that would construct an object is refused,
+and so is a key given twice), checked against a JSON schema (numbers must be finite), then
+against the station file and the procedures themselves; every refusal names the line. The
+same dataclasses are the Python API: build a Campaign in code and run it."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
+import numpy as np
 import yaml
 
 from labmem.catalog import check_device_id
@@ -20,6 +22,7 @@ from labmem.procedures.base import StationProcedure, build_procedure
 from labmem.procedures.registry import PROCEDURES
 from labmem.procedures.sweep import IVProcedure
 from labmem.simulated_instruments.device.population import draw_population
+from labmem.station import StationConfig
 
 ON_FAILURE = ("skip_device", "continue")
 """What a failed step does: skip the device's remaining steps (default), or go on."""
@@ -63,7 +66,12 @@ SCHEMA: dict[str, Any] = {
 
 
 class CampaignError(ValueError):
-    """A campaign that cannot run, with where and why."""
+    """A campaign that cannot run, with where and why (refused input: exit code 2)."""
+
+
+class CampaignNotFoundError(CampaignError):
+    """Something a campaign needs that is not there: its station file, VISA library or Dask
+    scheduler (exit code 3)."""
 
 
 @dataclass(frozen=True)
@@ -164,9 +172,13 @@ class Campaign:
         """Parse, check against the schema and the procedures; CampaignError names the line."""
         data, lines = _load_with_lines(text, source)
         where = _Locator(source, lines)
+        for path in _non_finite(data):
+            raise CampaignError(where(path, f"{'.'.join(map(str, path))}: {_get(data, path)} "
+                                            "is not a finite number"))
         for err in sorted(jsonschema.Draft202012Validator(SCHEMA).iter_errors(data),
                           key=lambda e: list(map(str, e.absolute_path))):
             raise CampaignError(where.schema_error(err))
+        data = _integers(SCHEMA, data)
         if ("devices" in data) == ("population" in data):
             raise CampaignError(where(("campaign",), "give either devices or population"))
         if "population" in data and "station" in data:
@@ -182,6 +194,8 @@ class Campaign:
         station = data.get("station")
         if station is not None and base_dir is not None and not Path(station).is_absolute():
             station = str(base_dir / station)
+        if station is not None:
+            station_config(station, where(("station",), ""))
         campaign = cls(data["campaign"], [_step(s) for s in data["steps"]], devices,
                        station, data.get("description", ""), source)
         for path, message in campaign.problems():
@@ -192,7 +206,11 @@ class Campaign:
     def from_file(cls, path: str | Path) -> Campaign:
         """Read a campaign file; a station path in it is relative to the file."""
         path = Path(path)
-        return cls.from_text(path.read_text(), str(path), path.parent)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            raise CampaignError(f"{path}: not a text (UTF-8) file") from None
+        return cls.from_text(text, str(path), path.parent)
 
     @property
     def simulated(self) -> bool:
@@ -242,6 +260,46 @@ def _device_id_problem(device: Device) -> tuple[tuple, str] | None:
         return ("device",), str(err)
     return None
 
+def station_config(path: str, where: str = "") -> StationConfig:
+    """The campaign's station file, parsed; CampaignNotFoundError when it is missing,
+    CampaignError when it is malformed (where: "file, line N: " of its key, if known)."""
+    try:
+        return StationConfig.from_file(path)
+    except OSError as err:
+        raise CampaignNotFoundError(f"{where}station file {path}: "
+                                    f"{err.strerror or err}") from None
+    except (ValueError, yaml.YAMLError) as err:
+        raise CampaignError(f"{where}station file {path}: {' '.join(str(err).split())}"
+                            ) from None
+
+
+def _non_finite(data: Any, path: tuple = ()) -> list[tuple]:
+    """Paths of every NaN or infinite number in the campaign data (YAML's .nan, .inf)."""
+    if isinstance(data, float):
+        return [] if np.isfinite(data) else [path]
+    items = data.items() if isinstance(data, dict) else \
+        enumerate(data) if isinstance(data, list) else ()
+    return [found for key, value in items for found in _non_finite(value, (*path, key))]
+
+
+def _get(data: Any, path: tuple) -> Any:
+    for key in path:
+        data = data[key]
+    return data
+
+
+def _integers(schema: dict[str, Any], data: Any) -> Any:
+    """data with every integral number the schema types as integer (e.g. 3.0, 1e3) as an int,
+    so that counts and seeds are ints whatever way the file wrote them."""
+    if schema.get("type") == "integer" and isinstance(data, float):
+        return int(data)
+    if isinstance(data, dict):
+        properties = schema.get("properties", {})
+        return {k: _integers(properties.get(k, {}), v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_integers(schema.get("items", {}), v) for v in data]
+    return data
+
 
 def _step(data: dict[str, Any]) -> Step:
     conditions = {k: Condition(**data[k]) for k in ("until", "require") if k in data}
@@ -261,6 +319,9 @@ def _step_problems(step: Step) -> list[tuple[tuple, str]]:
             out.append((("parameters", name), str(err)))
     if step.until is None and step.max_repeats != 1:
         out.append((("max_repeats",), "max_repeats goes with until"))
+    if step.until is not None and step.max_repeats < 2:
+        out.append((("until",), "until repeats the step: give max_repeats (2 or more), the "
+                                "most runs it makes; to test a single run, use require"))
     if step.until is not None and step.repeats != 1:
         out.append((("repeats",), "give repeats or until, not both"))
     for key in ("until", "require"):
@@ -318,6 +379,10 @@ def _load_with_lines(text: str, source: str) -> tuple[dict[str, Any], dict[tuple
             if isinstance(node, yaml.MappingNode):
                 for key, value in node.value:
                     name = loader.construct_object(key, deep=True)
+                    if (*path, name) in lines:
+                        raise CampaignError(f"{source}, line {key.start_mark.line + 1}: "
+                                            f"{name!r} is given twice (first on line "
+                                            f"{lines[(*path, name)]})")
                     lines[(*path, name)] = key.start_mark.line + 1
                     walk(value, (*path, name))
             elif isinstance(node, yaml.SequenceNode):

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
+import os
 import sys
+import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 from labmem import __version__
-from labmem.catalog import Catalog, local_time
+from labmem.catalog import STATUSES, Catalog, local_time
 from labmem.cli.run import (
     EXIT_CODES,
     EXIT_FAILED,
@@ -16,16 +20,23 @@ from labmem.cli.run import (
     EXIT_REFUSED,
     add_campaign_parser,
     add_run_parser,
+    data_folder_problem,
     open_station,
 )
 
+EXIT_BROKEN_PIPE = 141
+"""128 + SIGPIPE: what a shell reports for a tool whose reader closed the pipe early."""
+
 
 def _reproduce(args: argparse.Namespace) -> int:
-    from labmem.reproduce.station_programme import ReproduceError, reproduce
+    from labmem.reproduce.station_programme import OutputFolderError, ReproduceError, reproduce
 
     try:
         summary = reproduce(Path(args.out), seed=args.seed,
                             progress=lambda m: print(f"· {m}"))
+    except OutputFolderError as err:
+        print(f"labmem reproduce: {err}", file=sys.stderr)
+        return EXIT_REFUSED
     except ReproduceError as err:
         print(f"labmem reproduce: {err}", file=sys.stderr)
         return EXIT_FAILED
@@ -59,33 +70,34 @@ def _instruments(args: argparse.Namespace) -> int:
 
 def _runs(args: argparse.Namespace) -> int:
     path = Path(args.data) / "catalog.sqlite"
-    if not path.exists():
-        print(f"no run catalog at {path}", file=sys.stderr)
+    if not path.is_file():
+        print(f"labmem runs: no run catalog at {path}", file=sys.stderr)
+        return EXIT_NOT_FOUND
+    if (args.action == "list") != (args.id is None):
+        print(f"labmem runs {args.action} takes no run id (labmem runs show {args.id})"
+              if args.action == "list" else f"labmem runs {args.action} needs a run id",
+              file=sys.stderr)
         return EXIT_REFUSED
     catalog = Catalog(path, read_only=True)  # reading never writes: archives stay listable
     if args.action == "list":
-        runs = catalog.runs(procedure=args.procedure, status=args.status,
-                            device_id=args.device)
+        runs = [r for r in catalog.runs(procedure=args.procedure, device_id=args.device)
+                if args.status in (None, _status(r))]
         if args.json:
             print(json.dumps([_run_dict(r) for r in runs], indent=2))
             return 0
         print(f"{'id':>5}  {'procedure':24s} {'status':11s} {'device':20s} {'started':25s} "
               f"{'ended':25s} {'duration':>10s}  error · note")
         for r in runs:
-            status = "interrupted" if r.interrupted else r.status
             duration = "" if r.duration_s is None else f"{r.duration_s:.1f} s"
             remarks = " · ".join(x for x in (*(r.error or "").splitlines()[-1:], r.note) if x)
-            print(f"{r.id:5d}  {r.procedure:24s} {status:11s} {r.device_id:20s} "
+            print(f"{r.id:5d}  {r.procedure:24s} {_status(r):11s} {r.device_id:20s} "
                   f"{local_time(r.started):25s} {local_time(r.ended):25s} {duration:>10s}  "
                   f"{remarks}")
         return 0
-    if args.id is None:
-        print(f"labmem runs {args.action} needs a run id", file=sys.stderr)
-        return EXIT_REFUSED
     try:
         run = catalog.get(args.id)
     except KeyError as err:
-        print(err.args[0], file=sys.stderr)
+        print(f"labmem runs: {err.args[0]}", file=sys.stderr)
         return EXIT_NOT_FOUND
     if args.action == "show":
         print(json.dumps(_run_dict(run), indent=2))
@@ -93,6 +105,11 @@ def _runs(args: argparse.Namespace) -> int:
     from labmem.export import export
 
     out = Path(args.out or f"run{run.id}_{args.what}.csv")
+    if out.is_dir() or not out.parent.is_dir():
+        print(f"labmem runs export: cannot write {out}: "
+              + ("it is a folder" if out.is_dir() else f"no folder {out.parent}"),
+              file=sys.stderr)
+        return EXIT_REFUSED
     try:
         n = export(run, args.what, out)
     except ValueError as err:  # e.g. traces of a run that stored none
@@ -100,6 +117,12 @@ def _runs(args: argparse.Namespace) -> int:
         return EXIT_REFUSED
     print(f"wrote {n} rows to {out}")
     return 0
+
+
+def _status(run) -> str:
+    """The run's status as listed: a run left running by a process that is gone is
+    "interrupted"."""
+    return "interrupted" if run.interrupted else run.status
 
 
 def _run_dict(run) -> dict:
@@ -113,10 +136,43 @@ def _run_dict(run) -> dict:
 def _gui(args: argparse.Namespace) -> int:
     from labmem.gui.app import run_gui
 
+    if (problem := data_folder_problem(args.data)) is not None:
+        print(f"labmem gui: {problem}", file=sys.stderr)
+        return EXIT_REFUSED
     station = open_station(args.station, "labmem gui")
     if station is None:
         return EXIT_NOT_FOUND
     return run_gui(station, args.data)
+
+
+def _whole(lowest: int, highest: int | None = None) -> Callable[[str], int]:
+    """An argparse type: a whole number from lowest to highest, refused (exit 2) otherwise."""
+    def whole(text: str) -> int:
+        value = int(text)  # argparse turns the ValueError into "invalid whole value"
+        if value < lowest or (highest is not None and value > highest):
+            raise argparse.ArgumentTypeError(
+                f"{value} is not allowed: allowed {lowest}"
+                + (f" to {highest}" if highest is not None else " or more"))
+        return value
+
+    return whole
+
+
+def _log_to_stderr(quiet: bool) -> logging.Handler:
+    """Show labmem's log records as one line each on stderr (a failed run's traceback is for
+    the Python API and the GUI log, not the terminal); --quiet keeps errors only."""
+    handler = logging.StreamHandler()
+    handler.setLevel(logging.ERROR if quiet else logging.WARNING)
+    handler.setFormatter(_OneLine())
+    logging.getLogger("labmem").addHandler(handler)
+    return handler
+
+
+class _OneLine(logging.Formatter):
+    """"labmem: message", without the traceback."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return f"labmem: {record.getMessage()}"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -137,7 +193,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="example: labmem reproduce --out out --seed 4",
     )
     rep.add_argument("--out", required=True, help="output directory (created if missing)")
-    rep.add_argument("--seed", type=int, default=None,
+    rep.add_argument("--seed", type=_whole(0), default=None,
                      help="random seed of the simulated device (default: the reference seed)")
     rep.set_defaults(func=_reproduce)
     ins = sub.add_parser(
@@ -160,11 +216,13 @@ def build_parser() -> argparse.ArgumentParser:
         "labmem runs --data out/data export 3 --what traces --out run3.csv",
     )
     runs.add_argument("action", choices=("list", "show", "export"))
-    runs.add_argument("id", nargs="?", type=int, help="run id (show, export)")
+    runs.add_argument("id", nargs="?", type=_whole(1, 2**63 - 1),
+                      help="run id (show and export need one; list takes none)")
     runs.add_argument("--data", default="data", help="data directory (default: ./data)")
     runs.add_argument("--procedure", help="list: only this procedure")
-    runs.add_argument("--status", choices=("running", "finished", "failed", "aborted"),
-                      help="list: only runs with this status")
+    runs.add_argument("--status", choices=(*STATUSES, "interrupted"),
+                      help="list: only runs with this status (interrupted: left running by "
+                      "a process that is gone)")
     runs.add_argument("--device", help="list: only this device id")
     runs.add_argument("--json", action="store_true", help="list: JSON instead of a table")
     runs.add_argument("--what", choices=("rows", "traces"), default="rows",
@@ -188,13 +246,27 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the `labmem` console script."""
+    """Entry point of the `labmem` console script. Output into a pipe whose reader has left
+    (`labmem runs list | head`) ends the command quietly with 141, as SIGPIPE ends other
+    tools; log records are one line each, and --quiet also hides warnings (numpy's about
+    statistics of too few values, a skipped campaign device, which the summary repeats)."""
     args = build_parser().parse_args(argv)
     if getattr(args, "seed", 0) is None:
         from labmem.reproduce.station_programme import DEFAULT_SEED
 
         args.seed = DEFAULT_SEED
-    return args.func(args)
+    quiet = getattr(args, "quiet", False)
+    handler = _log_to_stderr(quiet)
+    with warnings.catch_warnings():
+        if quiet:
+            warnings.simplefilter("ignore", RuntimeWarning)
+        try:
+            return args.func(args)
+        except BrokenPipeError:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no flush error
+            return EXIT_BROKEN_PIPE
+        finally:
+            logging.getLogger("labmem").removeHandler(handler)
 
 
 if __name__ == "__main__":

@@ -41,6 +41,13 @@ def open_station(path: str | None, command: str) -> Station | None:
         return None
 
 
+def data_folder_problem(data: str) -> str | None:
+    """Why --data cannot hold runs (a file is in the way), or None."""
+    path = Path(data)
+    return f"--data {data} is a file, not a folder" if path.exists() and not path.is_dir() \
+        else None
+
+
 def _run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
@@ -54,6 +61,9 @@ def _run(args: argparse.Namespace) -> int:
         check_device_id(args.device)
     except ValueError as err:
         print(f"labmem run: {err}", file=sys.stderr)
+        return EXIT_REFUSED
+    if (problem := data_folder_problem(args.data)) is not None:
+        print(f"labmem run: {problem}", file=sys.stderr)
         return EXIT_REFUSED
     station = open_station(args.station, "labmem run")
     if station is None:
@@ -98,11 +108,11 @@ def _run(args: argparse.Namespace) -> int:
 
 def _campaign(args: argparse.Namespace) -> int:
     from labmem.campaigns.executors import run_campaign
-    from labmem.campaigns.spec import Campaign, CampaignError
+    from labmem.campaigns.spec import Campaign, CampaignError, CampaignNotFoundError
 
     try:
         campaign = Campaign.from_file(args.file)
-    except OSError as err:
+    except (OSError, CampaignNotFoundError) as err:
         print(f"labmem campaign: {err}", file=sys.stderr)
         return EXIT_NOT_FOUND
     except CampaignError as err:
@@ -122,6 +132,9 @@ def _campaign(args: argparse.Namespace) -> int:
             data = run_campaign(campaign, out, resume=args.resume, executor_name=args.executor,
                                 scheduler=args.scheduler, workers=args.workers,
                                 show_progress=not args.quiet, abort=abort)
+    except CampaignNotFoundError as err:
+        print(f"labmem campaign: {err}", file=sys.stderr)
+        return EXIT_NOT_FOUND
     except CampaignError as err:
         print(f"labmem campaign: {err}", file=sys.stderr)
         return EXIT_REFUSED

@@ -34,6 +34,10 @@ class ReproduceError(RuntimeError):
     """A run of the programme that did not finish (its status and error)."""
 
 
+class OutputFolderError(ValueError):
+    """An output folder that cannot be made (a file in the way, no permission)."""
+
+
 DEVICES = ("iv", "all_or_none", "integrate", "integrate_and_fire", "synapse", "delay",
            "retention")
 """One fresh simulated device per experiment group."""
@@ -144,9 +148,14 @@ def write_figures(summary: dict, raw: dict, out: Path) -> list[Path]:
 def reproduce(out: Path, seed: int = DEFAULT_SEED, progress: Progress = print) -> dict:
     """Run the programme through the instruments, write data, figures, summary.json and
     report.md into out; return the summary."""
-    out.mkdir(parents=True, exist_ok=True)
+    if out.exists() and not out.is_dir():
+        raise OutputFolderError(f"the output folder {out} is a file")
     data_dir = out / "data"
-    data_dir.mkdir(exist_ok=True)
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as err:  # e.g. a parent that is a file, or no permission
+        raise OutputFolderError(f"cannot make the output folder {out}: "
+                                f"{err.strerror or err}") from None
     start = time.perf_counter()
     summary, raw, runs = run_programme(seed, data_dir, progress)
     summary["wall_time_s"] = round(time.perf_counter() - start, 2)

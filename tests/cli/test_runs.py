@@ -47,7 +47,7 @@ def test_list_show_and_export(new_station, tmp_path, capsys):
 
 
 def test_unknown_run_and_missing_catalog_exit_codes(tmp_path, capsys):
-    assert main(["runs", "--data", str(tmp_path), "list"]) == 2
+    assert main(["runs", "--data", str(tmp_path), "list"]) == 3
     (tmp_path / "d").mkdir()
     Catalog(tmp_path / "d" / "catalog.sqlite")
     assert main(["runs", "--data", str(tmp_path / "d"), "show", "42"]) == 3
