@@ -16,7 +16,7 @@ from labmem.procedures.base import (
     parameters_in_order,
 )
 from labmem.procedures.registry import PROCEDURES
-from labmem.station import Station
+from labmem.station import InstrumentError, Station, StationConfig, StationError
 
 EXIT_OK, EXIT_FAILED, EXIT_REFUSED, EXIT_NOT_FOUND, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 EXIT_CODES = ("exit codes: 0 done · 1 a run failed or was aborted, or a campaign skipped a "
@@ -24,15 +24,30 @@ EXIT_CODES = ("exit codes: 0 done · 1 a run failed or was aborted, or a campaig
               "station or run not found · 130 interrupted (Ctrl-C; instruments left safe)")
 
 
-def open_station(path: str | None, command: str) -> Station | None:
-    """The station of --station (None: the built-in simulated one), or None once stderr says
-    why it cannot be opened (bad file, no VISA library)."""
+def read_station(path: str | None, command: str) -> StationConfig | int:
+    """The station file of --station (None: the built-in one), or the exit code once stderr
+    says why it cannot be read: 2 for a refused file (naming the line), 3 for a missing one."""
     try:
-        return Station.from_file(path)
+        return StationConfig.from_file(path) if path else StationConfig.default()
+    except StationError as err:
+        print(f"{command}: {err}", file=sys.stderr)
+        return EXIT_REFUSED
+    except OSError as err:
+        print(f"{command}: cannot open the station {path}: {err}", file=sys.stderr)
+        return EXIT_NOT_FOUND
+
+
+def open_station(path: str | None, command: str) -> Station | int:
+    """The station of --station (None: the built-in simulated one), or the exit code once
+    stderr says why it cannot be opened (2: a refused file; 3: missing, or no VISA library)."""
+    config = read_station(path, command)
+    if isinstance(config, int):
+        return config
+    try:
+        return Station(config)
     except (OSError, ValueError) as err:
-        print(f"{command}: cannot open the station {path or '<default>'}: {err}",
-              file=sys.stderr)
-        return None
+        print(f"{command}: cannot open the station {config.source}: {err}", file=sys.stderr)
+        return EXIT_NOT_FOUND
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -49,8 +64,8 @@ def _run(args: argparse.Namespace) -> int:
         print(f"labmem run: {err}", file=sys.stderr)
         return EXIT_REFUSED
     station = open_station(args.station, "labmem run")
-    if station is None:
-        return EXIT_NOT_FOUND
+    if isinstance(station, int):
+        return station
     bar = tqdm(total=100.0, desc=args.procedure, file=sys.stderr,
                disable=True if args.quiet else None,  # None: a bar only on a terminal
                bar_format="{desc}: {percentage:3.0f}%|{bar}| {elapsed}")
@@ -64,6 +79,9 @@ def _run(args: argparse.Namespace) -> int:
     except ValueError as err:
         print(f"labmem run: {err}", file=sys.stderr)
         return EXIT_REFUSED
+    except InstrumentError as err:  # checked before the run is catalogued
+        print(f"labmem run: {err}", file=sys.stderr)
+        return EXIT_NOT_FOUND
     except (VisaIOError, OSError) as err:  # an instrument of the station is not there
         print(f"labmem run: instrument not found: {err}", file=sys.stderr)
         return EXIT_NOT_FOUND
@@ -91,6 +109,10 @@ def _campaign(args: argparse.Namespace) -> int:
     except CampaignError as err:
         print(f"labmem campaign: {err}", file=sys.stderr)
         return EXIT_REFUSED
+    if campaign.station is not None:
+        config = read_station(campaign.station, "labmem campaign")
+        if isinstance(config, int):
+            return config
     if args.action == "check":
         print(f"{args.file}: campaign {campaign.name!r}, {len(campaign.devices)} devices × "
               f"{len(campaign.steps)} steps, "
@@ -104,6 +126,9 @@ def _campaign(args: argparse.Namespace) -> int:
     except CampaignError as err:
         print(f"labmem campaign: {err}", file=sys.stderr)
         return EXIT_REFUSED
+    except InstrumentError as err:  # checked before the step's run is catalogued
+        print(f"labmem campaign: {err}", file=sys.stderr)
+        return EXIT_NOT_FOUND
     except KeyboardInterrupt:
         print(f"labmem campaign: interrupted; continue with: labmem campaign run {args.file} "
               f"--out {out} --resume", file=sys.stderr)
