@@ -356,10 +356,10 @@ class Station:
         """What to connect, in the operator's words."""
         if setup == "smu":
             return "Connect the SMU (force HI/LO) directly to the device."
-        wiring = self.config.wiring
+        wiring = {**WIRING_DEFAULTS, **self.config.wiring}
         return (f"Connect AWG → {series_ohm:g} Ω → device → TIA ({self.tia.describe()}) → "
-                f"scope CH{wiring.get('scope_tia_channel', 2)}; AWG output → scope "
-                f"CH{wiring.get('scope_awg_channel', 1)}; AWG sync → scope AUX trigger.")
+                f"scope CH{wiring['scope_tia_channel']}; AWG output → scope "
+                f"CH{wiring['scope_awg_channel']}; AWG sync → scope AUX trigger.")
 
     # -- clock and safety ---------------------------------------------------------------
 
