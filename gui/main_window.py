@@ -37,6 +37,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.setWindowTitle(f"labmem · {station.config.source} · {kind}")
         self.prompt = SetupPrompt(station, self)
         self.station_panel = StationPanel(station)
+        self.station_panel.check_button.clicked.connect(self.check_station)
         self.procedures = ProcedurePanel()
         self.procedures.queue_requested.connect(self.queue_from_form)
         self.queue_list = QtWidgets.QListWidget()
@@ -125,11 +126,15 @@ class MainWindow(QtWidgets.QMainWindow):
     # -- queueing -------------------------------------------------------------------------
 
     def queue_from_form(self) -> Job | None:
-        """Check the form's procedure against the station and queue it; on a refusal, show
-        the message by the form and queue nothing."""
+        """Check the form's procedure against the station and queue it; on a refusal (a bad
+        parameter, a station not yet open, a role whose instrument is missing or another
+        model), show the message by the form and queue nothing."""
         panel = self.procedures
         try:
             procedure = panel.procedure()
+            problem = self.station_panel.problem(procedure.ROLES)
+            if problem is not None:
+                raise ValueError(problem)
             procedure.station = self.station
             procedure.check()
             device_id = check_device_id(panel.device.text().strip())
@@ -144,6 +149,14 @@ class MainWindow(QtWidgets.QMainWindow):
         log.info("queued %s (about %s on the instruments)", job.label(),
                  format_duration(float(procedure.get_estimates())))
         return job
+
+    def check_station(self) -> None:
+        """Open and identify the instruments again (e.g. after plugging one in); not while a
+        run goes or waits, as the check talks to the instruments."""
+        if self.queue.busy:
+            self.state.setText("Instruments are checked when the queue is empty")
+            return
+        self.station_panel.check()
 
     def abort(self) -> None:
         """Stop the running job; the runner leaves every instrument in its safe state."""
@@ -221,10 +234,10 @@ class MainWindow(QtWidgets.QMainWindow):
         self.state.setToolTip(text)
         log.info(text)
         self.browser.refresh()
-        self.station_panel.refresh(instruments=not self.queue.busy)
+        self.station_panel.refresh()
 
     def _setup_changed(self, message: str) -> None:
-        self.station_panel.refresh(instruments=False)
+        self.station_panel.refresh()
         self.state.setText(f"Set-up changed: {describe_active_setup(self.station)}")
         log.info("set-up: %s", message)
 

@@ -43,6 +43,7 @@ def render(out_dir: str | Path, iv_cycles: int = 30, packages: int = 16) -> list
         window.resize(*WINDOW_SIZE)
         window.show()
         try:
+            wait_for(lambda: window.station_panel.rows is not None)  # instruments identified
             window.procedures.select("IVSweep").set_values({"cycles": iv_cycles})
             window.procedures.device.setText("W3-D12-A4")
             iv = window.queue_from_form()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import abc
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import numpy as np
 
@@ -38,6 +39,10 @@ class ScopeTrace:
 
 class Role(abc.ABC):
     """Common to every role: the driver it wraps, its identity and its safe state."""
+
+    IDN_PATTERNS: ClassVar[tuple[str, ...]] = ()
+    """Regular expressions (matched at the start, any case) of the *IDN? answers of the models
+    this driver speaks to; the station refuses another model in the role."""
 
     @property
     @abc.abstractmethod
@@ -115,6 +120,9 @@ class WaveformGenerator(Role):
 
 class Oscilloscope(Role):
     """Single-shot acquisition triggered by the AWG sync (aux) or a channel edge."""
+
+    CHANNELS: ClassVar[int] = 0
+    """Analog input channels, numbered from 1 (what a station's wiring may name)."""
 
     @abc.abstractmethod
     def check_record(self, duration_s: float, points: int | None = None) -> None:

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import importlib
 import logging
+import re
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,8 @@ from pyvisa.constants import StatusCode
 
 from labmem.instruments.femto.femto_dhpca100 import CurrentAmplifier
 from labmem.instruments.roles import Oscilloscope, Role, SourceMeter, WaveformGenerator
+from labmem.simulated_instruments.visa.library import LabmemVisaLibrary
+from labmem.yaml_lines import FileError, Locator, load_with_lines
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +51,54 @@ wiring:
 """The built-in default station: the default simulated bench."""
 
 
+ROLE_KINDS: dict[str, type[Role]] = {"smu": SourceMeter, "awg": WaveformGenerator,
+                                      "scope": Oscilloscope}
+"""The VISA roles a station fills and the interface each role's driver must have."""
+WIRING_DEFAULTS = {"scope_awg_channel": 1, "scope_tia_channel": 2}
+"""Scope channels of the pulse path (AWG output, TIA output) unless the station file says."""
+
+_VISA_ROLE = {
+    "type": "object", "additionalProperties": False, "required": ["driver", "resource"],
+    "properties": {"driver": {"type": "string"}, "resource": {"type": "string", "minLength": 1},
+                   "timeout_ms": {"type": "integer", "minimum": 1},
+                   "idn_check": {"type": "boolean"}},
+}
+SCHEMA: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "type": "object", "additionalProperties": False, "required": ["roles"],
+    "properties": {
+        "visa_library": {"type": "string"},
+        "roles": {"type": "object", "additionalProperties": False, "properties": {
+            **{role: _VISA_ROLE for role in ROLE_KINDS},
+            "tia": {"type": "object", "additionalProperties": False, "required": ["driver"],
+                    "properties": {"driver": {"type": "string"},
+                                   "gain_v_per_a": {"type": "number"},
+                                   "mode": {"type": "string"}}}}},
+        "fixtures": {"type": "object", "additionalProperties": False, "properties": {
+            "series_resistors_ohm": {"type": "array", "items": {
+                "type": "number", "exclusiveMinimum": 0}}}},
+        "wiring": {"type": "object", "additionalProperties": False, "properties": {
+            key: {"type": "integer", "minimum": 1} for key in WIRING_DEFAULTS}},
+    },
+}
+"""The shape of a station file (JSON schema, draft 2020-12)."""
+
+
+class StationError(FileError):
+    """A station file that cannot describe a station, with where and why."""
+
+
+class InstrumentError(RuntimeError):
+    """An instrument a run needs is missing, silent, or another model than its driver speaks
+    to (one line naming the role and the resource)."""
+
+
+def driver_class(driver: str) -> type[Role]:
+    """The role implementation of a driver name of DRIVERS."""
+    module, cls_name = DRIVERS[driver].split(":")
+    return getattr(importlib.import_module(module), cls_name)
+
+
 @dataclass
 class StationConfig:
     """Parsed station file."""
@@ -60,33 +111,21 @@ class StationConfig:
 
     @classmethod
     def from_text(cls, text: str, source: str = "<text>") -> StationConfig:
-        """Parse station YAML (safe loader: no object construction) and check its shape."""
-        data = yaml.safe_load(text) or {}
-        if not isinstance(data, dict):
-            raise ValueError(f"{source}: a station file is a mapping")
-        unknown = set(data) - {"visa_library", "roles", "fixtures", "wiring"}
-        if unknown:
-            raise ValueError(f"{source}: unknown station keys {sorted(unknown)}")
-        roles = data.get("roles") or {}
-        for role, spec in roles.items():
-            if not isinstance(spec, dict) or "driver" not in spec:
-                raise ValueError(f"{source}: role {role!r} needs a driver")
-            driver = spec["driver"]
-            if role == "tia":
-                if driver != "femto_dhpca100":
-                    raise ValueError(f"{source}: unknown TIA driver {driver!r}")
-                _tia_from(spec)
-            elif driver not in DRIVERS:
-                raise ValueError(f"{source}: role {role!r}: unknown driver {driver!r}; "
-                                 f"known: {sorted(DRIVERS)}")
-            elif "resource" not in spec:
-                raise ValueError(f"{source}: role {role!r} needs a resource string")
-        return cls(str(data.get("visa_library", "@labmem")), roles,
+        """Parse station YAML (safe loader: no object construction) and check its shape, the
+        drivers and the wiring; StationError names the line."""
+        data, lines = load_with_lines(text, source, "station", StationError)
+        where = Locator(source, lines, "station")
+        problem = where.first_schema_error(SCHEMA, data)
+        if problem is not None:
+            raise StationError(problem)
+        for path, message in _problems(data):
+            raise StationError(where(path, message))
+        return cls(str(data.get("visa_library", "@labmem")), data["roles"],
                    data.get("fixtures") or {}, data.get("wiring") or {}, source)
 
     @classmethod
     def from_file(cls, path: str | Path) -> StationConfig:
-        """Read a station file."""
+        """Read a station file (OSError when it cannot be read)."""
         return cls.from_text(Path(path).read_text(), str(path))
 
     @classmethod
@@ -99,6 +138,48 @@ class StationConfig:
 
 SAFE_OFF_TIMEOUT_S = 5.0
 """Default deadline of one role's safe_off: a dead session must not hold the safe state up."""
+
+def _problems(data: dict[str, Any]) -> list[tuple[tuple, str]]:
+    """(path in the file, message) of what the schema cannot see: unknown drivers, a driver
+    in the wrong role, TIA settings the amplifier lacks, impossible wiring."""
+    out: list[tuple[tuple, str]] = []
+    roles = data["roles"]
+    for role, spec in roles.items():
+        driver = spec["driver"]
+        if role == "tia":
+            if driver != "femto_dhpca100":
+                out.append((("roles", role, "driver"), f"unknown TIA driver {driver!r}; "
+                                                       "known: femto_dhpca100"))
+                continue
+            try:
+                _tia_from(spec)
+            except ValueError as err:
+                out.append((("roles", role), f"roles.tia: {err}"))
+        elif driver not in DRIVERS:
+            out.append((("roles", role, "driver"), f"role {role!r}: unknown driver "
+                                                   f"{driver!r}; known: {sorted(DRIVERS)}"))
+        elif not issubclass(driver_class(driver), ROLE_KINDS[role]):
+            out.append((("roles", role, "driver"), f"role {role!r} needs a "
+                                                   f"{ROLE_KINDS[role].__name__} driver; "
+                                                   f"{driver} is not one"))
+    wiring = data.get("wiring") or {}
+    if not wiring:
+        return out
+    scope = roles.get("scope")
+    if scope is None or scope["driver"] not in DRIVERS:
+        return [*out, (("wiring",), "wiring names scope channels, but the station has no "
+                                    "scope role with a known driver")]
+    channels = driver_class(scope["driver"]).CHANNELS  # type: ignore[attr-defined]
+    for key, channel in wiring.items():
+        if channel > channels:
+            out.append((("wiring", key), f"wiring.{key}: channel {channel} does not exist on "
+                                         f"the {scope['driver']} (channels 1-{channels})"))
+    awg, tia = ({**WIRING_DEFAULTS, **wiring}[key] for key in WIRING_DEFAULTS)
+    if awg == tia:
+        key = "scope_tia_channel" if "scope_tia_channel" in wiring else "scope_awg_channel"
+        out.append((("wiring", key), f"wiring: the AWG output and the TIA output both go to "
+                                     f"scope channel {awg}; give them different channels"))
+    return out
 
 
 def _tia_from(spec: dict[str, Any]) -> CurrentAmplifier:
@@ -160,14 +241,14 @@ class Station:
         return self.bench is not None
 
     def role(self, name: str) -> Role:
-        """The role object (opened on first use)."""
+        """The role object (opened on first use, with the station file's VISA timeout)."""
         if name not in self._roles:
             spec = self.config.roles.get(name)
             if spec is None or name == "tia":
                 raise KeyError(f"station {self.config.source} has no VISA role {name!r}")
-            module, cls_name = DRIVERS[spec["driver"]].split(":")
-            cls = getattr(importlib.import_module(module), cls_name)
-            self._roles[name] = cls(spec["resource"], visa_library=self.config.visa_library)
+            options = {"timeout": spec["timeout_ms"]} if "timeout_ms" in spec else {}
+            self._roles[name] = driver_class(spec["driver"])(
+                spec["resource"], visa_library=self.config.visa_library, **options)
         return self._roles[name]
 
     @property
@@ -186,24 +267,52 @@ class Station:
         return self.role("scope")  # type: ignore[return-value]
 
     def instruments(self) -> list[dict[str, str]]:
-        """One row per role: role, driver, resource, *IDN? (or the error), simulated or not."""
+        """One row per role: role, driver, resource, *IDN? (or the error), simulated or not,
+        and the problem that keeps a run from using it ("" when there is none)."""
         rows = []
         kind = "simulated" if self.simulated else "real"
         for name, spec in self.config.roles.items():
             row = {"role": name, "driver": spec["driver"], "resource": spec.get("resource", ""),
-                   "kind": kind}
+                   "kind": kind, "problem": ""}
             if name == "tia":
                 row.update(resource="(no VISA interface; declared in the station file)",
                            idn=self.tia.describe())
             else:
-                try:
-                    if name not in self._idns:  # an open instrument keeps its identity
-                        self._idns[name] = self.role(name).idn
-                    row["idn"] = self._idns[name]
-                except Exception as err:  # a missing instrument is reported, not fatal
-                    row["idn"] = f"not found: {err}"
+                row["idn"], row["problem"] = self._identify(name)
             rows.append(row)
         return rows
+
+    def _identify(self, name: str) -> tuple[str, str]:
+        """(*IDN? answer or "not found: why", problem or "") of a VISA role."""
+        spec = self.config.roles[name]
+        where = f"{name} ({spec['driver']} at {spec['resource']})"
+        try:
+            if name not in self._idns:  # an open instrument keeps its identity
+                self._idns[name] = self.role(name).idn
+        except Exception as err:  # a missing instrument is reported, not fatal
+            why = " ".join(str(err).split()) or type(err).__name__
+            return f"not found: {why}", f"{where} not found (no answer to *IDN?): {why}"
+        idn = self._idns[name]
+        patterns = driver_class(spec["driver"]).IDN_PATTERNS
+        if spec.get("idn_check", True) and patterns and not any(
+                re.match(p, idn, re.IGNORECASE) for p in patterns):
+            return idn, (f"{where} answers *IDN? {idn!r}, but the driver speaks to "
+                         f"{' or '.join(patterns)} (idn_check: false in the station file "
+                         "accepts it)")
+        return idn, ""
+
+    def check_roles(self, names: Iterable[str]) -> None:
+        """Refuse (InstrumentError, one line naming the role and resource) before a run
+        starts: a role the station lacks, an instrument that does not answer *IDN? within its
+        VISA timeout, or one that is not the model its driver speaks to."""
+        for name in names:
+            if name not in self.config.roles:
+                raise InstrumentError(f"the station {self.config.source} has no {name!r} "
+                                      "role")
+            if name != "tia":
+                problem = self._identify(name)[1]
+                if problem:
+                    raise InstrumentError(problem)
 
     def idns(self) -> dict[str, str]:
         """Role → *IDN? answer (or why not), for the run catalog and results metadata."""
@@ -256,10 +365,10 @@ class Station:
         """What to connect, in the operator's words."""
         if setup == "smu":
             return "Connect the SMU (force HI/LO) directly to the device."
-        wiring = self.config.wiring
+        wiring = {**WIRING_DEFAULTS, **self.config.wiring}
         return (f"Connect AWG → {series_ohm:g} Ω → device → TIA ({self.tia.describe()}) → "
-                f"scope CH{wiring.get('scope_tia_channel', 2)}; AWG output → scope "
-                f"CH{wiring.get('scope_awg_channel', 1)}; AWG sync → scope AUX trigger.")
+                f"scope CH{wiring['scope_tia_channel']}; AWG output → scope "
+                f"CH{wiring['scope_awg_channel']}; AWG sync → scope AUX trigger.")
 
     # -- clock and safety ---------------------------------------------------------------
 
@@ -358,7 +467,15 @@ def _close_quietly(role: Role) -> None:
 
 def simulated_station(bench_file: str | Path, **bench_settings: Any) -> Station:
     """The built-in station on a simulated bench of its own: bench_file is written with the
-    given BenchConfig settings (e.g. seed=7) and opened as "<bench_file>@labmem"."""
+    given BenchConfig settings (e.g. seed=7) and opened as "<bench_file>@labmem". PyVISA keeps
+    one bench per file in a process, so a file whose bench is open with other settings is
+    refused (ValueError) rather than silently reused; the same settings share that bench."""
     path = Path(bench_file)
-    path.write_text(yaml.safe_dump(bench_settings))
+    text = yaml.safe_dump(bench_settings)
+    opened = LabmemVisaLibrary.opened.get(str(path.resolve()))
+    if opened is not None and opened != text:
+        raise ValueError(f"{path}: a simulated bench with other settings "
+                         f"({' '.join(opened.split())}) is already open on this file in this "
+                         "process; give the new bench a file of its own")
+    path.write_text(text)
     return Station(StationConfig.default(f"{path}@labmem"))

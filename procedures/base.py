@@ -123,6 +123,8 @@ class StationProcedure(Procedure):
 
     SETUP: ClassVar[str] = "smu"
     """The set-up the procedure needs first: "smu" (SMU-direct) or "pulse"."""
+    ROLES: ClassVar[tuple[str, ...]] = ()
+    """The station roles the procedure talks to; each must answer before a run starts."""
     METRICS: ClassVar[tuple[str, ...]] = ()
     """Names of the figures of merit run_metrics() gives (what campaign conditions test)."""
 

@@ -68,6 +68,7 @@ class PulseProcedure(StationProcedure):
     """Shared by the pulse procedures: the set-up, the plan check and one captured burst."""
 
     SETUP = "pulse"
+    ROLES = ("awg", "scope")
 
     series_ohm = FloatParameter("Series resistance", units="ohm", minimum=0.0, maximum=1e9,
                                 default=2e6)

@@ -64,12 +64,14 @@ def run_procedure(procedure: StationProcedure, station: Station, data_dir: str |
                   on_trace: TraceCallback | None = None, step: str | None = None,
                   on_end: Callable[[str], None] | None = None, operator: str = "",
                   note: str = "") -> RunOutcome:
-    """Run a procedure to its end. Bad parameters raise ValueError before anything is output
-    or catalogued; anything after that is caught, recorded and reported in the outcome.
+    """Run a procedure to its end. A role the procedure needs that does not answer, or is
+    another model, raises InstrumentError, and bad parameters ValueError, before anything is
+    output or catalogued; anything after that is caught, recorded and reported in the outcome.
     on_end(status) runs once the instruments are safe, before the catalog row is closed, so
     what it saves (e.g. a simulated device's state) exists for every run the catalog shows
     as ended. operator and note go into the catalog row."""
     procedure.station = station
+    station.check_roles(procedure.ROLES)
     procedure.check()
     data_dir = Path(data_dir)
     results_path, traces_path = data_paths(data_dir, procedure, device_id)

@@ -52,6 +52,7 @@ class IVProcedure(StationProcedure):
     """Shared by the I(V) procedures: the sweep timing, the plan check and the block loop."""
 
     SETUP = "smu"
+    ROLES = ("smu",)
     DATA_COLUMNS = IV_COLUMNS
     METRICS = metrics.IV
 

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from labmem.station import DEFAULT_STATION_YAML, Station, StationConfig
+from labmem.station import DEFAULT_STATION_YAML, Station, StationConfig, StationError
 
 
 def test_default_station_roles_and_fixtures():
@@ -18,13 +18,13 @@ def test_default_station_roles_and_fixtures():
 
 @pytest.mark.parametrize("text, message", [
     ("roles: {smu: {driver: keithley2400, resource: 'GPIB0::1::INSTR'}}", "unknown driver"),
-    ("roles: {smu: {driver: keithley2450}}", "needs a resource"),
+    ("roles: {smu: {driver: keithley2450}}", "'resource' is a required property"),
     ("roles: {tia: {driver: sr570}}", "unknown TIA driver"),
-    ("instruments: {}", "unknown station keys"),
+    ("instruments: {}", "unknown key 'instruments'"),
     ("!!python/object/apply:os.system ['true']", "could not determine a constructor"),
 ])
 def test_bad_station_files_are_refused(text, message):
-    with pytest.raises(Exception, match=message):
+    with pytest.raises(StationError, match="line 1: .*" + message):
         StationConfig.from_text(text)
 
 

@@ -211,6 +211,9 @@ class HP33120AWaveformGenerator(WaveformGenerator):
     amplitude is twice the largest |level|, DAC codes are level / largest |level| × 2047.
     """
 
+    IDN_PATTERNS = (r"HEWLETT-PACKARD,33120A,",)
+    """The answer the User's Guide documents for *IDN?."""
+
     def __init__(self, resource: str, visa_library: str = "", load_ohm: float = math.inf,
                  **kwargs: Any) -> None:
         if load_ohm not in (50, math.inf):

@@ -292,6 +292,9 @@ def _check(name: str, value: float, limits: tuple[float, float], unit: str) -> f
 class Keithley2450SourceMeter(SourceMeter):
     """SourceMeter role on a Keithley 2450: voltage source, current measure, list sweeps."""
 
+    IDN_PATTERNS = (r"KEITHLEY INSTRUMENTS,MODEL 2450,",)
+    """The answer the 2450 Reference Manual documents for *IDN?."""
+
     def __init__(self, resource: str, visa_library: str = "", **kwargs: Any) -> None:
         self.driver = Keithley2450(resource, visa_library=visa_library, **kwargs)
         self._nplc: float | None = None

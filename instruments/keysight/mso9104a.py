@@ -383,6 +383,10 @@ def plan_record(duration_s: float, points: int | None) -> tuple[float, int]:
 class MSO9104AOscilloscope(Oscilloscope):
     """The Oscilloscope role on an MSO9104A: single-shot records read back as WORD blocks."""
 
+    IDN_PATTERNS = (r"(KEYSIGHT|AGILENT) TECHNOLOGIES,MSO9104A,",)
+    """Keysight units, and those sold before the split from Agilent."""
+    CHANNELS = N_CHANNELS
+
     def __init__(self, resource: str, visa_library: str = "", input: str = "dc",
                  **kwargs: Any) -> None:
         if input not in SCALE_LIMITS_V:

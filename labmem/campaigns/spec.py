@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import numpy as np
 import yaml
 
@@ -23,6 +22,7 @@ from labmem.procedures.registry import PROCEDURES
 from labmem.procedures.sweep import IVProcedure
 from labmem.simulated_instruments.device.population import draw_population
 from labmem.station import StationConfig
+from labmem.yaml_lines import FileError, Locator, load_with_lines
 
 ON_FAILURE = ("skip_device", "continue")
 """What a failed step does: skip the device's remaining steps (default), or go on."""
@@ -65,7 +65,7 @@ SCHEMA: dict[str, Any] = {
 """The shape of a campaign file (JSON schema, draft 2020-12)."""
 
 
-class CampaignError(ValueError):
+class CampaignError(FileError):
     """A campaign that cannot run, with where and why (refused input: exit code 2)."""
 
 
@@ -170,14 +170,14 @@ class Campaign:
     def from_text(cls, text: str, source: str = "<text>",
                   base_dir: Path | None = None) -> Campaign:
         """Parse, check against the schema and the procedures; CampaignError names the line."""
-        data, lines = _load_with_lines(text, source)
-        where = _Locator(source, lines)
+        data, lines = load_with_lines(text, source, "campaign", CampaignError)
+        where = Locator(source, lines, "campaign")
         for path in _non_finite(data):
             raise CampaignError(where(path, f"{'.'.join(map(str, path))}: {_get(data, path)} "
                                             "is not a finite number"))
-        for err in sorted(jsonschema.Draft202012Validator(SCHEMA).iter_errors(data),
-                          key=lambda e: list(map(str, e.absolute_path))):
-            raise CampaignError(where.schema_error(err))
+        problem = where.first_schema_error(SCHEMA, data)
+        if problem is not None:
+            raise CampaignError(problem)
         data = _integers(SCHEMA, data)
         if ("devices" in data) == ("population" in data):
             raise CampaignError(where(("campaign",), "give either devices or population"))
@@ -341,63 +341,3 @@ def _step_problems(step: Step) -> list[tuple[tuple, str]]:
                 out.append(((key, "block"), f"{step.procedure} has no block "
                                             f"{condition.block!r}; its blocks: {labels}"))
     return out
-
-
-class _Locator:
-    """Turns a path in the campaign data into "file, line N: message"."""
-
-    def __init__(self, source: str, lines: dict[tuple, int]) -> None:
-        self.source, self.lines = source, lines
-
-    def __call__(self, path: tuple, message: str) -> str:
-        path = tuple(path)
-        while path and path not in self.lines:
-            path = path[:-1]
-        return f"{self.source}, line {self.lines.get(path, 1)}: {message}"
-
-    def schema_error(self, err: jsonschema.ValidationError) -> str:
-        path = tuple(err.absolute_path)
-        where = ".".join(map(str, path)) or "the campaign"
-        if err.validator == "additionalProperties":
-            extra = sorted(set(err.instance) - set(err.schema.get("properties", {})))
-            known = ", ".join(err.schema.get("properties", {}))
-            return self((*path, extra[0]), f"{where}: unknown key {extra[0]!r}; known: {known}")
-        return self(path, f"{where}: {err.message}")
-
-
-def _load_with_lines(text: str, source: str) -> tuple[dict[str, Any], dict[tuple, int]]:
-    """Safe-load YAML and note the line of every key and list item (1-based)."""
-    loader = yaml.SafeLoader(text)
-    lines: dict[tuple, int] = {}
-    try:
-        node = loader.get_single_node()
-        if node is None:
-            raise CampaignError(f"{source}, line 1: the campaign file is empty")
-
-        def walk(node: yaml.Node, path: tuple) -> None:
-            lines.setdefault(path, node.start_mark.line + 1)
-            if isinstance(node, yaml.MappingNode):
-                for key, value in node.value:
-                    name = loader.construct_object(key, deep=True)
-                    if (*path, name) in lines:
-                        raise CampaignError(f"{source}, line {key.start_mark.line + 1}: "
-                                            f"{name!r} is given twice (first on line "
-                                            f"{lines[(*path, name)]})")
-                    lines[(*path, name)] = key.start_mark.line + 1
-                    walk(value, (*path, name))
-            elif isinstance(node, yaml.SequenceNode):
-                for n, item in enumerate(node.value):
-                    walk(item, (*path, n))
-
-        walk(node, ())
-        data = loader.construct_document(node)
-    except yaml.MarkedYAMLError as err:
-        mark = err.problem_mark or err.context_mark
-        line = mark.line + 1 if mark is not None else 1
-        raise CampaignError(f"{source}, line {line}: {err.problem or err}; campaign files "
-                            "hold plain data (no tags that construct objects)") from None
-    finally:
-        loader.dispose()
-    if not isinstance(data, dict):
-        raise CampaignError(f"{source}, line 1: a campaign file is a mapping")
-    return data, lines

@@ -53,8 +53,8 @@ def _reproduce(args: argparse.Namespace) -> int:
 
 def _instruments(args: argparse.Namespace) -> int:
     station = open_station(args.station, "labmem instruments")
-    if station is None:
-        return EXIT_NOT_FOUND
+    if isinstance(station, int):
+        return station
     config = station.config
     rows = station.instruments()
     if args.json:
@@ -65,7 +65,10 @@ def _instruments(args: argparse.Namespace) -> int:
         for row in rows:
             print(f"  {row['role']:6s} {row['driver']:15s} {row['resource']}\n"
                   f"         {row['idn']}")
-    return 0 if all(not r["idn"].startswith("not found") for r in rows) else EXIT_NOT_FOUND
+    problems = [row["problem"] for row in rows if row["problem"]]
+    for problem in problems:
+        print(f"labmem instruments: {problem}", file=sys.stderr)
+    return EXIT_NOT_FOUND if problems else 0
 
 
 def _runs(args: argparse.Namespace) -> int:
@@ -140,8 +143,8 @@ def _gui(args: argparse.Namespace) -> int:
         print(f"labmem gui: {problem}", file=sys.stderr)
         return EXIT_REFUSED
     station = open_station(args.station, "labmem gui")
-    if station is None:
-        return EXIT_NOT_FOUND
+    if isinstance(station, int):
+        return station
     return run_gui(station, args.data)
 
 

@@ -19,7 +19,7 @@ from labmem.procedures.base import (
     parameters_in_order,
 )
 from labmem.procedures.registry import PROCEDURES
-from labmem.station import Station
+from labmem.station import InstrumentError, Station, StationConfig, StationError
 from labmem.stop_signals import STOP_SIGNALS, stop_on_signals
 
 EXIT_OK, EXIT_FAILED, EXIT_REFUSED, EXIT_NOT_FOUND, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
@@ -30,15 +30,30 @@ EXIT_CODES = ("exit codes: 0 done · 1 a run failed or was aborted, or a campaig
               "left safe)")
 
 
-def open_station(path: str | None, command: str) -> Station | None:
-    """The station of --station (None: the built-in simulated one), or None once stderr says
-    why it cannot be opened (bad file, no VISA library)."""
+def read_station(path: str | None, command: str) -> StationConfig | int:
+    """The station file of --station (None: the built-in one), or the exit code once stderr
+    says why it cannot be read: 2 for a refused file (naming the line), 3 for a missing one."""
     try:
-        return Station.from_file(path)
+        return StationConfig.from_file(path) if path else StationConfig.default()
+    except StationError as err:
+        print(f"{command}: {err}", file=sys.stderr)
+        return EXIT_REFUSED
+    except OSError as err:
+        print(f"{command}: cannot open the station {path}: {err}", file=sys.stderr)
+        return EXIT_NOT_FOUND
+
+
+def open_station(path: str | None, command: str) -> Station | int:
+    """The station of --station (None: the built-in simulated one), or the exit code once
+    stderr says why it cannot be opened (2: a refused file; 3: missing, or no VISA library)."""
+    config = read_station(path, command)
+    if isinstance(config, int):
+        return config
+    try:
+        return Station(config)
     except (OSError, ValueError) as err:
-        print(f"{command}: cannot open the station {path or '<default>'}: {err}",
-              file=sys.stderr)
-        return None
+        print(f"{command}: cannot open the station {config.source}: {err}", file=sys.stderr)
+        return EXIT_NOT_FOUND
 
 
 def data_folder_problem(data: str) -> str | None:
@@ -66,8 +81,8 @@ def _run(args: argparse.Namespace) -> int:
         print(f"labmem run: {problem}", file=sys.stderr)
         return EXIT_REFUSED
     station = open_station(args.station, "labmem run")
-    if station is None:
-        return EXIT_NOT_FOUND
+    if isinstance(station, int):
+        return station
     bar = tqdm(total=100.0, desc=args.procedure, file=sys.stderr,
                disable=True if args.quiet else None,  # None: a bar only on a terminal
                bar_format="{desc}: {percentage:3.0f}%|{bar}| {elapsed}")
@@ -84,6 +99,9 @@ def _run(args: argparse.Namespace) -> int:
     except ValueError as err:
         print(f"labmem run: {err}", file=sys.stderr)
         return EXIT_REFUSED
+    except InstrumentError as err:  # checked before the run is catalogued
+        print(f"labmem run: {err}", file=sys.stderr)
+        return EXIT_NOT_FOUND
     except (VisaIOError, OSError) as err:  # an instrument of the station is not there
         print(f"labmem run: instrument not found: {err}", file=sys.stderr)
         return EXIT_NOT_FOUND
@@ -142,6 +160,9 @@ def _campaign(args: argparse.Namespace) -> int:
         print(f"labmem campaign: stopped by {stopped.name}: {err}; continue with: labmem "
               f"campaign run {args.file} --out {out} --resume", file=sys.stderr)
         return stopped.exit_code
+    except InstrumentError as err:  # checked before the step's run is catalogued
+        print(f"labmem campaign: {err}", file=sys.stderr)
+        return EXIT_NOT_FOUND
     except KeyboardInterrupt:
         print(f"labmem campaign: interrupted; continue with: labmem campaign run {args.file} "
               f"--out {out} --resume", file=sys.stderr)

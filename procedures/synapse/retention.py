@@ -22,6 +22,7 @@ class Retention(StationProcedure):
     voltage, read on a log time grid. One row per reading (Regime 0 volatile, 1 nonvolatile)."""
 
     SETUP = "smu"
+    ROLES = ("smu",)
     DATA_COLUMNS: ClassVar[list[str]] = ["Regime", "Time (s)", "Voltage (V)", "Current (A)",
                                          "Resistance (ohm)"]
     METRICS = metrics.RETENTION

@@ -28,6 +28,8 @@ class SynapticWeight(PulseProcedure):
     DATA_COLUMNS: ClassVar[list[str]] = ["Run", "Conditioning", "Pulse", "Pulse level (V)",
                                          "Read current (A)", "Conductance (S)", OVER_RANGE]
     METRICS = metrics.SYNAPSE
+    ROLES = ("smu", "awg", "scope")
+    """Forming sweeps on the SMU, then the pulse path."""
 
     series_ohm = FloatParameter("Series resistance", units="ohm", minimum=0.0, maximum=1e9,
                                 default=1e3)

@@ -11,7 +11,8 @@ import fnmatch
 import logging
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import Any, ClassVar
 
 from pyvisa import attributes, constants, errors, highlevel, rname
 from pyvisa.constants import ResourceAttribute, StatusCode
@@ -39,6 +40,9 @@ class LabmemVisaLibrary(highlevel.VisaLibraryBase):
     """VISA library whose resources are the emulated instruments of one simulated bench."""
 
     bench: Bench
+    opened: ClassVar[dict[str, str]] = {}
+    """Bench file (resolved path) → the text its bench was built from, for every bench file
+    opened in this process (PyVISA hands out that bench for the file from then on)."""
 
     @staticmethod
     def get_library_paths() -> tuple[highlevel.LibraryPath, ...]:
@@ -52,7 +56,11 @@ class LabmemVisaLibrary(highlevel.VisaLibraryBase):
 
     def _init(self) -> None:
         path = str(self.library_path)
-        config = BenchConfig() if path in ("", DEFAULT_BENCH) else BenchConfig.from_yaml(path)
+        if path in ("", DEFAULT_BENCH):
+            config = BenchConfig()
+        else:
+            config = BenchConfig.from_yaml(path)
+            self.opened[str(Path(path).resolve())] = Path(path).read_text()
         self.bench = Bench(config)
         for role, (model, resource) in config.instruments.items():
             self.bench.attach(role, resource, emulator_class(model)(self.bench))

@@ -47,7 +47,8 @@ def test_a_failed_run_exits_1_and_missing_instruments_or_station_3(tmp_path, cap
                        'resource: "USB0::0x0::0x0::NOPE::INSTR"}\n')
     assert main(["run", "IVSweep", "--station", str(station), "--data", str(tmp_path),
                  "--quiet"]) == 3
-    assert "instrument not found" in capsys.readouterr().err
+    assert "smu (keithley2450 at USB0::0x0::0x0::NOPE::INSTR) not found" in \
+        capsys.readouterr().err
     assert main(["run", "IVSweep", "--station", str(tmp_path / "none.yaml"), "--quiet"]) == 3
     assert "cannot open the station" in capsys.readouterr().err
 

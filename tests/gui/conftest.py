@@ -19,6 +19,7 @@ def window(qtbot, new_station, tmp_path):
     win = MainWindow(new_station(), tmp_path / "data")
     qtbot.addWidget(win)
     win.show()
+    qtbot.waitUntil(lambda: win.station_panel.rows is not None)  # instruments identified
     yield win
     win.close()
 

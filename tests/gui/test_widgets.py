@@ -115,10 +115,12 @@ def test_gui_command_takes_a_station_file_and_a_data_directory():
     assert build_parser().parse_args(["gui"]).station is None
 
 
-def test_gui_refuses_a_station_it_cannot_open_with_exit_code_3(tmp_path, capsys):
+def test_gui_refuses_a_bad_station_file_with_2_and_a_missing_one_with_3(tmp_path, capsys):
     station = tmp_path / "lab.yaml"
     station.write_text("roles:\n  smu: {driver: keithley9999, resource: X}\n")
-    assert main(["gui", "--station", str(station), "--data", str(tmp_path)]) == 3
+    assert main(["gui", "--station", str(station), "--data", str(tmp_path)]) == 2
     err = capsys.readouterr().err
-    assert err.startswith(f"labmem gui: cannot open the station {station}: ")
-    assert "unknown driver 'keithley9999'" in err
+    assert err.startswith(f"labmem gui: {station}, line 2: role 'smu': unknown driver "
+                          "'keithley9999'")
+    assert main(["gui", "--station", str(tmp_path / "none.yaml")]) == 3
+    assert "labmem gui: cannot open the station" in capsys.readouterr().err
