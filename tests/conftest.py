@@ -11,7 +11,8 @@ import yaml
 
 from labmem.cli.main import main
 from labmem.reproduce.model_programme import run_model_programme
-from labmem.station import Station, StationConfig
+from labmem.station import Station
+from labmem.station_file import StationConfig
 
 OTHER_SEEDS = (1, 2, 3)
 

@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from labmem.station import DEFAULT_STATION_YAML, Station, StationConfig, StationError
+from labmem.station import Station
+from labmem.station_file import DEFAULT_STATION_YAML, StationConfig, StationError
 
 
 def test_default_station_roles_and_fixtures():

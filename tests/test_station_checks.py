@@ -12,7 +12,8 @@ import pytest
 from labmem.catalog import Catalog
 from labmem.cli.main import main
 from labmem.procedures.registry import PROCEDURES
-from labmem.station import DEFAULT_STATION_YAML, simulated_station
+from labmem.station import simulated_station
+from labmem.station_file import DEFAULT_STATION_YAML
 
 SMU = "USB0::0x05E6::0x2450::04412345::INSTR"
 

@@ -21,7 +21,7 @@ from labmem.procedures.base import StationProcedure, build_procedure
 from labmem.procedures.registry import PROCEDURES
 from labmem.procedures.sweep import IVProcedure
 from labmem.simulated_instruments.device.population import draw_population
-from labmem.station import StationConfig
+from labmem.station_file import StationConfig
 from labmem.yaml_lines import FileError, Locator, load_with_lines
 
 ON_FAILURE = ("skip_device", "continue")

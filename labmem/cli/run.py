@@ -19,7 +19,8 @@ from labmem.procedures.base import (
     parameters_in_order,
 )
 from labmem.procedures.registry import PROCEDURES
-from labmem.station import InstrumentError, Station, StationConfig, StationError
+from labmem.station import InstrumentError, Station
+from labmem.station_file import StationConfig, StationError
 from labmem.stop_signals import STOP_SIGNALS, stop_on_signals
 
 EXIT_OK, EXIT_FAILED, EXIT_REFUSED, EXIT_NOT_FOUND, EXIT_INTERRUPTED = 0, 1, 2, 3, 130

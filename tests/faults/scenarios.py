@@ -14,7 +14,8 @@ from labmem.procedures.neuron.pulse_responses import AllOrNone
 from labmem.procedures.runner import run_procedure
 from labmem.procedures.switching.iv import IVSweep
 from labmem.procedures.synapse.retention import Retention
-from labmem.station import Station, StationConfig
+from labmem.station import Station
+from labmem.station_file import StationConfig
 
 FAMILIES = {
     # family: (procedure factory, role faulted, what "mid" means there)

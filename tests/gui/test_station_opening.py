@@ -7,7 +7,8 @@ import socket
 
 from labmem.catalog import Catalog
 from labmem.gui.main_window import MainWindow
-from labmem.station import Station, StationConfig
+from labmem.station import Station
+from labmem.station_file import StationConfig
 
 
 def test_a_silent_smu_leaves_the_window_responsive_and_its_runs_unqueued(qtbot, tmp_path):

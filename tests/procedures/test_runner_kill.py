@@ -18,7 +18,8 @@ CHILD = textwrap.dedent("""
     import sys
     from labmem.procedures.switching.iv import IVSweep
     from labmem.procedures.runner import run_procedure
-    from labmem.station import Station, StationConfig
+    from labmem.station import Station
+    from labmem.station_file import StationConfig
 
     bench, data = sys.argv[1], sys.argv[2]
     station = Station(StationConfig.default(bench + "@labmem"))
