@@ -4,6 +4,7 @@ live plots and the run browser on the right; the log below; run state in the sta
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 
 from PyQt5 import QtCore, QtGui, QtWidgets
@@ -32,7 +33,10 @@ class MainWindow(QtWidgets.QMainWindow):
         super().__init__()
         self.station = station
         self.data_dir = Path(data_dir)
-        self.catalog = Catalog(self.data_dir / "catalog.sqlite")
+        path = self.data_dir / "catalog.sqlite"
+        self.archive = path.is_file() and not os.access(self.data_dir, os.W_OK)
+        """An archived (read-only) data folder: its runs are browsed, none is queued."""
+        self.catalog = Catalog(path, read_only=self.archive)
         kind = "simulated bench" if station.simulated else "real instruments"
         self.setWindowTitle(f"labmem · {station.config.source} · {kind}")
         self.prompt = SetupPrompt(station, self)
@@ -131,6 +135,10 @@ class MainWindow(QtWidgets.QMainWindow):
         model), show the message by the form and queue nothing."""
         panel = self.procedures
         try:
+            if self.archive:
+                raise ValueError(f"{self.data_dir} is a read-only (archived) data folder: its "
+                                 "runs can be browsed; a new run needs a folder labmem can "
+                                 "write (labmem gui --data FOLDER)")
             procedure = panel.procedure()
             problem = self.station_panel.problem(procedure.ROLES)
             if problem is not None:

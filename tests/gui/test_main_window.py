@@ -3,12 +3,17 @@ plots, abort, browse and reopen past runs, and see refusals of bad parameters.""
 
 from __future__ import annotations
 
+import os
+import time
+
 import numpy as np
 import pytest
 from PyQt5 import QtCore, QtWidgets
 
 from labmem.catalog import Catalog
 from labmem.gui.live_plots import CURRENT_FLOOR_A, IVPanel, PulsePanel
+from labmem.gui.main_window import MainWindow
+from labmem.procedures.neuron.pulse_responses import IntegrateAndFire
 from labmem.summaries import load_rows
 
 
@@ -55,12 +60,23 @@ def test_iv_sweep_from_the_form_is_plotted_and_catalogued(qtbot, window, finish)
 
 
 def test_aborting_a_running_integrate_and_fire_leaves_the_instruments_safe(
-        qtbot, window, finish, assert_safe):
+        qtbot, window, finish, assert_safe, monkeypatch):
     started = []
     window.queue.job_started.connect(started.append)
-    # The operator presses Abort as soon as the window shows the run going.
+    # The operator presses Abort as soon as the window shows the run going. The run holds
+    # after its start-up until the click has arrived (at most 30 s), so the click cannot
+    # come after the run has already finished.
     window.queue.job_started.connect(
         lambda _: qtbot.mouseClick(window.abort_button, QtCore.Qt.LeftButton))
+    startup = IntegrateAndFire.startup
+
+    def startup_then_wait_for_abort(procedure):
+        startup(procedure)
+        deadline = time.monotonic() + 30.0
+        while not procedure.should_stop() and time.monotonic() < deadline:
+            time.sleep(0.01)
+
+    monkeypatch.setattr(IntegrateAndFire, "startup", startup_then_wait_for_abort)
     job = queue(qtbot, window, "IntegrateAndFire", packages=30)
     result = finish(job)
     assert started == [job]
@@ -137,3 +153,20 @@ def test_clear_drops_waiting_runs_and_abort_stops_the_running_one(qtbot, window,
     qtbot.wait(300)
     assert all(job.number not in window.results for job in waiting)
     assert len(Catalog(window.data_dir / "catalog.sqlite").runs()) == 1
+
+
+def test_an_archived_data_folder_is_browsed_and_queues_nothing(qtbot, new_station, tmp_path,
+                                                                monkeypatch):
+    data = tmp_path / "archive"
+    catalog = Catalog(data / "catalog.sqlite")
+    catalog.finish(catalog.start("IVSweep", {"cycles": 1}, device_id="W1-D1"), "finished")
+    del catalog
+    before = sorted(p.name for p in data.iterdir())
+    monkeypatch.setattr(os, "access", lambda path, mode: False)  # root ignores mode bits
+    window = MainWindow(new_station(), data)
+    qtbot.addWidget(window)
+    assert window.browser.table.rowCount() == 1
+    assert window.browser.table.item(0, 2).text() == "finished"
+    assert queue(qtbot, window, "IVSweep", cycles=1) is None
+    assert "read-only (archived) data folder" in window.procedures.message.text()
+    assert sorted(p.name for p in data.iterdir()) == before  # nothing written, no -wal
