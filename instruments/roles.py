@@ -130,6 +130,11 @@ class Oscilloscope(Role):
         talking to it."""
 
     @abc.abstractmethod
+    def check_channels(self, channels: dict[int, tuple[float, float]]) -> None:
+        """Refuse (ValueError naming the channel and the limit) channel (V/div scale, offset V)
+        pairs the scope cannot set, without talking to it."""
+
+    @abc.abstractmethod
     def configure(self, channels: dict[int, tuple[float, float]], duration_s: float,
                   pre_trigger_s: float = 0.0, points: int | None = None,
                   trigger_source: str = "AUX", trigger_level_v: float = 0.5) -> None:

@@ -105,6 +105,32 @@ class PulseProcedure(StationProcedure):
         duration = sum(d for _, d in segments)
         self.station.scope.check_record(duration * RECORD_MARGIN,
                                         self.record_points(duration))
+        self.check_screens(segments)
+
+    def current_range_a(self, segments: Sequence[Segment]) -> tuple[float, float]:
+        """The device current the TIA screen spans: the series-limited current of the
+        waveform's levels (a shorted device), so no reading can leave the screen."""
+        levels = [lv for lv, _ in segments]
+        r = max(self.series_ohm, 1.0)
+        return min(min(levels), 0.0) / r, max(max(levels), 0.0) / r
+
+    def screens(self, segments: Sequence[Segment]) -> dict[int, tuple[float, float]]:
+        """Scope (V/div, offset V) of CH1 (the AWG output) and CH2 (the TIA output)."""
+        levels = [lv for lv, _ in segments]
+        lo_a, hi_a = self.current_range_a(segments)
+        return {1: screen(min(min(levels), 0.0), max(max(levels), 0.0)),
+                2: screen(lo_a * self.tia_gain, hi_a * self.tia_gain)}
+
+    def check_screens(self, segments: Sequence[Segment]) -> None:
+        """Refuse, before any output, a current the scope cannot show at this TIA gain."""
+        assert self.station is not None
+        try:
+            self.station.scope.check_channels(self.screens(segments))
+        except ValueError as err:
+            lo_a, hi_a = self.current_range_a(segments)
+            raise ValueError(f"the scope cannot show the expected current {lo_a:g} to "
+                             f"{hi_a:g} A at TIA gain (tia_gain) {self.tia_gain:g} V/A: {err}; "
+                             "choose another TIA gain") from None
 
     def record_points(self, duration_s: float) -> int:
         """Samples that cover the burst at the sample interval."""
@@ -114,31 +140,20 @@ class PulseProcedure(StationProcedure):
         """Duration in s of the burst."""
         return sum(d for _, d in self.segments())
 
-    def capture(self, segments: Sequence[Segment], name: str,
-                current_range_a: tuple[float, float] | None = None) -> Capture:
-        """Play segments once and record the burst; the TIA screen spans current_range_a
-        (default: the series-limited current of the waveform's levels). Stored in HDF5."""
+    def capture(self, segments: Sequence[Segment], name: str) -> Capture:
+        """Play segments once and record the burst, the TIA screen spanning
+        current_range_a(segments). Stored in HDF5."""
         assert self.station is not None
         self.stop_point()  # an abort asked for before the burst plays nothing more
         awg, scope = self.station.awg, self.station.scope
-        levels = [lv for lv, _ in segments]
-        lo_v, hi_v = min(min(levels), 0.0), max(max(levels), 0.0)
-        if current_range_a is None:
-            r = max(self.series_ohm, 1.0)
-            current_range_a = (lo_v / r, hi_v / r)
+        self.check_screens(segments)
+        screens = self.screens(segments)
+        current_range_a = self.current_range_a(segments)
         gain = self.tia_gain
         burst_s = awg.load(list(segments))
         record_s = burst_s * RECORD_MARGIN
-        tia_screen = screen(current_range_a[0] * gain, current_range_a[1] * gain)
-        try:
-            scope.configure({1: screen(lo_v, hi_v), 2: tia_screen},
-                            duration_s=record_s, pre_trigger_s=0.01 * burst_s,
-                            points=self.record_points(burst_s), trigger_source="AUX")
-        except ValueError as err:
-            raise ValueError(f"the scope cannot show the expected current "
-                             f"{current_range_a[0]:g} to {current_range_a[1]:g} A at TIA gain "
-                             f"(tia_gain) {gain:g} V/A: {err}; choose another TIA gain"
-                             ) from None
+        scope.configure(screens, duration_s=record_s, pre_trigger_s=0.01 * burst_s,
+                        points=self.record_points(burst_s), trigger_source="AUX")
         awg.enable()
         scope.single()
         awg.trigger()
@@ -151,7 +166,7 @@ class PulseProcedure(StationProcedure):
             log.warning("%s: %d of %d current samples over range (outside %g to %g A on "
                         "the scope); readings from them are flagged", name,
                         int(clipped.sum()), clipped.size, *current_range_a)
-        scale, offset = tia_screen
+        scale, offset = screens[2]
         self.store_trace(name, capture.t, {"v_source": capture.v_source, "i_device": capture.i,
                                            "v_tia": tia.v},
                          {"v_source": "V", "i_device": "A", "v_tia": "V"},

@@ -405,11 +405,8 @@ class MSO9104AOscilloscope(Oscilloscope):
         """Refuse (ValueError naming the limit) a record beyond the sample rate or memory."""
         plan_record(duration_s, points)
 
-    def configure(self, channels: dict[int, tuple[float, float]], duration_s: float,
-                  pre_trigger_s: float = 0.0, points: int | None = None,
-                  trigger_source: str = "AUX", trigger_level_v: float = 0.5) -> None:
-        """Set channel (V/div, offset V) pairs, the record window and an edge trigger; every
-        value is checked against the instrument's limits before anything is sent."""
+    def check_channels(self, channels: dict[int, tuple[float, float]]) -> None:
+        """Refuse (ValueError naming the channel and the limit) what configure() cannot set."""
         if not channels:
             raise ValueError("channels must name at least one channel 1-4")
         lo, hi = SCALE_LIMITS_V[self.input]
@@ -423,6 +420,13 @@ class MSO9104AOscilloscope(Oscilloscope):
             if not -off <= offset <= off:
                 raise ValueError(f"channels[{ch}] offset must be within ±{off:g} V, "
                                  f"got {offset!r}")
+
+    def configure(self, channels: dict[int, tuple[float, float]], duration_s: float,
+                  pre_trigger_s: float = 0.0, points: int | None = None,
+                  trigger_source: str = "AUX", trigger_level_v: float = 0.5) -> None:
+        """Set channel (V/div, offset V) pairs, the record window and an edge trigger; every
+        value is checked against the instrument's limits before anything is sent."""
+        self.check_channels(channels)
         rate, n = plan_record(duration_s, points)
         record_s = n / rate
         if not 0 <= pre_trigger_s <= record_s:

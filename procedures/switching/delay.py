@@ -74,7 +74,9 @@ class SwitchingDelay(PulseProcedure):
         """The shortest and longest pulses must fit the AWG and the scope."""
         super().check_plan()
         assert self.station is not None
-        self.station.awg.compile(self.segments(float(self.levels().min()), MIN_WINDOW_S))
+        lowest = self.segments(float(self.levels().min()), MIN_WINDOW_S)
+        self.station.awg.compile(lowest)
+        self.check_screens(lowest)
 
     def get_estimates(self) -> float:
         """Upper bound in s: every trial rests and runs its longest pulse."""
@@ -92,8 +94,7 @@ class SwitchingDelay(PulseProcedure):
             for trial in range(self.trials):
                 self.stop_point()
                 self.station.wait(self.rest_s)
-                cap = self.capture(self.segments(float(amp), window), f"{amp:g}V_{trial}",
-                                   (0.0, float(amp) / max(self.series_ohm, 1.0)))
+                cap = self.capture(self.segments(float(amp), window), f"{amp:g}V_{trial}")
                 delay = analysis.switching_delay(cap.t, cap.i, self.detect_a)
                 first_sample = float(cap.t[cap.t >= 0][0])
                 on_at_start = delay <= first_sample  # not back in HRS: no delay to measure

@@ -4,6 +4,7 @@ followed by a small read pulse, step the conductance up and down; repeated for s
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import ClassVar
 
 import numpy as np
@@ -68,6 +69,10 @@ class SynapticWeight(PulseProcedure):
         assert self.station is not None
         self.station.smu.check_configuration(self.forming_compliance_a, None, 0.1)
 
+    def current_range_a(self, segments: Sequence[Segment]) -> tuple[float, float]:
+        """The TIA screen spans the reads (the pulses, which are not measured, may leave it)."""
+        return 0.0, self.read_current_max_a()
+
     def read_current_max_a(self) -> float:
         """The series-limited read current (a shorted device): the top of the TIA screen, so
         no read can leave it; the pulses, which are not measured, may."""
@@ -101,7 +106,7 @@ class SynapticWeight(PulseProcedure):
         total = self.conditioning_runs + self.runs
         for run in range(total):
             self.stop_point()
-            cap = self.capture(segments, f"run_{run}", (0.0, self.read_current_max_a()))
+            cap = self.capture(segments, f"run_{run}")
             settle = READ_SETTLE_FRACTION * self.read_s
             windows = [(s + settle, s + self.read_s) for s in starts]
             i_read = analysis.read_means(cap.t, cap.i, windows)

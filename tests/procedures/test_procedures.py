@@ -156,6 +156,8 @@ def test_retention_volatile_decays_nonvolatile_holds(new_station, tmp_path):
     (lambda: AllOrNone(series_ohm=3.3e5), r"series_ohm.*fixtures|the station has"),
     (lambda: Integrate(tia_gain=3e5), r"TIA gain \(tia_gain\)"),
     (lambda: IVSweep(current_range_a=3e-7), r"current_range_a=3e-07 is not a 2450 range"),
+    (lambda: Integrate(amplitude_v=0.1), r"scope cannot show the expected current .*tia_gain"),
+    (lambda: SwitchingDelay(amplitude_start_v=0.005), r"scope cannot show the expected current"),
 ])
 def test_bad_parameters_are_refused_before_any_output(new_station, tmp_path, procedure,
                                                        message):
