@@ -28,7 +28,7 @@ EXIT_CODES = ("exit codes: 0 done · 1 a run failed or was aborted, or a campaig
               "device · 2 refused input (bad parameter, campaign file, usage) · 3 instrument, "
               "station or run not found · 130 interrupted (Ctrl-C; instruments left safe) · "
               "143/129 stopped by SIGTERM/SIGHUP (the run aborts at its next step; instruments "
-              "left safe)")
+              "left safe) · 141 the reader of the output went away (e.g. `| head`)")
 
 
 def read_station(path: str | None, command: str) -> StationConfig | int:
