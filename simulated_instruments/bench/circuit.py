@@ -32,6 +32,9 @@ class Circuit:
     """Common part: runs piecewise-linear source knots through the compiled kernel."""
 
     mode: int = kernel.MODE_SMU
+    dense: bool = False
+    """True: the device takes its own steps and samples are read off them (kernel.simulate);
+    False: a step ends at every sample."""
 
     def __init__(self, device: AgFilament) -> None:
         self.device = device
@@ -75,7 +78,7 @@ class Circuit:
         n = kernel.simulate(
             self.device._s, self.device._p, self.device.rng,
             knot_t + t0, knot_v, sample_t + t0,
-            self.mode, r_series, i_cc, tau_cc, tau_ro, float(stop_current), out,
+            self.mode, r_series, i_cc, tau_cc, tau_ro, float(stop_current), self.dense, out,
         )
         triggered = n < 0
         n = abs(n)
@@ -96,6 +99,7 @@ class SmuCircuit(Circuit):
     The SMU regulates its terminal voltage towards the programmed value, or towards the
     voltage at which the device carries the compliance current; its loop answers with time
     constant ``response_s``, so a device that switches faster than that overshoots briefly.
+    Its samples are its few measurement instants (a sweep's points), so each ends a step.
     """
 
     mode = kernel.MODE_SMU
@@ -126,10 +130,12 @@ class SeriesCircuit(Circuit):
     """Pulse source (50 Ω output) → series resistor → device → transimpedance amplifier.
 
     The TIA holds the device's far end at virtual ground; its output is gain × current seen
-    through a first-order bandwidth ``bandwidth_hz``.
+    through a first-order bandwidth ``bandwidth_hz``. A scope records it densely (thousands of
+    samples per pulse), so samples are read off the device's own steps instead of ending them.
     """
 
     mode = kernel.MODE_SERIES
+    dense = True
 
     def __init__(
         self,

@@ -88,6 +88,7 @@ _DV_STEP = 1e-3  # largest source change per step in V
 _DG_STEP = 0.01  # largest gap change per step in nm
 _DLNM_STEP = 0.05  # largest relative bridge change per step
 _DH_STEP = 0.05  # largest hazard gain per step, relative to the threshold
+_M_EXACT = 5e-4  # bridge / m_neck below which its decay time is constant to 0.1 %
 _G_FIELD_MIN = 0.3  # gap (nm) below which the field across it stops growing (atomic scale)
 
 
@@ -186,9 +187,18 @@ def init_state(S: np.ndarray, P: np.ndarray, rng: np.random.Generator) -> None:
 
 @numba.njit(cache=True)
 def _advance(
-    S: np.ndarray, P: np.ndarray, rng: np.random.Generator, v: float, i: float, dt_cap: float
+    S: np.ndarray,
+    P: np.ndarray,
+    rng: np.random.Generator,
+    v: float,
+    i: float,
+    dt_cap: float,
+    dt_event: float,
 ) -> float:
-    """Advance the device by at most dt_cap at device voltage v and current i; return dt."""
+    """Advance the device by at most dt_cap at device voltage v and current i; return dt.
+
+    A step that would nucleate is also kept within dt_event, so the onset lands where a step
+    of that length (e.g. to the next sample) would put it."""
     s = S[ST_S]
     g = S[ST_G]
     m = S[ST_M]
@@ -240,6 +250,12 @@ def _advance(
         dt = min(dt, _DG_STEP / abs(net_g))
     if drive_m > 0.0 or (drive_m < 0.0 and m > 0.0):
         dt = min(dt, _DLNM_STEP * (m + P[_MTIP]) / abs(drive_m))
+    # Nucleation, a driven gap and a growing or decaying bridge move with the step's length
+    # (explicit drive, decay time frozen); those steps end at the next sample too (dt_event).
+    nucleates = v > _DENUC_V and not nuc and S[ST_H] + rate * dt >= S[ST_EPS]
+    bridge = drive_m > 0.0 or m > _M_EXACT * P[_MNECK]
+    if nucleates or (drive_g != 0.0 and not pinned) or bridge:
+        dt = min(dt, dt_event)
     dt = max(dt, 1e-12)
 
     # Hazard: accumulates under forward bias, otherwise decays (exact over the step).
@@ -333,55 +349,124 @@ def simulate(
     tau_cc: float,
     tau_ro: float,
     stop_current: float,
+    dense: bool,
     out: np.ndarray,
 ) -> int:
     """Run a piecewise-linear source (knots) through the circuit; sample into out[4, n].
 
     out rows: source voltage, device voltage, device current, read-out (filtered) current.
-    With stop_current > 0 the run ends as soon as |read-out| reaches it (a trigger): the last
-    sample written is taken at that instant. Returns the number of samples written, negated
-    when the trigger ended the run.
+    Without dense, a step ends at every sample time. With dense, the device takes its own
+    steps (bounded by the knots and the state's rates) and samples inside a step are read off
+    that step's solution (sample_interior); only a step that would nucleate is cut at the next
+    sample. With stop_current > 0 the run ends as soon as |read-out| reaches it at a step's
+    end (a trigger): the last sample written is taken at that instant. Returns the number of
+    samples written, negated when the trigger ended the run.
     """
     n = sample_t.shape[0]
     k = 0
-    for j in range(n):
+    j = 0
+    while j < n:
         t_end = sample_t[j]
-        while S[ST_T] < t_end - 1e-15:
-            t = S[ST_T]
-            k, v_src = _source(t, k, knot_t, knot_v)
-            biased = abs(v_src) > _ONSET_V
-            if biased and S[ST_ON] < 0.5:
-                # A new bias event: fresh write efficiency; an idle device's clusters rearrange.
-                S[ST_FW] = math.exp(P[_SW] * rng.standard_normal())
-                if S[ST_NUC] < 0.5:
-                    _draw_activation(S, P, rng)
-            S[ST_ON] = 1.0 if biased else 0.0
-            v_dev, target, gf = _operating_point(S, P, mode, v_src, r_series, i_cc)
-            i = device_current(v_dev, gf, P)
+        if S[ST_T] >= t_end - 1e-15:
+            _sample(S, P, mode, r_series, i_cc, tau_ro, knot_t, knot_v, k, out, j)
+            j += 1
+            continue
+        t = S[ST_T]
+        k, v_src = _source(t, k, knot_t, knot_v)
+        biased = abs(v_src) > _ONSET_V
+        if biased and S[ST_ON] < 0.5:
+            # A new bias event: fresh write efficiency; an idle device's clusters rearrange.
+            S[ST_FW] = math.exp(P[_SW] * rng.standard_normal())
+            if S[ST_NUC] < 0.5:
+                _draw_activation(S, P, rng)
+        S[ST_ON] = 1.0 if biased else 0.0
+        v_dev, target, gf = _operating_point(S, P, mode, v_src, r_series, i_cc)
+        i = device_current(v_dev, gf, P)
 
-            cap = t_end - t
-            if knot_t[k + 1] > t:
-                cap = min(cap, knot_t[k + 1] - t)
-                slope = abs(knot_v[k + 1] - knot_v[k]) / (knot_t[k + 1] - knot_t[k])
-                if slope > 0.0:
-                    cap = min(cap, _DV_STEP / slope)
-            if mode == MODE_SMU and abs(S[ST_VOUT] - target) > 1e-4:
-                cap = min(cap, tau_cc)
-            dt = _advance(S, P, rng, v_dev, i, cap)
+        cap = (sample_t[n - 1] if dense else t_end) - t
+        if knot_t[k + 1] > t:
+            cap = min(cap, knot_t[k + 1] - t)
+            slope = abs(knot_v[k + 1] - knot_v[k]) / (knot_t[k + 1] - knot_t[k])
+            if slope > 0.0:
+                cap = min(cap, _DV_STEP / slope)
+        if mode == MODE_SMU and abs(S[ST_VOUT] - target) > 1e-4:
+            cap = min(cap, tau_cc)
+        i_f = S[ST_IF]
+        dt = _advance(S, P, rng, v_dev, i, cap, t_end - t)
 
-            if mode == MODE_SMU:
-                S[ST_VOUT] = target + (S[ST_VOUT] - target) * math.exp(-dt / tau_cc)
-            else:
-                S[ST_VOUT] = v_dev
-            if tau_ro > 0.0:
-                S[ST_IF] = i + (S[ST_IF] - i) * math.exp(-dt / tau_ro)
-            else:
-                S[ST_IF] = i
-            if stop_current > 0.0 and abs(S[ST_IF]) >= stop_current:
-                _sample(S, P, mode, r_series, i_cc, tau_ro, knot_t, knot_v, k, out, j)
-                return -(j + 1)
-        _sample(S, P, mode, r_series, i_cc, tau_ro, knot_t, knot_v, k, out, j)
+        if mode == MODE_SMU:
+            S[ST_VOUT] = target + (S[ST_VOUT] - target) * math.exp(-dt / tau_cc)
+        else:
+            S[ST_VOUT] = v_dev
+        if dense and t_end < S[ST_T] - 1e-15:
+            j = sample_interior(S, P, mode, r_series, i_cc, tau_ro, knot_t, knot_v, k,
+                                sample_t, j, t, v_dev, i, i_f, out)
+        elif tau_ro > 0.0:
+            S[ST_IF] = i + (i_f - i) * math.exp(-dt / tau_ro)
+        else:
+            S[ST_IF] = i
+        if stop_current > 0.0 and abs(S[ST_IF]) >= stop_current:
+            _sample(S, P, mode, r_series, i_cc, tau_ro, knot_t, knot_v, k, out, j)
+            return -(j + 1)
     return n
+
+
+@numba.njit(cache=True)
+def sample_interior(
+    S: np.ndarray,
+    P: np.ndarray,
+    mode: int,
+    r_series: float,
+    i_cc: float,
+    tau_ro: float,
+    knot_t: np.ndarray,
+    knot_v: np.ndarray,
+    k: int,
+    sample_t: np.ndarray,
+    j: int,
+    t_a: float,
+    v_a: float,
+    i_a: float,
+    i_f: float,
+    out: np.ndarray,
+) -> int:
+    """Write the samples from j that lie inside the step just taken from t_a; return the next j.
+
+    Device voltage and current go linearly from their values at t_a to those at the step's
+    end (the state moved little: the step is bounded by its rates). The read-out filter
+    (read-out i_f at t_a) holds each sample's current to the next sample, as it does when a
+    step ends at every sample; its state at the step's end is left in S.
+    """
+    t_b = S[ST_T]
+    # Source at the step's end on the segment the step started on (its left limit at a knot).
+    t0 = knot_t[k]
+    t1 = knot_t[k + 1]
+    v_src_b = knot_v[k + 1]
+    if t1 > t0:
+        v_src_b = knot_v[k] + (knot_v[k + 1] - knot_v[k]) * (t_b - t0) / (t1 - t0)
+    v_b, _target, gf = _operating_point(S, P, mode, v_src_b, r_series, i_cc)
+    i_b = device_current(v_b, gf, P)
+    t_prev = t_a
+    i_prev = i_a
+    n = sample_t.shape[0]
+    while j < n and sample_t[j] < t_b - 1e-15:
+        ts = sample_t[j]
+        w = (ts - t_a) / (t_b - t_a)
+        i_s = i_a + (i_b - i_a) * w
+        i_f = i_prev + (i_f - i_prev) * math.exp(-(ts - t_prev) / tau_ro) if tau_ro > 0.0 else i_s
+        _k, v_src = _source(ts, k, knot_t, knot_v)
+        out[0, j] = v_src
+        out[1, j] = v_a + (v_b - v_a) * w
+        out[2, j] = i_s
+        out[3, j] = i_f
+        t_prev = ts
+        i_prev = i_s
+        j += 1
+    if tau_ro > 0.0:
+        S[ST_IF] = i_prev + (i_f - i_prev) * math.exp(-(t_b - t_prev) / tau_ro)
+    else:
+        S[ST_IF] = i_b
+    return j
 
 
 @numba.njit(cache=True)
