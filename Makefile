@@ -17,9 +17,10 @@ $(STAMP): $(BIN)/python pyproject.toml
 demo: $(STAMP)
 	$(BIN)/labmem reproduce --out out
 
+# The whole suite on two workers; the tests of each expensive shared fixture on one of them.
 test: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 gui: $(STAMP)
 	$(BIN)/labmem gui
