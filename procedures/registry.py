@@ -1,24 +1,16 @@
 """Every procedure a user can choose by name (GUI, command line), in the reference
-programme's order."""
+programme's order: the classes of names.PROCEDURE_MODULES, imported."""
 
 from __future__ import annotations
 
+import importlib
+
 from labmem.procedures.base import StationProcedure
-from labmem.procedures.neuron.pulse_responses import (
-    AllOrNone,
-    Integrate,
-    IntegrateAndFire,
-    PulseTrain,
-)
-from labmem.procedures.switching.delay import SwitchingDelay
-from labmem.procedures.switching.iv import ComplianceLadderTraining, IVSweep, RegimeSwitching
-from labmem.procedures.synapse.retention import Retention
-from labmem.procedures.synapse.weight import SynapticWeight
+from labmem.procedures.names import PROCEDURE_MODULES
 
 PROCEDURES: dict[str, type[StationProcedure]] = {
-    cls.__name__: cls for cls in (
-        IVSweep, ComplianceLadderTraining, RegimeSwitching, PulseTrain, AllOrNone, Integrate,
-        IntegrateAndFire, SynapticWeight, SwitchingDelay, Retention)
+    name: getattr(importlib.import_module(module), name)
+    for name, module in PROCEDURE_MODULES.items()
 }
 """Procedure class by its name, as the run catalog records it."""
 

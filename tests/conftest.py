@@ -1,4 +1,6 @@
-"""Shared fixtures: the reference programme is run once per seed per test session."""
+"""Shared fixtures: the reference programme is run once per seed per test session. Under
+pytest-xdist (`make test`) every test of an expensive shared fixture is sent to one worker
+(`--dist loadgroup`), so each fixture is computed once in total, not once per worker."""
 
 from __future__ import annotations
 
@@ -15,6 +17,9 @@ from labmem.station import Station
 from labmem.station_file import StationConfig
 
 OTHER_SEEDS = (1, 2, 3)
+
+SHARED_FIXTURES = ("reference_out", "other_summary", "neuron_runs", "midpoints")
+"""Fixtures too expensive to compute on more than one worker (programmes, populations)."""
 
 
 @cache
@@ -37,11 +42,33 @@ def reference_summary(reference_out) -> dict:
     return json.loads((reference_out / "summary.json").read_text())
 
 
-@pytest.fixture(scope="session", params=OTHER_SEEDS)
+@pytest.fixture(scope="session", params=[pytest.param(seed, marks=pytest.mark.slow)
+                                         for seed in OTHER_SEEDS])
 def other_summary(request: pytest.FixtureRequest) -> dict:
     """Programme summaries for seeds other than the default."""
     return programme_summary(request.param)
 
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Group each test with the others of its expensive shared fixture (one group per value
+    of a parametrised one, e.g. per seed), for xdist's loadgroup distribution."""
+    for item in items:
+        for name in SHARED_FIXTURES:
+            if name in item.fixturenames:
+                params = item.callspec.params if hasattr(item, "callspec") else {}
+                group = f"{name}-{params[name]}" if name in params else name
+                item.add_marker(pytest.mark.xdist_group(group))
+                break
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Fail a grouped test that xdist's loadgroup did not group: some pytest versions make it
+    ignore the groups silently, and each shared fixture would then run on every worker."""
+    if (getattr(item.config.option, "loadgroup", False)  # set on xdist's workers
+            and item.get_closest_marker("xdist_group") and "@" not in item.nodeid):
+        pytest.fail("--dist loadgroup ignored this test's xdist_group "
+                    "(pytest-dev/pytest-xdist#1386): install the pytest pinned in pyproject.toml")
 
 
 @pytest.fixture

@@ -7,21 +7,15 @@ import argparse
 import sys
 import threading
 from pathlib import Path
-
-from pyvisa.errors import VisaIOError
+from typing import TYPE_CHECKING, Any
 
 from labmem.catalog import check_device_id
-from labmem.procedures.base import (
-    AbortedError,
-    allowed_range,
-    build_procedure,
-    parameter_label,
-    parameters_in_order,
-)
-from labmem.procedures.registry import PROCEDURES
-from labmem.station import InstrumentError, Station
-from labmem.station_file import StationConfig, StationError
+from labmem.procedures.names import PROCEDURE_MODULES, procedure_doc
 from labmem.stop_signals import STOP_SIGNALS, stop_on_signals
+
+if TYPE_CHECKING:
+    from labmem.station import Station
+    from labmem.station_file import StationConfig
 
 EXIT_OK, EXIT_FAILED, EXIT_REFUSED, EXIT_NOT_FOUND, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 EXIT_CODES = ("exit codes: 0 done · 1 a run failed or was aborted, or a campaign skipped a "
@@ -34,6 +28,8 @@ EXIT_CODES = ("exit codes: 0 done · 1 a run failed or was aborted, or a campaig
 def read_station(path: str | None, command: str) -> StationConfig | int:
     """The station file of --station (None: the built-in one), or the exit code once stderr
     says why it cannot be read: 2 for a refused file (naming the line), 3 for a missing one."""
+    from labmem.station_file import StationConfig, StationError
+
     try:
         return StationConfig.from_file(path) if path else StationConfig.default()
     except StationError as err:
@@ -47,6 +43,8 @@ def read_station(path: str | None, command: str) -> StationConfig | int:
 def open_station(path: str | None, command: str) -> Station | int:
     """The station of --station (None: the built-in simulated one), or the exit code once
     stderr says why it cannot be opened (2: a refused file; 3: missing, or no VISA library)."""
+    from labmem.station import Station
+
     config = read_station(path, command)
     if isinstance(config, int):
         return config
@@ -65,9 +63,13 @@ def data_folder_problem(data: str) -> str | None:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from pyvisa.errors import VisaIOError
     from tqdm import tqdm
 
+    from labmem.procedures.base import build_procedure, parameters_in_order
+    from labmem.procedures.registry import PROCEDURES
     from labmem.procedures.runner import run_procedure
+    from labmem.station import InstrumentError
 
     cls = PROCEDURES[args.procedure]
     given = {name: getattr(args, name) for name in parameters_in_order(cls)
@@ -128,6 +130,8 @@ def _run(args: argparse.Namespace) -> int:
 def _campaign(args: argparse.Namespace) -> int:
     from labmem.campaigns.executors import run_campaign
     from labmem.campaigns.spec import Campaign, CampaignError, CampaignNotFoundError
+    from labmem.procedures.base import AbortedError
+    from labmem.station import InstrumentError
 
     try:
         campaign = Campaign.from_file(args.file)
@@ -177,6 +181,33 @@ def _campaign(args: argparse.Namespace) -> int:
     return EXIT_FAILED if skipped else EXIT_OK
 
 
+class _ProcedureParser(argparse.ArgumentParser):
+    """The parser of one procedure of `labmem run`: it adds the procedure's parameters (which
+    imports the procedure, hence PyMeasure) only when the command line chooses it, so that
+    `labmem --help` and `labmem run --help` start quickly."""
+
+    def __init__(self, *args: Any, procedure: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.procedure = procedure
+
+    def parse_known_args(self, args: Any = None, namespace: Any = None) -> Any:
+        if self.procedure:
+            self._add_parameters(self.procedure)
+            self.procedure = ""
+        return super().parse_known_args(args, namespace)
+
+    def _add_parameters(self, name: str) -> None:
+        from labmem.procedures.base import allowed_range, parameter_label, parameters_in_order
+        from labmem.procedures.registry import PROCEDURES
+
+        for pname, parameter in parameters_in_order(PROCEDURES[name]).items():
+            allowed = allowed_range(parameter)
+            self.add_argument(f"--{pname}", metavar="VALUE",
+                              help=f"{parameter_label(parameter)}; "
+                              + (f"{allowed}; " if allowed else "")
+                              + f"default {parameter.default}")
+
+
 def add_run_parser(sub: argparse._SubParsersAction) -> None:
     """`labmem run PROCEDURE --param value …`, one sub-command per procedure."""
     run = sub.add_parser(
@@ -186,12 +217,13 @@ def add_run_parser(sub: argparse._SubParsersAction) -> None:
         "`labmem run PROCEDURE --help` lists the procedure's parameters.",
         epilog="examples: labmem run IVSweep --cycles 10 --compliance_a 1e-6 · "
         "labmem run IntegrateAndFire --station lab.yaml --device W3-D12-A4 · " + EXIT_CODES)
-    procedures = run.add_subparsers(dest="procedure", required=True, metavar="PROCEDURE")
-    for name, cls in PROCEDURES.items():
-        doc = " ".join((cls.__doc__ or "").split())
+    procedures = run.add_subparsers(dest="procedure", required=True, metavar="PROCEDURE",
+                                    parser_class=_ProcedureParser)
+    for name in PROCEDURE_MODULES:
+        doc = procedure_doc(name)
         parser = procedures.add_parser(name, help=doc.split(". ")[0], description=doc,
                                        epilog=f"example: labmem run {name} --device W3-D12 · "
-                                       + EXIT_CODES)
+                                       + EXIT_CODES, procedure=name)
         parser.add_argument("--station", help="station YAML file (default: built-in simulated)")
         parser.add_argument("--data", default="data", help="data directory (default: ./data)")
         parser.add_argument("--device", default="", help="device id for the catalog and "
@@ -200,12 +232,6 @@ def add_run_parser(sub: argparse._SubParsersAction) -> None:
         parser.add_argument("--note", default="", help="free-text note or tags for the "
                             "catalog, e.g. 'after anneal #batch3'")
         parser.add_argument("--quiet", action="store_true", help="no progress bar")
-        for pname, parameter in parameters_in_order(cls).items():
-            allowed = allowed_range(parameter)
-            parser.add_argument(f"--{pname}", metavar="VALUE",
-                                help=f"{parameter_label(parameter)}; "
-                                + (f"{allowed}; " if allowed else "")
-                                + f"default {parameter.default}")
         parser.set_defaults(func=_run)
 
 

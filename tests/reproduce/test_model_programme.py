@@ -74,6 +74,7 @@ def _fresh_trials(experiment, n: int) -> list[dict]:
     return [experiment(params, np.random.default_rng(s), cfg)[1] for s in seeds]
 
 
+@pytest.mark.slow
 def test_all_or_none_statistics_over_devices():
     firsts = [s["first_response_pulse"] for s in _fresh_trials(pg.all_or_none, 30)]
     assert None not in firsts
@@ -81,6 +82,7 @@ def test_all_or_none_statistics_over_devices():
     assert np.mean([5 <= f <= 7 for f in firsts]) >= 0.7
 
 
+@pytest.mark.slow
 def test_integrate_and_fire_statistics_over_devices():
     runs = _fresh_trials(pg.integrate_and_fire, 20)
     firsts = [s["first_spike_package"] or 99 for s in runs]

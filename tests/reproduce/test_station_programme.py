@@ -13,6 +13,8 @@ from labmem.station import simulated_station
 
 SEEDS = range(100, 108)
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def neuron_runs(tmp_path_factory):
