@@ -104,6 +104,17 @@ def parameter_problem(name: str, parameter: Parameter, value: Any) -> str | None
     return None
 
 
+def table_rows(columns: dict[str, Any]) -> list[dict[str, Any]]:
+    """Rows (one dict each) of a table given a column at a time (arrays of equal length, or
+    scalars shared by every row); ValueError for arrays of different lengths."""
+    lengths = {len(v) for v in columns.values() if isinstance(v, np.ndarray)}
+    if len(lengths) > 1:
+        raise ValueError(f"columns of different lengths: {sorted(lengths)}")
+    n = lengths.pop() if lengths else 1
+    values = [v.tolist() if isinstance(v, np.ndarray) else [v] * n for v in columns.values()]
+    return [dict(zip(columns, row, strict=True)) for row in zip(*values, strict=True)]
+
+
 def build_procedure(cls: type[StationProcedure], values: dict[str, Any]) -> StationProcedure:
     """A cls with these parameter values (typed, or text as typed by a user); ValueError
     naming the first unknown parameter or refused value."""
@@ -136,7 +147,8 @@ class StationProcedure(Procedure):
 
     station: Station | None = None
     traces: TraceStore | None = None
-    emit_batch: Callable[[list[dict[str, Any]]], None] | None = None
+    emit_table: Callable[[dict[str, Any]], None] | None = None
+    """The runner's sink for rows given a column at a time (see emit_columns())."""
     on_trace: TraceCallback | None = None
     """Told of every stored trace, e.g. for live plots."""
     safe_off_errors: list[str] | None = None
@@ -199,11 +211,12 @@ class StationProcedure(Procedure):
         if self.on_trace is not None:
             self.on_trace(name, t, channels)
 
-    def emit_rows(self, rows: list[dict[str, Any]]) -> None:
-        """Emit measured rows as results, in order: in one write when the runner offers a
-        batch sink (rows measured together, e.g. one SMU buffer), else one by one."""
-        if self.emit_batch is not None:
-            self.emit_batch(rows)
+    def emit_columns(self, columns: dict[str, Any]) -> None:
+        """Emit rows measured together (one SMU buffer, one burst), given a column at a time:
+        each value an array with one entry per row, or a scalar shared by every row. The
+        runner writes them in one go; without it they are emitted as results one by one."""
+        if self.emit_table is not None:
+            self.emit_table(columns)
             return
-        for row in rows:
+        for row in table_rows(columns):
             self.emit("results", row)
