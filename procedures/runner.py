@@ -26,6 +26,9 @@ from labmem.traces import TraceStore
 log = logging.getLogger(__name__)
 
 RowCallback = Callable[[dict[str, Any]], None]
+TableCallback = Callable[[dict[str, Any]], None]
+"""Told of rows a batch at a time, given a column at a time (see emit_columns; a single row is
+a table of scalars)."""
 
 
 @dataclass(frozen=True)
@@ -60,7 +63,7 @@ def data_paths(data_dir: Path, procedure: StationProcedure,
 def run_procedure(procedure: StationProcedure, station: Station, data_dir: str | Path, *,
                   catalog: Catalog | None = None, device_id: str = "",
                   campaign: str | None = None, abort: threading.Event | None = None,
-                  on_row: RowCallback | None = None,
+                  on_row: RowCallback | None = None, on_table: TableCallback | None = None,
                   on_progress: Callable[[float], None] | None = None,
                   on_trace: TraceCallback | None = None, step: str | None = None,
                   on_end: Callable[[str], None] | None = None, operator: str = "",
@@ -70,7 +73,8 @@ def run_procedure(procedure: StationProcedure, station: Station, data_dir: str |
     output or catalogued; anything after that is caught, recorded and reported in the outcome.
     on_end(status) runs once the instruments are safe, before the catalog row is closed, so
     what it saves (e.g. a simulated device's state) exists for every run the catalog shows
-    as ended. operator and note go into the catalog row."""
+    as ended. operator and note go into the catalog row. on_row is told of every row as a dict,
+    on_table of every batch of rows as columns (cheaper: e.g. to keep them in memory)."""
     procedure.station = station
     station.check_roles(procedure.ROLES)
     procedure.check()
@@ -109,6 +113,8 @@ def run_procedure(procedure: StationProcedure, station: Station, data_dir: str |
 
         def emit_table(table: dict[str, Any]) -> None:
             write(table_lines(results, columns, table))
+            if on_table is not None:
+                on_table(table)
             if on_row is not None:
                 for record in table_rows(table):
                     on_row(record)
@@ -116,6 +122,8 @@ def run_procedure(procedure: StationProcedure, station: Station, data_dir: str |
         def emit(topic: str, record: Any) -> None:
             if topic == "results":
                 write(_line(results, columns, record))
+                if on_table is not None:
+                    on_table(record)
                 if on_row is not None:
                     on_row(record)
             elif topic == "progress" and on_progress is not None:
