@@ -76,13 +76,15 @@ def compile_pattern(pattern: str) -> re.Pattern[str]:
 
 def _split(text: str, separator: str) -> list[str]:
     """Split on a separator outside quoted strings and IEEE-488.2 blocks (text with neither
-    quotes nor '#' is split at once)."""
+    quotes nor '#' is split at once; otherwise the scan jumps from one of them to the next)."""
     if '"' not in text and "'" not in text and "#" not in text:
         return text.split(separator)
+    special = _SPECIAL[separator]
     pieces: list[str] = []
     start = i = 0
     n = len(text)
-    while i < n:
+    while (m := special.search(text, i)) is not None:
+        i = m.start()
         ch = text[i]
         if ch in "\"'":
             end = text.find(ch, i + 1)
@@ -96,6 +98,10 @@ def _split(text: str, separator: str) -> list[str]:
             i += 1
     pieces.append(text[start:])
     return pieces
+
+
+_SPECIAL = {sep: re.compile(f"[{sep}\"'#]") for sep in ";,"}
+"""What the scan of _split stops at, per separator."""
 
 
 def _skip_block(text: str, i: int) -> int:

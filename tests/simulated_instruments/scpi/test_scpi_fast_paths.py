@@ -3,11 +3,13 @@ regex, messages without quotes or blocks split at once, handlers remembered per 
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from labmem.simulated_instruments.scpi import program_data
 from labmem.simulated_instruments.scpi.instrument import ScpiInstrument, scpi
-from labmem.simulated_instruments.scpi.program_data import ScpiError, parse_number, split_units
+from labmem.simulated_instruments.scpi.program_data import ScpiError, parse_number
 
 
 @pytest.mark.parametrize("text", ["1", " -2.5e-3 ", "+.5", "7.", "1E+2", "0", "-0", "1e999",
@@ -25,13 +27,46 @@ def test_a_number_reads_the_same_with_or_without_the_fast_path(monkeypatch, text
     assert fast == outcome()
 
 
-@pytest.mark.parametrize("message", [":A 1,2;:B 3", "*RST;*CLS", ":A;;:B", "", ";",
-                                     ':A "x;y";:B', ":A #15ab;cd;:B", ":A 'q';:B 1"])
-def test_a_message_splits_the_same_with_or_without_the_fast_path(message):
-    # the character scan, forced by a trailing quote (an open string) the message lacks
-    slow = program_data._split(message + '"', ";")
-    slow[-1] = slow[-1][:-1]
-    assert split_units(message) == slow
+def _char_scan(text: str, separator: str) -> list[str]:
+    """The reference split: every character in turn, skipping strings and blocks."""
+    pieces, start, i, n = [], 0, 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch in "\"'":
+            end = text.find(ch, i + 1)
+            i = n if end < 0 else end + 1
+        elif ch == "#" and i + 1 < n and text[i + 1].isdigit():
+            digits = int(text[i + 1])
+            i = n if digits == 0 else i + 2 + digits + int(text[i + 2:i + 2 + digits] or 0)
+        else:
+            if ch == separator:
+                pieces.append(text[start:i])
+                start = i + 1
+            i += 1
+    pieces.append(text[start:])
+    return pieces
+
+
+MESSAGES = [":A 1,2;:B 3", "*RST;*CLS", ":A;;:B", "", ";", ':A "x;y";:B', ":A #15ab;cd;:B",
+            ":A 'q';:B 1", ":A #0x;y", ":A #;B", ':A "open;B']
+
+
+def _outcome(split, message: str, separator: str) -> list[str] | str:
+    """The pieces, or the name of the error (a block length that is not a number)."""
+    try:
+        return split(message, separator)
+    except ValueError as err:
+        return type(err).__name__
+
+
+def test_messages_split_as_the_character_scan_splits_them():
+    rng = random.Random(7)
+    fuzz = ["".join(rng.choice(';,"#\'0123 AB') for _ in range(rng.randint(0, 30)))
+            for _ in range(3000)]
+    for message in MESSAGES + fuzz:
+        for separator in ";,":
+            assert _outcome(program_data._split, message, separator) == _outcome(
+                _char_scan, message, separator), (message, separator)
 
 
 class _Counter(ScpiInstrument):
