@@ -94,8 +94,6 @@ class ScpiInstrument:
         self.esr = 0
         self.ese = 0
         self.sre = 0
-        self.log: list[str] = []
-        """Every program message received, in order (for tests and traffic logs)."""
 
     # -- message handling ---------------------------------------------------------------
 
@@ -106,7 +104,6 @@ class ScpiInstrument:
             if message.endswith(term):
                 message = message[: -len(term)]
                 break
-        self.log.append(message)
         log.debug("%s <- %r", type(self).__name__, message[:200])
         if self.output:
             self.push_error(-410)

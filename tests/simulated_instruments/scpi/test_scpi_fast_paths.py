@@ -4,6 +4,7 @@ regex, messages without quotes or blocks split at once, handlers remembered per 
 from __future__ import annotations
 
 import random
+import tracemalloc
 
 import pytest
 
@@ -87,3 +88,19 @@ def test_a_header_is_looked_up_once_and_answers_alike_every_time():
     assert _Counter._lookup[":SOUR2:VOLT"][1] == (2,)
     inst.write(b":NOPE 1")
     assert inst.next_error()[0] == -113 and _Counter._lookup[":NOPE"] is None
+
+
+def test_an_instrument_keeps_nothing_per_message():
+    """Memory stays flat however many messages arrive (a 1000-cycle sweep sends megabytes)."""
+    inst = _Counter()
+    message = (":SOUR:VOLT " + "1" * 2000).encode()
+    inst.write(message)
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for _ in range(2000):  # 4 MB of messages
+            inst.write(message)
+        grown = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert grown < 200_000
