@@ -13,7 +13,7 @@ import pandas as pd
 from pymeasure.experiment import Results
 
 from labmem import analysis
-from labmem.records import IVBlock, PulseRecord
+from labmem.records import IVBlock, PulseRecord, table_length
 from labmem.traces import read_traces
 
 OVER_RANGE = "Over range"
@@ -44,8 +44,7 @@ class RowTables:
 
     def add(self, table: dict[str, Any]) -> None:
         """Keep a batch of rows (columns as arrays, or scalars shared by every row)."""
-        lengths = {len(v) for v in table.values() if isinstance(v, np.ndarray)}
-        n = lengths.pop() if lengths else 1
+        n = table_length(table)
         for c in self.columns:
             value = table.get(c, float("nan"))
             self._parts[c].append(value if isinstance(value, np.ndarray)

@@ -18,6 +18,7 @@ from pymeasure.experiment import (
 )
 
 from labmem.metrics import Metrics
+from labmem.records import table_rows
 from labmem.station import Station
 from labmem.traces import TraceStore
 
@@ -102,17 +103,6 @@ def parameter_problem(name: str, parameter: Parameter, value: Any) -> str | None
     except ValueError as err:
         return str(err)
     return None
-
-
-def table_rows(columns: dict[str, Any]) -> list[dict[str, Any]]:
-    """Rows (one dict each) of a table given a column at a time (arrays of equal length, or
-    scalars shared by every row); ValueError for arrays of different lengths."""
-    lengths = {len(v) for v in columns.values() if isinstance(v, np.ndarray)}
-    if len(lengths) > 1:
-        raise ValueError(f"columns of different lengths: {sorted(lengths)}")
-    n = lengths.pop() if lengths else 1
-    values = [v.tolist() if isinstance(v, np.ndarray) else [v] * n for v in columns.values()]
-    return [dict(zip(columns, row, strict=True)) for row in zip(*values, strict=True)]
 
 
 def build_procedure(cls: type[StationProcedure], values: dict[str, Any]) -> StationProcedure:

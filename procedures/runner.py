@@ -19,7 +19,8 @@ from pymeasure.experiment import Results
 
 from labmem import __version__
 from labmem.catalog import Catalog, check_device_id, utc_time
-from labmem.procedures.base import AbortedError, StationProcedure, TraceCallback, table_rows
+from labmem.procedures.base import AbortedError, StationProcedure, TraceCallback
+from labmem.records import table_length, table_rows
 from labmem.station import Station
 from labmem.traces import TraceStore
 
@@ -187,10 +188,9 @@ def table_lines(results: Results, columns: list[str], table: dict[str, Any]) -> 
     byte for byte those _line() writes for table_rows(table). Columns of plain numbers (float64
     or integer arrays, float or int scalars) are formatted a column at a time; a table with
     any other value takes the row path."""
-    lengths = {len(v) for v in table.values() if isinstance(v, np.ndarray)}
-    n = next(iter(lengths)) if len(lengths) == 1 else 1
+    n = table_length(table)
     cells = [_column_text(table.get(c, float("nan")), n) for c in columns]
-    if len(lengths) > 1 or any(cell is None for cell in cells):
+    if any(cell is None for cell in cells):
         return "".join(_line(results, columns, r) for r in table_rows(table))
     line = Results.DELIMITER.join
     return "".join(line(row) + Results.LINE_BREAK for row in zip(*cells, strict=True))

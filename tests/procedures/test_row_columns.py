@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from pymeasure.experiment import Procedure, Results
 
-from labmem.procedures.base import table_rows
 from labmem.procedures.runner import _line, run_procedure, table_lines
 from labmem.procedures.switching.iv import IVSweep
+from labmem.records import table_rows
 
 COLUMNS = ["Block", "Cycle", "Compliance (A)", "Time (s)", "Voltage (V)", "Current (A)",
            "Flag", "Missing"]
