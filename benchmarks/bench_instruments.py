@@ -7,6 +7,7 @@ Run: .venv/bin/python benchmarks/bench_instruments.py
 
 from __future__ import annotations
 
+import statistics
 import tempfile
 import time
 from pathlib import Path
@@ -101,11 +102,14 @@ def main() -> None:
                   f"{wall * 1e3:8.1f} ms wall")
         station = fresh_station(tmp_path, "list_vs_loop")
         n = 1000
-        (list_tx, list_wall), (loop_tx, loop_wall) = (sweep_cost(station, n),
-                                                      point_loop_cost(station, n))
-        print(f"{n} points on one emulator: list sweep {list_tx} transactions "
-              f"{list_wall * 1e3:.1f} ms, per-point :READ? loop {loop_tx} transactions "
-              f"{loop_wall * 1e3:.1f} ms: {loop_wall / list_wall:.0f}× faster as a list")
+        lists = [sweep_cost(station, n) for _ in range(5)]
+        loops = [point_loop_cost(station, n) for _ in range(3)]
+        list_wall = statistics.median(wall for _, wall in lists)
+        loop_wall = statistics.median(wall for _, wall in loops)
+        print(f"{n} points on one emulator (medians of 5 and 3): list sweep {lists[0][0]} "
+              f"transactions {list_wall * 1e3:.1f} ms, per-point :READ? loop {loops[0][0]} "
+              f"transactions {loop_wall * 1e3:.1f} ms: {loop_wall / list_wall:.0f}× faster "
+              "as a list")
         per_point, wall = awg_cost(fresh_station(tmp_path, "awg"), 16000)
         print(f"AWG download 16000 points: {per_point:.3f} bytes/point on the wire, "
               f"{wall * 1e3:.1f} ms wall")
