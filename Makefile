@@ -34,6 +34,7 @@ gui: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_reproduce.py
 	$(BIN)/python benchmarks/bench_programme.py
+	$(BIN)/python benchmarks/bench_instruments.py
 	QT_QPA_PLATFORM=offscreen $(BIN)/python benchmarks/bench_gui.py
 
 screenshots: $(STAMP)

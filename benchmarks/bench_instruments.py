@@ -1,11 +1,13 @@
-"""Instrument-path efficiency on the simulated bench: VISA transactions per I(V) sweep, bytes on
-the wire per AWG point and per scope sample, and wall time of each.
+"""Instrument-path efficiency on the simulated bench: VISA transactions per I(V) sweep, the
+1000-point list sweep against a per-point :READ? loop on the same emulator, bytes on the wire
+per AWG point and per scope sample, and wall time of each.
 
 Run: .venv/bin/python benchmarks/bench_instruments.py
 """
 
 from __future__ import annotations
 
+import statistics
 import tempfile
 import time
 from pathlib import Path
@@ -21,19 +23,41 @@ def fresh_station(tmp: Path, name: str) -> Station:
     return simulated_station(tmp / f"{name}.yaml", seed=4)
 
 
+def triangle(points: int) -> np.ndarray:
+    """A ±0.5 V triangle of `points` levels."""
+    quarter = points // 4
+    return np.concatenate([np.linspace(0, 0.5, quarter, endpoint=False),
+                           np.linspace(0.5, -0.5, 2 * quarter, endpoint=False),
+                           np.linspace(-0.5, 0, points - 3 * quarter)])
+
+
 def sweep_cost(station: Station, points: int) -> tuple[int, float]:
     """Transactions and wall seconds of one instrument-side triangle sweep of `points`."""
     smu = station.smu
     smu.configure(compliance_a=1e-3, nplc=0.01)
-    quarter = points // 4
-    v = np.concatenate([np.linspace(0, 0.5, quarter, endpoint=False),
-                        np.linspace(0.5, -0.5, 2 * quarter, endpoint=False),
-                        np.linspace(-0.5, 0, points - 3 * quarter)])
+    v = triangle(points)
     with count_traffic(station.visalib) as traffic:
         start = time.perf_counter()
         result = smu.sweep(v, dwell_s=2e-3)
         wall = time.perf_counter() - start
     assert len(result.i) == points
+    smu.safe_off()
+    return traffic.transactions, wall
+
+
+def point_loop_cost(station: Station, points: int) -> tuple[int, float]:
+    """Transactions and wall seconds of the same triangle stepped from the host: set the
+    level, then one :READ? per point (what a list sweep replaces)."""
+    smu = station.smu
+    smu.configure(compliance_a=1e-3, nplc=0.01)
+    v = triangle(points)
+    smu.apply(0.0)
+    with count_traffic(station.visalib) as traffic:
+        start = time.perf_counter()
+        for level in v:
+            smu.driver.source_voltage = float(level)
+            smu.measure()
+        wall = time.perf_counter() - start
     smu.safe_off()
     return traffic.transactions, wall
 
@@ -76,6 +100,16 @@ def main() -> None:
             transactions, wall = sweep_cost(fresh_station(tmp_path, f"s{n}"), n)
             print(f"I(V) sweep {n:6d} points: {transactions:3d} VISA transactions, "
                   f"{wall * 1e3:8.1f} ms wall")
+        station = fresh_station(tmp_path, "list_vs_loop")
+        n = 1000
+        lists = [sweep_cost(station, n) for _ in range(5)]
+        loops = [point_loop_cost(station, n) for _ in range(3)]
+        list_wall = statistics.median(wall for _, wall in lists)
+        loop_wall = statistics.median(wall for _, wall in loops)
+        print(f"{n} points on one emulator (medians of 5 and 3): list sweep {lists[0][0]} "
+              f"transactions {list_wall * 1e3:.1f} ms, per-point :READ? loop {loops[0][0]} "
+              f"transactions {loop_wall * 1e3:.1f} ms: {loop_wall / list_wall:.0f}× faster "
+              "as a list")
         per_point, wall = awg_cost(fresh_station(tmp_path, "awg"), 16000)
         print(f"AWG download 16000 points: {per_point:.3f} bytes/point on the wire, "
               f"{wall * 1e3:.1f} ms wall")

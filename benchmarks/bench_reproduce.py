@@ -19,16 +19,16 @@ from labmem.catalog import Catalog
 from labmem.reproduce.station_programme import reproduce
 
 LAYERS = (
-    ("device kernel (numba)", ("simulated_instruments/kernel", "simulated_instruments/device")),
+    ("device kernel (numba)", ("simulated_instruments/device",)),
     ("circuits and bench", ("simulated_instruments/circuit", "simulated_instruments/bench",
                             "simulated_instruments/acquisition")),
     ("SCPI emulators", ("simulated_instruments/",)),
     ("drivers, roles, PyVISA", ("instruments/", "pyvisa/", "pymeasure/instruments",
                                 "pymeasure/adapters")),
-    ("results, traces, catalog", ("labmem/runner", "labmem/traces", "labmem/catalog", "h5py",
-                                  "pymeasure/experiment", "sqlite3")),
-    ("analysis, figures, report", ("labmem/summaries", "labmem/analysis", "labmem/figures",
-                                   "labmem/report", "matplotlib", "pandas")),
+    ("results, traces, catalog", ("procedures/runner", "labmem/traces", "labmem/catalog",
+                                  "h5py", "pymeasure/experiment", "sqlite3")),
+    ("analysis, figures, report", ("labmem/summaries", "labmem/analysis", "labmem/reproduce/",
+                                   "matplotlib", "pandas")),
 )
 
 

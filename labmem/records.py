@@ -1,9 +1,11 @@
 """Measured records shared by analysis, summaries and figures: an I(V) block of cycles and a
-pulse experiment's waveform and current."""
+pulse experiment's waveform and current; rows given a column at a time (a table: arrays of
+equal length, or scalars shared by every row), as procedures emit them."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -39,3 +41,19 @@ class PulseRecord:
     v_source: np.ndarray
     i: np.ndarray
     extra: dict = field(default_factory=dict)
+
+
+def table_length(columns: dict[str, Any]) -> int:
+    """How many rows a table holds (1 when every column is a scalar); ValueError for arrays of
+    different lengths."""
+    lengths = {len(v) for v in columns.values() if isinstance(v, np.ndarray)}
+    if len(lengths) > 1:
+        raise ValueError(f"columns of different lengths: {sorted(lengths)}")
+    return lengths.pop() if lengths else 1
+
+
+def table_rows(columns: dict[str, Any]) -> list[dict[str, Any]]:
+    """The rows of a table, one dict each, with Python numbers from the arrays."""
+    n = table_length(columns)
+    values = [v.tolist() if isinstance(v, np.ndarray) else [v] * n for v in columns.values()]
+    return [dict(zip(columns, row, strict=True)) for row in zip(*values, strict=True)]

@@ -1,17 +1,19 @@
-"""Figures of merit of E1–E9 from what the procedures stored: the results files (reloaded with
-PyMeasure) and the HDF5 traces. Each function returns (summary entry, records for figures)."""
+"""Figures of merit of E1–E9 from what the procedures stored: their rows (reloaded from the
+results files with PyMeasure, or kept in memory as they were written) and the HDF5 traces. Each
+function returns (summary entry, records for figures)."""
 
 from __future__ import annotations
 
 import warnings
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from pymeasure.experiment import Results
 
 from labmem import analysis
-from labmem.records import IVBlock, PulseRecord
+from labmem.records import IVBlock, PulseRecord, table_length
 from labmem.traces import read_traces
 
 OVER_RANGE = "Over range"
@@ -30,6 +32,28 @@ def in_range(rows: pd.DataFrame, column: str) -> pd.Series:
 def load_rows(results_path: str | Path) -> pd.DataFrame:
     """The data rows of a results file, as PyMeasure reads them back."""
     return Results.load(str(results_path)).data
+
+
+class RowTables:
+    """The rows of one run kept in memory as the runner hands them over (its on_table), to
+    summarise a run without reading its results file back."""
+
+    def __init__(self, columns: list[str]) -> None:
+        self.columns = list(columns)
+        self._parts: dict[str, list[np.ndarray]] = {c: [] for c in self.columns}
+
+    def add(self, table: dict[str, Any]) -> None:
+        """Keep a batch of rows (columns as arrays, or scalars shared by every row)."""
+        n = table_length(table)
+        for c in self.columns:
+            value = table.get(c, float("nan"))
+            self._parts[c].append(value if isinstance(value, np.ndarray)
+                                  else np.full(n, value))
+
+    def frame(self) -> pd.DataFrame:
+        """The rows as a DataFrame with the results file's columns, as load_rows() gives."""
+        return pd.DataFrame({c: np.concatenate(parts) if parts else np.zeros(0)
+                             for c, parts in self._parts.items()})
 
 
 def iv_blocks(rows: pd.DataFrame, labels: list[str]) -> list[IVBlock]:

@@ -1,6 +1,9 @@
 """Full-resolution traces of a run (scope records, instrument buffers) in one HDF5 file: one
 dataset per acquisition, with units and the time axis as attributes; the file's root carries
-the run's identity (run id, procedure, device, start time, labmem version)."""
+the run's identity (run id, procedure, device, start time, labmem version).
+
+Datasets are deflate-compressed at level 1 with the byte shuffle: on the programme's traces
+as fast as h5py's lzf and smaller, and unlike lzf readable by every HDF5 tool."""
 
 from __future__ import annotations
 
@@ -10,10 +13,13 @@ from typing import Any
 import h5py
 import numpy as np
 
+COMPRESSION = {"compression": "gzip", "compression_opts": 1, "shuffle": True}
+"""How every dataset is stored (see the module docstring)."""
+
 
 class TraceStore:
     """The HDF5 file beside a run's results file, made at the first add() with attrs on its
-    root; each add() is flushed to disk at once."""
+    root; written to disk once, at close(), which the runner calls however the run ends."""
 
     def __init__(self, path: str | Path, attrs: dict[str, Any] | None = None) -> None:
         self.path = Path(path)
@@ -32,7 +38,7 @@ class TraceStore:
         key = f"{self.count:05d}_{name}"
         group = self._file.create_group(key)
         t = np.asarray(t, dtype=float)
-        dset = group.create_dataset("t", data=t, compression="gzip", shuffle=True)
+        dset = group.create_dataset("t", data=t, **COMPRESSION)
         dset.attrs["units"] = "s"
         if t.size > 1:
             steps = np.diff(t)
@@ -40,15 +46,14 @@ class TraceStore:
                 group.attrs["t0_s"], group.attrs["dt_s"] = float(t[0]), float(steps[0])
         for channel, values in channels.items():
             data = group.create_dataset(channel, data=np.asarray(values, dtype=float),
-                                        compression="gzip", shuffle=True)
+                                        **COMPRESSION)
             data.attrs["units"] = units.get(channel, "")
         for k, v in attrs.items():
             group.attrs[k] = v
-        self._file.flush()
         return key
 
     def close(self) -> None:
-        """Close the file (it stays valid after every add() even without this)."""
+        """Write everything added to disk and close the file."""
         if self._file is not None:
             self._file.close()
             self._file = None

@@ -18,6 +18,7 @@ from pymeasure.experiment import (
 )
 
 from labmem.metrics import Metrics
+from labmem.records import table_rows
 from labmem.station import Station
 from labmem.traces import TraceStore
 
@@ -136,7 +137,8 @@ class StationProcedure(Procedure):
 
     station: Station | None = None
     traces: TraceStore | None = None
-    emit_batch: Callable[[list[dict[str, Any]]], None] | None = None
+    emit_table: Callable[[dict[str, Any]], None] | None = None
+    """The runner's sink for rows given a column at a time (see emit_columns())."""
     on_trace: TraceCallback | None = None
     """Told of every stored trace, e.g. for live plots."""
     safe_off_errors: list[str] | None = None
@@ -199,11 +201,12 @@ class StationProcedure(Procedure):
         if self.on_trace is not None:
             self.on_trace(name, t, channels)
 
-    def emit_rows(self, rows: list[dict[str, Any]]) -> None:
-        """Emit measured rows as results, in order: in one write when the runner offers a
-        batch sink (rows measured together, e.g. one SMU buffer), else one by one."""
-        if self.emit_batch is not None:
-            self.emit_batch(rows)
+    def emit_columns(self, columns: dict[str, Any]) -> None:
+        """Emit rows measured together (one SMU buffer, one burst), given a column at a time:
+        each value an array with one entry per row, or a scalar shared by every row. The
+        runner writes them in one go; without it they are emitted as results one by one."""
+        if self.emit_table is not None:
+            self.emit_table(columns)
             return
-        for row in rows:
+        for row in table_rows(columns):
             self.emit("results", row)

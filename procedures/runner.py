@@ -14,17 +14,22 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from pymeasure.experiment import Results
 
 from labmem import __version__
 from labmem.catalog import Catalog, check_device_id, utc_time
 from labmem.procedures.base import AbortedError, StationProcedure, TraceCallback
+from labmem.records import table_length, table_rows
 from labmem.station import Station
 from labmem.traces import TraceStore
 
 log = logging.getLogger(__name__)
 
 RowCallback = Callable[[dict[str, Any]], None]
+TableCallback = Callable[[dict[str, Any]], None]
+"""Told of rows a batch at a time, given a column at a time (see emit_columns; a single row is
+a table of scalars)."""
 
 
 @dataclass(frozen=True)
@@ -59,7 +64,7 @@ def data_paths(data_dir: Path, procedure: StationProcedure,
 def run_procedure(procedure: StationProcedure, station: Station, data_dir: str | Path, *,
                   catalog: Catalog | None = None, device_id: str = "",
                   campaign: str | None = None, abort: threading.Event | None = None,
-                  on_row: RowCallback | None = None,
+                  on_row: RowCallback | None = None, on_table: TableCallback | None = None,
                   on_progress: Callable[[float], None] | None = None,
                   on_trace: TraceCallback | None = None, step: str | None = None,
                   on_end: Callable[[str], None] | None = None, operator: str = "",
@@ -69,7 +74,8 @@ def run_procedure(procedure: StationProcedure, station: Station, data_dir: str |
     output or catalogued; anything after that is caught, recorded and reported in the outcome.
     on_end(status) runs once the instruments are safe, before the catalog row is closed, so
     what it saves (e.g. a simulated device's state) exists for every run the catalog shows
-    as ended. operator and note go into the catalog row."""
+    as ended. operator and note go into the catalog row. on_row is told of every row as a dict,
+    on_table of every batch of rows as columns (cheaper: e.g. to keep them in memory)."""
     procedure.station = station
     station.check_roles(procedure.ROLES)
     procedure.check()
@@ -102,21 +108,30 @@ def run_procedure(procedure: StationProcedure, station: Station, data_dir: str |
     status, error = "failed", None
     columns = procedure.DATA_COLUMNS
     with rows:
-        def emit_batch(records: list[dict[str, Any]]) -> None:
-            rows.write("".join(_line(results, columns, r) for r in records))
+        def write(text: str) -> None:
+            rows.write(text)
             rows.flush()  # a killed run keeps every row measured before the kill
+
+        def emit_table(table: dict[str, Any]) -> None:
+            write(table_lines(results, columns, table))
+            if on_table is not None:
+                on_table(table)
             if on_row is not None:
-                for record in records:
+                for record in table_rows(table):
                     on_row(record)
 
         def emit(topic: str, record: Any) -> None:
             if topic == "results":
-                emit_batch([record])
+                write(_line(results, columns, record))
+                if on_table is not None:
+                    on_table(record)
+                if on_row is not None:
+                    on_row(record)
             elif topic == "progress" and on_progress is not None:
                 on_progress(float(record))
 
         procedure.emit = emit
-        procedure.emit_batch = emit_batch
+        procedure.emit_table = emit_table
         procedure.should_stop = abort.is_set
         try:
             procedure.startup()
@@ -166,3 +181,25 @@ def _line(results: Results, columns: list[str], record: dict[str, Any]) -> str:
     if all(type(v) in (float, int) for v in values):
         return ",".join(map(str, values)) + Results.LINE_BREAK
     return results.format(record) + Results.LINE_BREAK
+
+
+def table_lines(results: Results, columns: list[str], table: dict[str, Any]) -> str:
+    """The CSV lines of rows given a column at a time (see StationProcedure.emit_columns),
+    byte for byte those _line() writes for table_rows(table). Columns of plain numbers (float64
+    or integer arrays, float or int scalars) are formatted a column at a time; a table with
+    any other value takes the row path."""
+    n = table_length(table)
+    cells = [_column_text(table.get(c, float("nan")), n) for c in columns]
+    if any(cell is None for cell in cells):
+        return "".join(_line(results, columns, r) for r in table_rows(table))
+    line = Results.DELIMITER.join
+    return "".join(line(row) + Results.LINE_BREAK for row in zip(*cells, strict=True))
+
+
+def _column_text(value: Any, n: int) -> list[str] | None:
+    """A column's n cells as _line() writes plain numbers (str of a Python float or int);
+    None for anything else (strings, booleans, other array types)."""
+    if isinstance(value, np.ndarray):
+        plain = value.dtype.kind in "iu" or value.dtype == np.float64
+        return list(map(str, value.tolist())) if plain else None
+    return [str(value)] * n if type(value) in (float, int) else None

@@ -106,11 +106,10 @@ class IVProcedure(StationProcedure):
         assert self.station is not None
         result = sweep_triangle(self.station.smu, block, self.step_v, self.rate_v_per_s,
                                 self.nplc)
-        self.emit_rows([
-            {"Block": block_index, "Cycle": cycle, "Compliance (A)": block.compliance_a,
-             "Time (s)": t, "Voltage (V)": v, "Current (A)": i, "In compliance": int(c)}
-            for t, v, i, c in zip(result.t.tolist(), result.v.tolist(), result.i.tolist(),
-                                  result.in_compliance.tolist(), strict=True)])
+        self.emit_columns({
+            "Block": block_index, "Cycle": cycle, "Compliance (A)": block.compliance_a,
+            "Time (s)": result.t, "Voltage (V)": result.v, "Current (A)": result.i,
+            "In compliance": result.in_compliance.astype(np.int64)})
         return analysis.vset(result.v, result.i, block.compliance_a)
 
     def run_metrics(self, rows: pd.DataFrame) -> Metrics:

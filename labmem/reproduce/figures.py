@@ -1,4 +1,5 @@
-"""PNG figures of the reference programme (matplotlib, headless)."""
+"""PNG figures of the reference programme (matplotlib, headless). Layouts are fixed margins
+in inches (no tight_layout pass), and dense clouds are one rasterised artist each."""
 
 from __future__ import annotations
 
@@ -16,8 +17,34 @@ from labmem.records import IVBlock, PulseRecord
 _REGIME_COLOURS = {10e-9: "tab:blue", 1e-3: "tab:red"}
 
 
+MARGINS_IN = {"left": 0.8, "right": 0.2, "bottom": 0.55, "top": 0.35, "wspace": 0.85,
+              "hspace": 0.2}
+"""Fixed margins and gaps between axes, in inches (room for tick labels and axis labels)."""
+
+
+def _subplots(nrows: int, ncols: int, figsize: tuple[float, float], top_in: float | None = None,
+              **kwargs) -> tuple[plt.Figure, np.ndarray | plt.Axes]:
+    """plt.subplots with the fixed margins of MARGINS_IN (top_in for taller titles)."""
+    w, h = figsize
+    m = {**MARGINS_IN, **({"top": top_in} if top_in is not None else {})}
+    left, right, bottom, top = m["left"] / w, 1 - m["right"] / w, m["bottom"] / h, 1 - m["top"] / h
+    axis_w = (w * (right - left) - (ncols - 1) * m["wspace"]) / ncols
+    axis_h = (h * (top - bottom) - (nrows - 1) * m["hspace"]) / nrows
+    return plt.subplots(nrows, ncols, figsize=figsize, **kwargs, gridspec_kw={
+        "left": left, "right": right, "bottom": bottom, "top": top,
+        "wspace": m["wspace"] / axis_w, "hspace": m["hspace"] / axis_h})
+
+
+def _cloud(rows: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Curves (one per row) over one x as a single polyline broken by NaNs, so a cloud of
+    hundreds of curves is one artist."""
+    rows = np.atleast_2d(rows)
+    xs = np.broadcast_to(x, rows.shape)
+    gap = np.full((rows.shape[0], 1), np.nan)
+    return np.hstack([xs, gap]).ravel(), np.hstack([rows, gap]).ravel()
+
+
 def _save(fig: plt.Figure, path: Path) -> Path:
-    fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path
@@ -26,8 +53,8 @@ def _save(fig: plt.Figure, path: Path) -> Path:
 def _iv_axes(ax: plt.Axes, block: IVBlock) -> None:
     """Grey cloud of every cycle's log|I| against V with the median cycle bold."""
     floor = 1e-14
-    for cycle in block.i:
-        ax.semilogy(block.v, np.abs(cycle) + floor, color="0.75", lw=0.5)
+    ax.semilogy(*_cloud(np.abs(block.i) + floor, block.v), color="0.75", lw=0.5,
+                rasterized=True)
     colour = _REGIME_COLOURS.get(block.compliance_a, "k")
     ax.semilogy(block.v, analysis.median_abs_cycle(block.i) + floor, color=colour, lw=2,
                 label="median cycle")
@@ -43,7 +70,7 @@ def _iv_axes(ax: plt.Axes, block: IVBlock) -> None:
 
 def iv_blocks(blocks: dict[str, IVBlock], path: Path) -> Path:
     """E1/E2: I(V) clouds of the untrained volatile, nonvolatile and trained volatile blocks."""
-    fig, axes = plt.subplots(1, len(blocks), figsize=(4.2 * len(blocks), 3.8))
+    fig, axes = _subplots(1, len(blocks), (4.2 * len(blocks), 3.8), top_in=0.5)
     for ax, block in zip(np.atleast_1d(axes), blocks.values(), strict=True):
         _iv_axes(ax, block)
     return _save(fig, path)
@@ -51,7 +78,7 @@ def iv_blocks(blocks: dict[str, IVBlock], path: Path) -> Path:
 
 def vset_histograms(blocks: dict[str, IVBlock], path: Path) -> Path:
     """E2: Vset histograms per block on a shared voltage axis."""
-    fig, ax = plt.subplots(figsize=(6, 3.6))
+    fig, ax = _subplots(1, 1, (6, 3.6))
     bins = np.arange(0.0, 1.6, 0.02)
     for block in blocks.values():
         ax.hist(block.vset_v[np.isfinite(block.vset_v)], bins=bins, alpha=0.6,
@@ -64,7 +91,7 @@ def vset_histograms(blocks: dict[str, IVBlock], path: Path) -> Path:
 
 def regime_switching(blocks: list[IVBlock], path: Path) -> Path:
     """E3: Vset mean ± σ per block and the I(V) of the last pair of blocks."""
-    fig, axes = plt.subplots(1, 3, figsize=(13, 3.8))
+    fig, axes = _subplots(1, 3, (13, 3.8), top_in=0.5)
     for n, block in enumerate(blocks, start=1):
         mean, std = analysis.mean_std(block.vset_v)
         colour = _REGIME_COLOURS.get(block.compliance_a, "k")
@@ -86,7 +113,7 @@ def pulse_response(
 ) -> Path:
     """Applied voltage and device current against time, with optional spike markers."""
     unit = {1e-3: "ms", 1e-6: "µs"}[time_unit]
-    fig, (top, bottom) = plt.subplots(2, 1, sharex=True, figsize=(8, 4.6))
+    fig, (top, bottom) = _subplots(2, 1, (8, 4.6), sharex=True)
     t = rec.t / time_unit
     top.plot(t, rec.v_source, color="tab:green", lw=0.8)
     top.set_ylabel("applied V (V)")
@@ -103,7 +130,7 @@ def pulse_response(
 def synapse(g_all: np.ndarray, runs: int, path: Path) -> Path:
     """E7: conductance per read pulse (conditioning runs dashed, measured runs and their mean),
     and each measured run's deviation from the mean."""
-    fig, (top, bottom) = plt.subplots(2, 1, sharex=True, figsize=(7, 5))
+    fig, (top, bottom) = _subplots(2, 1, (7, 5), sharex=True)
     idx = np.arange(1, g_all.shape[1] + 1)
     conditioning, g = g_all[:-runs], g_all[-runs:]
     mean = g.mean(axis=0)
@@ -125,10 +152,10 @@ def synapse(g_all: np.ndarray, runs: int, path: Path) -> Path:
 
 def delay_vs_amplitude(amps: np.ndarray, delays: np.ndarray, fit: dict, path: Path) -> Path:
     """E8: every delay, the log-mean per amplitude and the straight-line fit of log10(delay)."""
-    fig, ax = plt.subplots(figsize=(6, 4))
-    for a, row in zip(amps, delays, strict=True):
-        ok = np.isfinite(row)
-        ax.semilogy(np.full(ok.sum(), a), row[ok], ".", color="0.6", ms=3)
+    fig, ax = _subplots(1, 1, (6, 4))
+    ok = np.isfinite(delays)
+    ax.semilogy(np.broadcast_to(amps[:, None], delays.shape)[ok], delays[ok], ".", color="0.6",
+                ms=3, rasterized=True)
     ax.semilogy(amps, fit["delay_s"], "o", color="tab:red", label="log-mean")
     line = 10 ** (fit["log10_slope_per_v"] * amps + fit["log10_intercept"])
     ax.semilogy(amps, line, "-", color="tab:red",
@@ -141,7 +168,7 @@ def delay_vs_amplitude(amps: np.ndarray, delays: np.ndarray, fit: dict, path: Pa
 
 def retention(records: dict, path: Path) -> Path:
     """E9: read current at 0.1 V against time after a set in each regime."""
-    fig, ax = plt.subplots(figsize=(6, 4))
+    fig, ax = _subplots(1, 1, (6, 4))
     colours = {"volatile": "tab:blue", "nonvolatile": "tab:red"}
     for name, (t, i) in records.items():
         ax.loglog(t[1:], np.abs(i[1:]) + 1e-15, label=name, color=colours[name])

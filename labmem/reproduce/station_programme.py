@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from labmem import __version__, analysis, summaries
 from labmem.catalog import Catalog
@@ -69,22 +70,27 @@ def run_programme(seed: int, data_dir: Path, progress: Progress = lambda _m: Non
     does not finish raises ReproduceError with its error."""
     catalog = Catalog(data_dir / "catalog.sqlite")
     outcomes: dict[str, list[tuple[StationProcedure, RunOutcome]]] = {}
+    rows: dict[Path, pd.DataFrame] = {}
     for device, procs in procedures().items():
         station = device_station(seed, device, data_dir)
         for proc in procs:
             progress(f"{type(proc).__name__} on device {device}")
+            tables = summaries.RowTables(proc.DATA_COLUMNS)
             outcome = run_procedure(proc, station, data_dir, catalog=catalog,
-                                    device_id=f"sim-{seed}-{device}", campaign="reproduce")
+                                    device_id=f"sim-{seed}-{device}", campaign="reproduce",
+                                    on_table=tables.add)
             if outcome.status != "finished":
                 raise ReproduceError(f"{type(proc).__name__} {outcome.status}: {outcome.error}")
             outcomes.setdefault(device, []).append((proc, outcome))
-    return (*summarise(seed, outcomes), [o for runs in outcomes.values() for _, o in runs])
+            rows[outcome.results_path] = tables.frame()
+    return (*summarise(seed, outcomes, rows.__getitem__),
+            [o for runs in outcomes.values() for _, o in runs])
 
 
-def summarise(seed: int, outcomes: dict[str, list[tuple[StationProcedure, RunOutcome]]]
-              ) -> tuple[dict, dict]:
-    """Summary (the keys of the model-level programme) and figure records from stored data."""
-    load = summaries.load_rows
+def summarise(seed: int, outcomes: dict[str, list[tuple[StationProcedure, RunOutcome]]],
+              load: Callable[[Path], pd.DataFrame]) -> tuple[dict, dict]:
+    """Summary (the keys of the model-level programme) and figure records from the runs' rows
+    (load(results path) gives them: kept in memory, or summaries.load_rows from the file)."""
     summary: dict = {"seed": seed, "simulated": True, "labmem_version": __version__,
                      "instrument_path": True}
     (ladder, ladder_run), (switch, switch_run) = outcomes["iv"]

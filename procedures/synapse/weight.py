@@ -113,11 +113,12 @@ class SynapticWeight(PulseProcedure):
             g = analysis.series_corrected_conductance(i_read, self.read_v,
                                                       self.series_ohm + 50.0)
             conditioning = run < self.conditioning_runs
-            self.emit_rows([{"Run": run, "Conditioning": int(conditioning), "Pulse": k + 1,
-                             "Pulse level (V)": levels[k], "Read current (A)": float(i),
-                             "Conductance (S)": float(gk), OVER_RANGE: cap.clipped(*window)}
-                            for k, (i, gk, window) in enumerate(zip(i_read, g, windows,
-                                                                    strict=True))])
+            self.emit_columns({
+                "Run": run, "Conditioning": int(conditioning),
+                "Pulse": np.arange(1, len(windows) + 1), "Pulse level (V)": np.array(levels),
+                "Read current (A)": np.asarray(i_read, dtype=float),
+                "Conductance (S)": np.asarray(g, dtype=float),
+                OVER_RANGE: np.array([cap.clipped(*window) for window in windows])})
             self.emit("progress", 100.0 * (run + 1) / total)
 
     def run_metrics(self, rows: pd.DataFrame) -> Metrics:

@@ -96,6 +96,13 @@ def _range_for(value: float, ranges: tuple[float, ...]) -> float:
     return ranges[-1]
 
 
+def _ranges_for(values: np.ndarray, ranges: tuple[float, ...]) -> np.ndarray:
+    """_range_for() of every value at once (a NaN gets the largest range, as there)."""
+    spans = np.array(ranges) * OVER_RANGE * (1 + 1e-9)
+    index = np.searchsorted(spans, np.abs(values), side="left")
+    return np.array(ranges)[np.minimum(index, len(ranges) - 1)]
+
+
 @dataclass
 class _Buffer:
     """One reading buffer: parallel columns of the readings it holds."""
@@ -117,11 +124,11 @@ class _Buffer:
 
     def add(self, reading: np.ndarray, source: np.ndarray, t_abs: np.ndarray,
             status: np.ndarray, source_status: np.ndarray, unit: str) -> None:
-        self.reading.extend(float(x) for x in reading)
-        self.source.extend(float(x) for x in source)
-        self.t_abs.extend(float(x) for x in t_abs)
-        self.status.extend(int(x) for x in status)
-        self.source_status.extend(int(x) for x in source_status)
+        self.reading += np.asarray(reading, dtype=float).tolist()
+        self.source += np.asarray(source, dtype=float).tolist()
+        self.t_abs += np.asarray(t_abs, dtype=float).tolist()
+        self.status += np.asarray(status).astype(np.int64).tolist()
+        self.source_status += np.asarray(source_status).astype(np.int64).tolist()
         self.unit = unit
         extra = len(self.reading) - self.capacity
         if extra > 0:  # continuous fill: the oldest readings make room
@@ -269,8 +276,8 @@ class Keithley2450Emulator(ScpiInstrument):
     def _readings(self, i: np.ndarray, v: np.ndarray, programmed: np.ndarray,
                   t_abs: np.ndarray, limited: np.ndarray, output: bool = True) -> _Readings:
         """Turn device current and voltage into readings of the sense function."""
-        i_range = np.array([_range_for(x, CURRENT_RANGES_A) if self.i_range_auto
-                            else self.i_range for x in i])
+        i_range = (_ranges_for(i, CURRENT_RANGES_A) if self.i_range_auto
+                   else np.full(i.shape, float(self.i_range)))
         i_meas = i + self._noise_a(i_range)
         status = np.full(i.size, STAT_TERMINAL if self.terminals == "FRON" else 0)
         over = np.abs(i_meas) > i_range * OVER_RANGE
@@ -677,51 +684,57 @@ class Keithley2450Emulator(ScpiInstrument):
         if len(names) > 14:
             raise ScpiError(-108, "at most 14 buffer elements")
         sl = slice(start - 1, end)
-        t = np.array(buf.t_abs[sl])
         t_first = buf.t_abs[0] if buf.t_abs else 0.0
         if self.data_format != "ASC":
             bad = [n for n in names if n not in BINARY_ELEMENTS]
             if bad:
                 raise ScpiError(1133, "Parameter 4, Syntax error, expected valid name "
                                       f"parameters ({bad[0]} is not a binary element)")
-            cols = {"READing": buf.reading[sl], "RELative": t - t_first,
+            cols = {"READing": buf.reading[sl], "RELative": np.array(buf.t_abs[sl]) - t_first,
                     "SOURce": buf.source[sl]}
             data = np.column_stack([np.asarray(cols[n], dtype=float) for n in names])
             dtype = ("<" if self.swapped else ">") + ("f8" if self.data_format == "REAL"
                                                        else "f4")
             return b"#0" + data.astype(dtype).tobytes()
-        fields: list[str] = []
-        for k in range(sl.start, min(end, len(buf))):
-            utc = dt.datetime.fromtimestamp(EPOCH_S + buf.t_abs[k], dt.UTC)
-            for name in names:
-                fields.append(self._element(name, buf, k, utc, t_first))
-        return ",".join(fields)
+        rows = slice(sl.start, min(end, len(buf)))
+        columns = [self._column(name, buf, rows, t_first) for name in names]
+        return ",".join([cell for row in zip(*columns, strict=True) for cell in row])
 
-    def _element(self, name: str, buf: _Buffer, k: int, utc: dt.datetime,
-                 t_first: float) -> str:
-        secs = EPOCH_S + buf.t_abs[k]
-        value = {
-            "READing": lambda: self._ascii(buf.reading[k]),
-            "SOURce": lambda: self._ascii(buf.source[k]),
-            "RELative": lambda: self._ascii(buf.t_abs[k] - t_first),
-            "SEConds": lambda: str(int(secs)),
-            "FRACtional": lambda: f"{secs - int(secs):.9f}",
-            "STATus": lambda: str(buf.status[k]),
-            "SOURSTATus": lambda: str(buf.source_status[k]),
-            "UNIT": lambda: buf.unit,
-            "SOURUNIT": lambda: "Volt DC",
-            "DATE": lambda: utc.strftime("%m/%d/%Y"),
-            "TIME": lambda: utc.strftime("%H:%M:%S.") + f"{utc.microsecond:06d}000",
-            "TSTamp": lambda: utc.strftime("%m/%d/%Y %H:%M:%S.") + f"{utc.microsecond:06d}000",
-            "FORMatted": lambda: f"{buf.reading[k]:.6g} {buf.unit.split()[0]}",
-            "SOURFORMatted": lambda: f"{buf.source[k]:.6g} V",
-        }[name]
-        return value()
-
-    def _ascii(self, value: float) -> str:
-        if self.ascii_precision:
-            return f"{value:+.{self.ascii_precision - 1}E}"
-        return format_number(value)
+    def _column(self, name: str, buf: _Buffer, rows: slice, t_first: float) -> list[str]:
+        """One element of the buffer readings in rows as ASCII fields, a column at a time;
+        the clock is turned into seconds and dates only for the elements that show it."""
+        fmt = f"{{:+.{self.ascii_precision - 1}E}}" if self.ascii_precision else "{:+.6E}"
+        n = rows.stop - rows.start
+        if name == "READing":
+            return list(map(fmt.format, buf.reading[rows]))
+        if name == "SOURce":
+            return list(map(fmt.format, buf.source[rows]))
+        if name == "RELative":
+            return [fmt.format(t - t_first) for t in buf.t_abs[rows]]
+        if name in ("STATus", "SOURSTATus"):
+            return list(map(str, (buf.status if name == "STATus" else buf.source_status)[rows]))
+        if name == "UNIT":
+            return [buf.unit] * n
+        if name == "SOURUNIT":
+            return ["Volt DC"] * n
+        if name == "FORMatted":
+            unit = buf.unit.split()[0]
+            return [f"{x:.6g} {unit}" for x in buf.reading[rows]]
+        if name == "SOURFORMatted":
+            return [f"{x:.6g} V" for x in buf.source[rows]]
+        secs = [EPOCH_S + t for t in buf.t_abs[rows]]
+        if name == "SEConds":
+            return [str(int(x)) for x in secs]
+        if name == "FRACtional":
+            return [f"{x - int(x):.9f}" for x in secs]
+        utc = [dt.datetime.fromtimestamp(x, dt.UTC) for x in secs]
+        clock = [u.strftime("%H:%M:%S.") + f"{u.microsecond:06d}000" for u in utc]
+        if name == "TIME":
+            return clock
+        dates = [u.strftime("%m/%d/%Y") for u in utc]
+        if name == "DATE":
+            return dates
+        return [f"{d} {c}" for d, c in zip(dates, clock, strict=True)]  # TSTamp
 
     def _last(self, r: _Readings, buf: _Buffer, elements: tuple[str, ...]) -> str | bytes:
         n = len(buf)

@@ -37,6 +37,11 @@ class _Entry:
     max_params: float
 
 
+_LOOKUP_SIZE = 4096
+"""Most headers one instrument class remembers the handler of (a bound against floods of
+undefined headers; a real programme sends a few dozen)."""
+
+
 def scpi(pattern: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Mark an emulator method as the handler of a SCPI header pattern.
 
@@ -67,6 +72,8 @@ class ScpiInstrument:
     idn: ClassVar[str] = "LABMEM,GENERIC,0,0"
     error_queue_size: ClassVar[int] = 10
     _table: ClassVar[list[_Entry]]
+    _lookup: ClassVar[dict[str, tuple[_Entry, tuple[int, ...]] | None]]
+    """Upper-cased full header → its table entry and numeric suffixes (None: no entry)."""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -79,6 +86,7 @@ class ScpiInstrument:
                     entries.append(_Entry(regex, name, pattern, lo, hi))
         # Subclass entries first, so an instrument can override a generic handler.
         cls._table = entries[::-1]
+        cls._lookup = {}
 
     def __init__(self) -> None:
         self.errors: deque[tuple[int, str]] = deque()
@@ -86,8 +94,6 @@ class ScpiInstrument:
         self.esr = 0
         self.ese = 0
         self.sre = 0
-        self.log: list[str] = []
-        """Every program message received, in order (for tests and traffic logs)."""
 
     # -- message handling ---------------------------------------------------------------
 
@@ -98,7 +104,6 @@ class ScpiInstrument:
             if message.endswith(term):
                 message = message[: -len(term)]
                 break
-        self.log.append(message)
         log.debug("%s <- %r", type(self).__name__, message[:200])
         if self.output:
             self.push_error(-410)
@@ -130,19 +135,36 @@ class ScpiInstrument:
         else:  # tree-relative to the previous unit's path first, then from the root
             candidates = [f"{path}:{upper}", f":{upper}"] if path else [f":{upper}"]
         for cand in candidates:
-            for entry in self._table:
-                m = entry.regex.fullmatch(cand)
-                if m is None:
-                    continue
-                suffixes = [int(g) if g else 1 for g in m.groups()]
-                if len(params) < entry.min_params:
-                    raise ScpiError(-109, header)
-                if len(params) > entry.max_params:
-                    raise ScpiError(-108, header)
-                reply = getattr(self, entry.method)(*suffixes, *params)
-                new_path = path if cand.startswith("*") else cand.rsplit(":", 1)[0]
-                return reply, new_path
+            found = self._handler(cand)
+            if found is None:
+                continue
+            entry, suffixes = found
+            if len(params) < entry.min_params:
+                raise ScpiError(-109, header)
+            if len(params) > entry.max_params:
+                raise ScpiError(-108, header)
+            reply = getattr(self, entry.method)(*suffixes, *params)
+            new_path = path if cand.startswith("*") else cand.rsplit(":", 1)[0]
+            return reply, new_path
         raise ScpiError(-113, header)
+
+    @classmethod
+    def _handler(cls, header: str) -> tuple[_Entry, tuple[int, ...]] | None:
+        """The first table entry whose pattern matches an upper-cased full header, with its
+        numeric suffixes; looked up once per header and class, then remembered."""
+        try:
+            return cls._lookup[header]
+        except KeyError:
+            pass
+        found = None
+        for entry in cls._table:
+            m = entry.regex.fullmatch(header)
+            if m is not None:
+                found = entry, tuple(int(g) if g else 1 for g in m.groups())
+                break
+        if len(cls._lookup) < _LOOKUP_SIZE:
+            cls._lookup[header] = found
+        return found
 
     def read(self) -> bytes:
         """Hand over the whole pending response (empty when there is none)."""

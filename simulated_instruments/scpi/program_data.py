@@ -75,11 +75,16 @@ def compile_pattern(pattern: str) -> re.Pattern[str]:
 
 
 def _split(text: str, separator: str) -> list[str]:
-    """Split on a separator outside quoted strings and IEEE-488.2 blocks."""
+    """Split on a separator outside quoted strings and IEEE-488.2 blocks (text with neither
+    quotes nor '#' is split at once; otherwise the scan jumps from one of them to the next)."""
+    if '"' not in text and "'" not in text and "#" not in text:
+        return text.split(separator)
+    special = _SPECIAL[separator]
     pieces: list[str] = []
     start = i = 0
     n = len(text)
-    while i < n:
+    while (m := special.search(text, i)) is not None:
+        i = m.start()
         ch = text[i]
         if ch in "\"'":
             end = text.find(ch, i + 1)
@@ -93,6 +98,10 @@ def _split(text: str, separator: str) -> list[str]:
             i += 1
     pieces.append(text[start:])
     return pieces
+
+
+_SPECIAL = {sep: re.compile(f"[{sep}\"'#]") for sep in ";,"}
+"""What the scan of _split stops at, per separator."""
 
 
 def _skip_block(text: str, i: int) -> int:
@@ -125,6 +134,11 @@ def parse_number(
 
     Raises ScpiError −104 for non-numbers, −131 for a wrong suffix and −222 out of range.
     """
+    value = _plain_float(arg)
+    if value is not None:  # a bare finite number, the common case: no regex needed
+        if not minimum <= value <= maximum:
+            raise ScpiError(-222, f"{value:g} is outside {minimum:g} to {maximum:g}")
+        return value
     key = arg.strip().upper()
     if key in ("MIN", "MINIMUM"):
         return minimum
@@ -145,6 +159,18 @@ def parse_number(
     if not (minimum <= value <= maximum) or not math.isfinite(value):
         raise ScpiError(-222, f"{value:g} is outside {minimum:g} to {maximum:g}")
     return value
+
+
+def _plain_float(arg: str) -> float | None:
+    """arg as a finite float when it is a bare number Python reads the way SCPI does (no
+    underscores, no nan/inf spellings); None for anything else, which the regex decides."""
+    if "_" in arg:
+        return None
+    try:
+        value = float(arg)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
 
 
 def parse_int(arg: str, minimum: int, maximum: int) -> int:

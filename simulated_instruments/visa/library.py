@@ -33,7 +33,10 @@ class _Session:
     resource_name: str
     instrument: ScpiInstrument
     attrs: dict[int, Any] = field(default_factory=dict)
-    pending: bytearray = field(default_factory=bytearray)
+    pending: bytes = b""
+    """The response being read, from offset on (reads advance the offset, never copy the
+    rest, so a long reply read in many chunks costs its length once)."""
+    offset: int = 0
 
 
 class LabmemVisaLibrary(highlevel.VisaLibraryBase):
@@ -151,24 +154,26 @@ class LabmemVisaLibrary(highlevel.VisaLibraryBase):
         """Read up to count bytes; stops after the termination character when enabled, like a
         real VISA read. With nothing to say the read times out (VI_ERROR_TMO)."""
         sess = self._get(session)
-        if not sess.pending:
+        if sess.offset >= len(sess.pending):
             injected = self.faults.read(session, sess.instrument)
-            sess.pending += sess.instrument.read() if injected is None else injected
+            sess.pending = sess.instrument.read() if injected is None else bytes(injected)
+            sess.offset = 0
         if not sess.pending:
             sess.instrument.no_response()
             raise errors.VisaIOError(StatusCode.error_timeout)
-        chunk = bytes(sess.pending[:count])
+        start = sess.offset
+        stop = min(start + count, len(sess.pending))
         status = StatusCode.success_max_count_read
         if self.get_attribute(session, ResourceAttribute.termchar_enabled)[0]:
             term = bytes([self.get_attribute(session, ResourceAttribute.termchar)[0]])
-            idx = chunk.find(term)
+            idx = sess.pending.find(term, start, stop)
             if idx >= 0:
-                chunk = chunk[: idx + 1]
+                stop = idx + 1
                 status = StatusCode.success_termination_character_read
-        del sess.pending[: len(chunk)]
-        if not sess.pending and status != StatusCode.success_termination_character_read:
+        sess.offset = stop
+        if stop == len(sess.pending) and status != StatusCode.success_termination_character_read:
             status = StatusCode.success
-        return chunk, status
+        return sess.pending[start:stop], status
 
     def read_stb(self, session: int) -> tuple[int, StatusCode]:
         """Serial poll: the IEEE-488.2 status byte."""
@@ -178,7 +183,7 @@ class LabmemVisaLibrary(highlevel.VisaLibraryBase):
         """Device clear: drop pending input and output."""
         sess = self._get(session)
         self.faults.clear(session, sess.instrument)
-        sess.pending.clear()
+        sess.pending, sess.offset = b"", 0
         sess.instrument.device_clear()
         return StatusCode.success
 

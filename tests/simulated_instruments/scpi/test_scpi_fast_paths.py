@@ -1,0 +1,106 @@
+"""The SCPI framework's fast paths decide as the general ones: bare numbers read without the
+regex, messages without quotes or blocks split at once, handlers remembered per header."""
+
+from __future__ import annotations
+
+import random
+import tracemalloc
+
+import pytest
+
+from labmem.simulated_instruments.scpi import program_data
+from labmem.simulated_instruments.scpi.instrument import ScpiInstrument, scpi
+from labmem.simulated_instruments.scpi.program_data import ScpiError, parse_number
+
+
+@pytest.mark.parametrize("text", ["1", " -2.5e-3 ", "+.5", "7.", "1E+2", "0", "-0", "1e999",
+                                  "nan", "inf", "-Infinity", "1_0", "0x10", "5 V", "2mV",
+                                  "MAX", "def", "", "e5", "1e", "\u0661"])
+def test_a_number_reads_the_same_with_or_without_the_fast_path(monkeypatch, text):
+    def outcome():
+        try:
+            return parse_number(text, "V", -10.0, 10.0, default=0.25)
+        except ScpiError as err:
+            return err.code, err.message
+
+    fast = outcome()
+    monkeypatch.setattr(program_data, "_plain_float", lambda _arg: None)
+    assert fast == outcome()
+
+
+def _char_scan(text: str, separator: str) -> list[str]:
+    """The reference split: every character in turn, skipping strings and blocks."""
+    pieces, start, i, n = [], 0, 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch in "\"'":
+            end = text.find(ch, i + 1)
+            i = n if end < 0 else end + 1
+        elif ch == "#" and i + 1 < n and text[i + 1].isdigit():
+            digits = int(text[i + 1])
+            i = n if digits == 0 else i + 2 + digits + int(text[i + 2:i + 2 + digits] or 0)
+        else:
+            if ch == separator:
+                pieces.append(text[start:i])
+                start = i + 1
+            i += 1
+    pieces.append(text[start:])
+    return pieces
+
+
+MESSAGES = [":A 1,2;:B 3", "*RST;*CLS", ":A;;:B", "", ";", ':A "x;y";:B', ":A #15ab;cd;:B",
+            ":A 'q';:B 1", ":A #0x;y", ":A #;B", ':A "open;B']
+
+
+def _outcome(split, message: str, separator: str) -> list[str] | str:
+    """The pieces, or the name of the error (a block length that is not a number)."""
+    try:
+        return split(message, separator)
+    except ValueError as err:
+        return type(err).__name__
+
+
+def test_messages_split_as_the_character_scan_splits_them():
+    rng = random.Random(7)
+    fuzz = ["".join(rng.choice(';,"#\'0123 AB') for _ in range(rng.randint(0, 30)))
+            for _ in range(3000)]
+    for message in MESSAGES + fuzz:
+        for separator in ";,":
+            assert _outcome(program_data._split, message, separator) == _outcome(
+                _char_scan, message, separator), (message, separator)
+
+
+class _Counter(ScpiInstrument):
+    value = 0.0
+
+    @scpi(":SOURce<n>:VOLTage[:LEVel]")
+    def volts(self, n: int, value: str) -> None:
+        self.value = n * parse_number(value)
+
+
+def test_a_header_is_looked_up_once_and_answers_alike_every_time():
+    inst = _Counter()
+    for _ in range(3):
+        inst.write(b":SOUR2:VOLT 1.5;:sour:volt:lev 2")
+        assert inst.value == 2.0
+    inst.write(b":SOUR3:VOLT 1")
+    assert inst.value == 3.0
+    assert _Counter._lookup[":SOUR2:VOLT"][1] == (2,)
+    inst.write(b":NOPE 1")
+    assert inst.next_error()[0] == -113 and _Counter._lookup[":NOPE"] is None
+
+
+def test_an_instrument_keeps_nothing_per_message():
+    """Memory stays flat however many messages arrive (a 1000-cycle sweep sends megabytes)."""
+    inst = _Counter()
+    message = (":SOUR:VOLT " + "1" * 2000).encode()
+    inst.write(message)
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for _ in range(2000):  # 4 MB of messages
+            inst.write(message)
+        grown = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert grown < 200_000
