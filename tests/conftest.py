@@ -9,6 +9,7 @@ from functools import cache
 
 import numpy as np
 import pytest
+import pyvisa
 import yaml
 
 from labmem.cli.main import main
@@ -77,13 +78,19 @@ def new_bench(tmp_path):
     settings (BenchConfig fields) and returns its VISA library string "<path>@labmem"; every
     call is a separate world. The Bench object is pyvisa.ResourceManager(lib).visalib.bench."""
     count = iter(range(1_000_000))
+    libraries = []
 
     def make(**settings) -> str:
         path = tmp_path / f"bench{next(count)}.yaml"
         path.write_text(yaml.safe_dump(settings))
-        return f"{path}@labmem"
+        lib = f"{path}@labmem"
+        # PyVISA keeps its library objects (and so each bench) only weakly: hold this one for
+        # the whole test, or a test keeping only the Bench may find a second world on the path.
+        libraries.append(pyvisa.ResourceManager(lib).visalib)
+        return lib
 
-    return make
+    yield make
+    libraries.clear()
 
 
 @pytest.fixture
