@@ -162,10 +162,10 @@ class PulseProcedure(StationProcedure):
         clipped = (tia.over_range if tia.over_range is not None
                    else np.zeros(tia.v.size, dtype=bool))
         capture = Capture(source.t, source.v, tia.v / gain, clipped)
-        if clipped.any():
-            log.warning("%s: %d of %d current samples over range (outside %g to %g A on "
-                        "the scope); readings from them are flagged", name,
-                        int(clipped.sum()), clipped.size, *current_range_a)
+        if clipped.any():  # expected outside the readings (e.g. pulses beyond a read screen)
+            log.info("%s: %d of %d current samples over range (outside %g to %g A on the "
+                     "scope); readings from them are flagged", name, int(clipped.sum()),
+                     clipped.size, *current_range_a)
         scale, offset = screens[2]
         self.store_trace(name, capture.t, {"v_source": capture.v_source, "i_device": capture.i,
                                            "v_tia": tia.v},

@@ -22,6 +22,7 @@ from labmem.catalog import Catalog, check_device_id, utc_time
 from labmem.procedures.base import AbortedError, StationProcedure, TraceCallback
 from labmem.records import table_length, table_rows
 from labmem.station import Station
+from labmem.summaries import OVER_RANGE
 from labmem.traces import TraceStore
 
 log = logging.getLogger(__name__)
@@ -107,12 +108,14 @@ def run_procedure(procedure: StationProcedure, station: Station, data_dir: str |
     abort = abort or threading.Event()
     status, error = "failed", None
     columns = procedure.DATA_COLUMNS
+    flagged = [0]  # readings from scope samples over range ("Over range" column), for the log
     with rows:
         def write(text: str) -> None:
             rows.write(text)
             rows.flush()  # a killed run keeps every row measured before the kill
 
         def emit_table(table: dict[str, Any]) -> None:
+            flagged[0] += int(np.count_nonzero(table.get(OVER_RANGE, 0)))
             write(table_lines(results, columns, table))
             if on_table is not None:
                 on_table(table)
@@ -122,6 +125,7 @@ def run_procedure(procedure: StationProcedure, station: Station, data_dir: str |
 
         def emit(topic: str, record: Any) -> None:
             if topic == "results":
+                flagged[0] += bool(record.get(OVER_RANGE, 0))
                 write(_line(results, columns, record))
                 if on_table is not None:
                     on_table(record)
@@ -159,6 +163,9 @@ def run_procedure(procedure: StationProcedure, station: Station, data_dir: str |
                 on_end(status)
             error = _closed(lambda: catalog.finish(run_id, status, error), error)
     log.info("run %d %s: %s", run_id, status, results_path)
+    if flagged[0]:
+        log.warning("run %d: %d reading(s) from scope samples over range, flagged in the "
+                    "results and left out of its figures of merit", run_id, flagged[0])
     return RunOutcome(run_id, status, error, results_path, traces_path,
                       tuple(procedure.safe_off_errors or ()))
 

@@ -14,7 +14,7 @@ from labmem.summaries import OVER_RANGE, load_rows
 
 
 def test_readings_from_a_clipped_record_are_flagged_and_left_out(new_station, tmp_path,
-                                                                  monkeypatch):
+                                                                  monkeypatch, caplog):
     """The TIA screen is forced far below the signal, so every current sample clips."""
     real_screen = pulse.screen
 
@@ -29,6 +29,7 @@ def test_readings_from_a_clipped_record_are_flagged_and_left_out(new_station, tm
     outcome = run_procedure(procedure, new_station(), tmp_path)
     rows = load_rows(outcome.results_path)
     assert outcome.status == "finished" and (rows[OVER_RANGE] == 1).all()
+    assert f"run {outcome.run_id}: 3 reading(s) from scope samples over range" in caplog.text
     assert np.isnan(procedure.run_metrics(rows)["peak_ratio"])
     with h5py.File(outcome.traces_path, "r") as f:
         (trace,) = f.values()
@@ -36,7 +37,7 @@ def test_readings_from_a_clipped_record_are_flagged_and_left_out(new_station, tm
 
 
 def test_the_reported_synaptic_weight_run_stores_no_clipped_read_as_valid(new_station,
-                                                                         tmp_path):
+                                                                         tmp_path, caplog):
     procedure = SynapticWeight(pulses=5, runs=1, conditioning_runs=0, forming_cycles=1)
     outcome = run_procedure(procedure, new_station(), tmp_path)
     rows = load_rows(outcome.results_path)
@@ -47,3 +48,4 @@ def test_the_reported_synaptic_weight_run_stores_no_clipped_read_as_valid(new_st
     valid = rows[rows[OVER_RANGE] == 0]["Read current (A)"]
     assert ((valid > lo) & (valid < hi)).all()  # every unflagged read is inside the screen
     assert (rows[OVER_RANGE] == 0).all()  # and here no read needed a flag: none clipped
+    assert "reading(s) from scope samples over range" not in caplog.text  # pulses may clip
