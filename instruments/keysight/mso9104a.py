@@ -297,10 +297,14 @@ class MSO9104A(SCPIMixin, Instrument):
             connection.timeout = previous
 
     def read_waveform_codes(self, word: bool = True) -> np.ndarray:
-        """Transfer the source's record as signed codes in a binary block (WORD or BYTE)."""
-        return self.adapter.connection.query_binary_values(
-            ":WAVeform:DATA?", datatype="h" if word else "b", is_big_endian=False,
-            container=np.ndarray)
+        """Transfer the source's record as signed codes in a binary block (WORD or BYTE). The
+        block's bytes include newline codes, so the read runs to the message end (END), not to
+        the read termination, which would split it into hundreds of reads."""
+        connection = self.adapter.connection
+        with connection.read_termination_context(""):
+            return connection.query_binary_values(
+                ":WAVeform:DATA?", datatype="h" if word else "b", is_big_endian=False,
+                container=np.ndarray)
 
     def read_waveform(self, channel: int, word: bool = True
                       ) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:

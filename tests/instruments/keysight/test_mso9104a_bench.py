@@ -147,6 +147,20 @@ def test_binary_transfer_is_at_most_two_bytes_per_sample(lib, scope):
     assert clipped.v.max() == pytest.approx(127 * 0.8 / 256)
 
 
+def test_a_block_full_of_newline_bytes_is_read_in_one_read(lib, scope):
+    """An offset that puts 0 V at code 10 fills the WORD block with 0x0A bytes: the driver
+    reads the block to its end, not to each newline inside it."""
+    scope.configure({1: (0.2, -10 * 0.2 * 8 / 256)}, duration_s=10e-6, points=10_000)
+    scope.single()
+    pulse(bench_of(lib), 0.5, 1e-6, 5e-6, 12e-6)
+    scope.wait(timeout_s=5)
+    visalib = scope.driver.adapter.connection.visalib
+    with count_traffic(visalib) as traffic:
+        trace = scope.fetch(1)
+    assert np.count_nonzero(np.isclose(trace.v, 0.0, atol=1e-6)) > 1000  # code 10 = 0 V
+    assert traffic.reads < 20  # short answers and one read of the block (was thousands)
+
+
 def test_digitize_without_a_trigger_times_out(lib, scope):
     scope.configure({1: (0.2, 0.0)}, duration_s=10e-6, points=1000, trigger_source="CH1",
                     trigger_level_v=0.3)
