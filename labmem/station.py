@@ -207,14 +207,19 @@ class Station:
         if setup == "pulse":
             self.series_ohm = series_ohm
 
+    @property
+    def scope_channels(self) -> tuple[int, int]:
+        """Scope channels of the pulse path: (AWG output, TIA output), as the wiring says."""
+        wiring = {**WIRING_DEFAULTS, **self.config.wiring}
+        return int(wiring["scope_awg_channel"]), int(wiring["scope_tia_channel"])
+
     def describe_setup(self, setup: str, series_ohm: float | None = None) -> str:
         """What to connect, in the operator's words."""
         if setup == "smu":
             return "Connect the SMU (force HI/LO) directly to the device."
-        wiring = {**WIRING_DEFAULTS, **self.config.wiring}
+        awg, tia = self.scope_channels
         return (f"Connect AWG → {series_ohm:g} Ω → device → TIA ({self.tia.describe()}) → "
-                f"scope CH{wiring['scope_tia_channel']}; AWG output → scope "
-                f"CH{wiring['scope_awg_channel']}; AWG sync → scope AUX trigger.")
+                f"scope CH{tia}; AWG output → scope CH{awg}; AWG sync → scope AUX trigger.")
 
     # -- clock and safety ---------------------------------------------------------------
 

@@ -1,6 +1,7 @@
 """The pulse machinery every pulse procedure shares, on the pulse set-up (AWG → series R →
 device → TIA → scope): PulseProcedure plays a segment list as one AWG burst and captures it;
-the scope records the AWG output (CH1) and the TIA output (CH2), triggered by the AWG sync."""
+the scope records the AWG output and the TIA output on the channels the station wires them
+to (CH1 and CH2 by default), triggered by the AWG sync."""
 
 from __future__ import annotations
 
@@ -115,11 +116,14 @@ class PulseProcedure(StationProcedure):
         return min(min(levels), 0.0) / r, max(max(levels), 0.0) / r
 
     def screens(self, segments: Sequence[Segment]) -> dict[int, tuple[float, float]]:
-        """Scope (V/div, offset V) of CH1 (the AWG output) and CH2 (the TIA output)."""
+        """Scope (V/div, offset V) of the channels the station wires to the AWG output and to
+        the TIA output."""
+        assert self.station is not None
+        awg, tia = self.station.scope_channels
         levels = [lv for lv, _ in segments]
         lo_a, hi_a = self.current_range_a(segments)
-        return {1: screen(min(min(levels), 0.0), max(max(levels), 0.0)),
-                2: screen(lo_a * self.tia_gain, hi_a * self.tia_gain)}
+        return {awg: screen(min(min(levels), 0.0), max(max(levels), 0.0)),
+                tia: screen(lo_a * self.tia_gain, hi_a * self.tia_gain)}
 
     def check_screens(self, segments: Sequence[Segment]) -> None:
         """Refuse, before any output, a current the scope cannot show at this TIA gain."""
@@ -158,7 +162,8 @@ class PulseProcedure(StationProcedure):
         scope.single()
         awg.trigger()
         scope.wait(timeout_s=max(10.0, 3 * record_s))
-        source, tia = scope.fetch(1), scope.fetch(2)
+        awg_channel, tia_channel = self.station.scope_channels
+        source, tia = scope.fetch(awg_channel), scope.fetch(tia_channel)
         clipped = (tia.over_range if tia.over_range is not None
                    else np.zeros(tia.v.size, dtype=bool))
         capture = Capture(source.t, source.v, tia.v / gain, clipped)
@@ -166,7 +171,7 @@ class PulseProcedure(StationProcedure):
             log.info("%s: %d of %d current samples over range (outside %g to %g A on the "
                      "scope); readings from them are flagged", name, int(clipped.sum()),
                      clipped.size, *current_range_a)
-        scale, offset = screens[2]
+        scale, offset = screens[tia_channel]
         self.store_trace(name, capture.t, {"v_source": capture.v_source, "i_device": capture.i,
                                            "v_tia": tia.v},
                          {"v_source": "V", "i_device": "A", "v_tia": "V"},

@@ -5,6 +5,7 @@ a failure or an abort leaves the instruments safe."""
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 
 import h5py
 import numpy as np
@@ -24,6 +25,8 @@ from labmem.procedures.switching.delay import SwitchingDelay
 from labmem.procedures.switching.iv import IVSweep, RegimeSwitching
 from labmem.procedures.synapse.retention import Retention
 from labmem.procedures.synapse.weight import SynapticWeight
+from labmem.station import Station
+from labmem.station_file import StationConfig
 
 
 def run(procedure, station, tmp_path, **kwargs):
@@ -112,6 +115,22 @@ def test_pulse_train_plays_any_segment_list(new_station, tmp_path):
     expected = np.array([0.5, 0.8]) / (1e6 + 50 + 1e7)
     assert rows["Peak current (A)"].to_numpy() == pytest.approx(expected, rel=0.03)
     assert np.all(rows["Mean current (A)"].to_numpy() < rows["Peak current (A)"].to_numpy())
+
+
+def test_a_pulse_run_measures_on_the_scope_channels_the_station_wires(new_bench, tmp_path):
+    """AWG output on CH3 and TIA output on CH4: the same readings as the default CH1/CH2."""
+    procedure = dict(waveform="0:2e-6, 0.5:4e-6, 0:2e-6, 0.8:4e-6, 0:2e-6", series_ohm=1e6,
+                     tia_gain=1e6, sample_interval_s=10e-9)
+    readings = []
+    for wiring in ({}, {"scope_awg_channel": 3, "scope_tia_channel": 4}):
+        config = replace(StationConfig.default(new_bench(device={"g_hrs_s": 1e-7})),
+                         wiring=wiring)
+        station = Station(config)
+        _, rows = run(PulseTrain(**procedure), station, tmp_path / str(len(readings)))
+        station.safe_off()
+        readings.append(rows[["Level (V)", "Peak current (A)"]].to_numpy())
+    np.testing.assert_array_equal(readings[0], readings[1])
+    assert readings[1][:, 1] == pytest.approx(np.array([0.5, 0.8]) / (1e6 + 50 + 1e7), rel=0.03)
 
 
 def test_synaptic_weight_steps_the_conductance(new_station, tmp_path):
