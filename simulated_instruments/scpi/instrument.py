@@ -110,7 +110,12 @@ class ScpiInstrument:
             self.output.clear()
         replies: list[bytes] = []
         path = ""
-        for unit in split_units(message):
+        try:
+            units = split_units(message)
+        except ScpiError as err:  # a malformed block: the whole message is refused
+            self.push_error(err.code, err.message)
+            return
+        for unit in units:
             unit = unit.strip()
             if not unit:
                 continue

@@ -105,11 +105,15 @@ _SPECIAL = {sep: re.compile(f"[{sep}\"'#]") for sep in ";,"}
 
 
 def _skip_block(text: str, i: int) -> int:
+    """Index just past the block that starts at text[i] ("#<d>"); ScpiError -160 when its
+    length header is not d digits, as an instrument reports a malformed block."""
     digits = int(text[i + 1])
     if digits == 0:  # indefinite-length block runs to the end of the message
         return len(text)
-    length = int(text[i + 2 : i + 2 + digits] or 0)
-    return i + 2 + digits + length
+    length_text = text[i + 2 : i + 2 + digits]
+    if len(length_text) != digits or not length_text.isdigit():
+        raise ScpiError(-160, f"bad block length header {text[i:i + 2 + digits]!r}")
+    return i + 2 + digits + int(length_text)
 
 
 def split_units(message: str) -> list[str]:

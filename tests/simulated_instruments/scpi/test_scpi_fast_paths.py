@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 import tracemalloc
+from typing import ClassVar
 
 import pytest
 
@@ -38,7 +39,10 @@ def _char_scan(text: str, separator: str) -> list[str]:
             i = n if end < 0 else end + 1
         elif ch == "#" and i + 1 < n and text[i + 1].isdigit():
             digits = int(text[i + 1])
-            i = n if digits == 0 else i + 2 + digits + int(text[i + 2:i + 2 + digits] or 0)
+            length = text[i + 2:i + 2 + digits]
+            if digits and (len(length) != digits or not length.isdigit()):
+                raise ScpiError(-160, "bad block length header")
+            i = n if digits == 0 else i + 2 + digits + int(length)
         else:
             if ch == separator:
                 pieces.append(text[start:i])
@@ -53,11 +57,11 @@ MESSAGES = [":A 1,2;:B 3", "*RST;*CLS", ":A;;:B", "", ";", ':A "x;y";:B', ":A #1
 
 
 def _outcome(split, message: str, separator: str) -> list[str] | str:
-    """The pieces, or the name of the error (a block length that is not a number)."""
+    """The pieces, or the SCPI error (a block length header that is not its digits)."""
     try:
         return split(message, separator)
-    except ValueError as err:
-        return type(err).__name__
+    except ScpiError as err:
+        return f"error {err.code}"
 
 
 def test_messages_split_as_the_character_scan_splits_them():
@@ -104,3 +108,21 @@ def test_an_instrument_keeps_nothing_per_message():
     finally:
         tracemalloc.stop()
     assert grown < 200_000
+
+
+def test_a_malformed_block_is_error_160_and_the_message_is_dropped():
+    class Blocks(ScpiInstrument):
+        """Takes a block."""
+
+        seen: ClassVar[list[bytes]] = []
+
+        @scpi(":DATA")
+        def set_data(self, block: str) -> None:
+            self.seen.append(program_data.parse_block(block))
+
+    inst = Blocks()
+    inst.write(b":DATA #1B;:DATA #13abc\n")
+    assert inst.next_error() == (-160, "Block data error; bad block length header '#1B'")
+    assert Blocks.seen == []
+    inst.write(b":DATA #13abc\n")
+    assert Blocks.seen == [b"abc"] and inst.next_error()[0] == 0
