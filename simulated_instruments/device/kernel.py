@@ -3,9 +3,10 @@
 The device and circuit equations are integrated with adaptive steps (exponential integrators
 for the relaxations, explicit steps bounded by how much a drive may change the state), so µs
 edges are resolved inside seconds-long experiments. Everything here is numba-compiled; the
-Python-facing classes are in ``device.model`` and ``bench.circuit``. The device step and the
-two circuit loops that inline it stay in one module (just over 400 lines): numba compiles them
-as one unit, and splitting them would spread one set of equations over several files.
+Python-facing classes are in ``device.model`` and ``bench.circuit``. The device step, the
+two circuit loops that inline it and the dense sampling inside a step stay in one module (about
+500 lines): numba compiles them as one unit, and splitting them would spread one set of
+equations over several files.
 """
 
 from __future__ import annotations
