@@ -125,16 +125,19 @@ class PulseProcedure(StationProcedure):
         return {awg: screen(min(min(levels), 0.0), max(max(levels), 0.0)),
                 tia: screen(lo_a * self.tia_gain, hi_a * self.tia_gain)}
 
-    def check_screens(self, segments: Sequence[Segment]) -> None:
-        """Refuse, before any output, a current the scope cannot show at this TIA gain."""
+    def check_screens(self, segments: Sequence[Segment]) -> dict[int, tuple[float, float]]:
+        """The screens(segments), refused before any output when the scope cannot show the
+        expected current at this TIA gain."""
         assert self.station is not None
+        screens = self.screens(segments)
         try:
-            self.station.scope.check_channels(self.screens(segments))
+            self.station.scope.check_channels(screens)
         except ValueError as err:
             lo_a, hi_a = self.current_range_a(segments)
             raise ValueError(f"the scope cannot show the expected current {lo_a:g} to "
                              f"{hi_a:g} A at TIA gain (tia_gain) {self.tia_gain:g} V/A: {err}; "
                              "choose another TIA gain") from None
+        return screens
 
     def record_points(self, duration_s: float) -> int:
         """Samples that cover the burst at the sample interval."""
@@ -150,8 +153,7 @@ class PulseProcedure(StationProcedure):
         assert self.station is not None
         self.stop_point()  # an abort asked for before the burst plays nothing more
         awg, scope = self.station.awg, self.station.scope
-        self.check_screens(segments)
-        screens = self.screens(segments)
+        screens = self.check_screens(segments)
         current_range_a = self.current_range_a(segments)
         gain = self.tia_gain
         burst_s = awg.load(list(segments))

@@ -115,7 +115,8 @@ def run_procedure(procedure: StationProcedure, station: Station, data_dir: str |
             rows.flush()  # a killed run keeps every row measured before the kill
 
         def emit_table(table: dict[str, Any]) -> None:
-            flagged[0] += int(np.count_nonzero(table.get(OVER_RANGE, 0)))
+            flags = np.broadcast_to(table.get(OVER_RANGE, 0), table_length(table))
+            flagged[0] += int(np.count_nonzero(flags))  # a shared flag counts once per row
             write(table_lines(results, columns, table))
             if on_table is not None:
                 on_table(table)
