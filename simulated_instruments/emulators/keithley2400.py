@@ -102,6 +102,8 @@ MEAS_BUFFER_FULL = 1 << 9
 """Measurement event register: buffer full (BFL)."""
 STB_MSB = 0x01
 """Status byte: measurement summary bit."""
+DEVICE_ERRORS = {803: "Not permitted with OUTPUT off", 822: "Too small for sense range"}
+"""Texts of the instrument's own error numbers (manual, table B-1)."""
 
 
 class Keithley2400Emulator(ScpiInstrument):
@@ -204,7 +206,7 @@ class Keithley2400Emulator(ScpiInstrument):
         if self.source_function != "VOLT":
             raise ScpiError(-221, "only voltage sourcing is emulated")
         if not self.output_on and not self.auto_clear:
-            raise ScpiError(803, "Not permitted with OUTPUT off")
+            raise ScpiError(803)
         levels = self._levels()
         if np.any(np.abs(levels) > self._top_v()):
             raise ScpiError(-221, "a level exceeds the source range")
@@ -551,7 +553,7 @@ class Keithley2400Emulator(ScpiInstrument):
         imax = self.limits.current_max_a
         level = abs(parse_number(value, "A", -imax, imax, default=COMPLIANCE_DEFAULT_A))
         if not self.i_range_auto and level < COMPLIANCE_MIN_FRACTION * self.i_range:
-            raise ScpiError(822, "Too small for sense range")
+            raise ScpiError(822)
         self.compliance_a = level
 
     @scpi(":SENSe[1]:CURRent[:DC]:PROTection[:LEVel]?")
@@ -720,6 +722,10 @@ class Keithley2400Emulator(ScpiInstrument):
     @scpi(":STATus:PRESet")
     def status_preset(self) -> None:
         self.meas_enable = 0
+
+    def push_error(self, code: int, message: str | None = None) -> None:
+        """Queue an error, with the manual's text for the instrument's own numbers."""
+        super().push_error(code, DEVICE_ERRORS.get(code, message))
 
     def common_cls(self) -> None:
         """*CLS also clears the measurement event register."""
