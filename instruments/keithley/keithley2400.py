@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from pymeasure.adapters import VISAAdapter
 from pymeasure.instruments import Instrument, SCPIMixin
 from pymeasure.instruments.validators import strict_discrete_set, strict_range
 
@@ -192,6 +193,7 @@ class Keithley2400(SCPIMixin, Instrument):
         """Control the reading format, 'ascii', 'sreal' (float32) or 'dreal' (float64) (str).""",
         validator=strict_discrete_set,
         values={"ascii": "ASC", "sreal": "REAL,32", "dreal": "REAL,64"}, map_values=True,
+        separator=";",  # the answer 'REAL,32' is one value
     )
     byte_order = Instrument.control(
         ":FORM:BORD?", ":FORM:BORD %s",
@@ -229,7 +231,7 @@ class Keithley2400(SCPIMixin, Instrument):
         termination, timeout = connection.read_termination, connection.timeout
         self.write(message)
         connection.read_termination = None  # a binary block may hold newline bytes
-        if timeout_s is not None:
+        if timeout_s is not None and isinstance(self.adapter, VISAAdapter):
             connection.timeout = max(timeout or 0, timeout_s * 1000)
         try:
             raw = self.read_bytes(size, chunk_size=size)
