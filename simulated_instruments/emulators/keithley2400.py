@@ -137,6 +137,7 @@ class Keithley2400Emulator(ScpiInstrument):
         self.list_v = [0.0]
         self.delay_s, self.delay_auto = 0.0, True
         self.sensed = {"CURR"}
+        self.concurrent = True
         self.compliance_a = COMPLIANCE_DEFAULT_A
         self.compliance_v = 21.0
         self.i_range, self.i_range_auto = 1e-4, True
@@ -309,7 +310,7 @@ class Keithley2400Emulator(ScpiInstrument):
     def trigger_count_set(self, value: str) -> None:
         count = parse_int(value, 1, BUFFER_MAX)
         if count * self.arm_count > BUFFER_MAX:
-            raise ScpiError(-221, f"arm count × trigger count may not exceed {BUFFER_MAX}")
+            raise ScpiError(-221, f"arm count x trigger count may not exceed {BUFFER_MAX}")
         self.trigger_count = count
 
     @scpi(":TRIGger:COUNt?")
@@ -320,7 +321,7 @@ class Keithley2400Emulator(ScpiInstrument):
     def arm_count_set(self, value: str) -> None:
         count = parse_int(value, 1, BUFFER_MAX)
         if count * self.trigger_count > BUFFER_MAX:
-            raise ScpiError(-221, f"arm count × trigger count may not exceed {BUFFER_MAX}")
+            raise ScpiError(-221, f"arm count x trigger count may not exceed {BUFFER_MAX}")
         self.arm_count = count
 
     @scpi(":ARM[:SEQuence[1]][:LAYer[1]]:COUNt?")
@@ -446,7 +447,7 @@ class Keithley2400Emulator(ScpiInstrument):
                             2 * self.limits.voltage_max_v)
         span = self.stop_v - self.start_v
         if step == 0 or span == 0 or np.sign(step) != np.sign(span):
-            raise ScpiError(-221, "the step must have the sign of stop − start")
+            raise ScpiError(-221, "the step must have the sign of stop - start")
         points = round(span / step) + 1
         if points > BUFFER_MAX:
             raise ScpiError(-222, f"the step gives {points} points; at most {BUFFER_MAX}")
@@ -530,7 +531,21 @@ class Keithley2400Emulator(ScpiInstrument):
 
     @scpi(":SENSe[1]:FUNCtion[:ON]")
     def sense_function_on(self, *names: str) -> None:
-        self.sensed |= self._functions(names)
+        functions = self._functions(names)
+        if not self.concurrent and len(functions) > 1:
+            raise ScpiError(-221, "one function at a time with concurrent measurement off")
+        self.sensed = (self.sensed | functions) if self.concurrent else functions
+
+    @scpi(":SENSe[1]:FUNCtion:CONCurrent")
+    def sense_function_concurrent(self, on: str) -> None:
+        """Concurrent measurement off leaves one function measured (current if several)."""
+        self.concurrent = parse_bool(on)
+        if not self.concurrent and len(self.sensed) > 1:
+            self.sensed = {"CURR"}
+
+    @scpi(":SENSe[1]:FUNCtion:CONCurrent?")
+    def sense_function_concurrent_query(self) -> str:
+        return "1" if self.concurrent else "0"
 
     @scpi(":SENSe[1]:FUNCtion:OFF")
     def sense_function_off(self, *names: str) -> None:
