@@ -14,6 +14,7 @@ from labmem.instruments.roles import Oscilloscope, Role, SourceMeter, WaveformGe
 from labmem.yaml_lines import FileError, Locator, load_with_lines
 
 DRIVERS = {
+    "keithley2400": "labmem.instruments.keithley.keithley2400:Keithley2400SourceMeter",
     "keithley2450": "labmem.instruments.keithley.keithley2450:Keithley2450SourceMeter",
     "hp33120a": "labmem.instruments.hp.hp33120a:HP33120AWaveformGenerator",
     "mso9104a": "labmem.instruments.keysight.mso9104a:MSO9104AOscilloscope",

@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 from labmem.simulated_instruments.emulators.hp33120a import HP33120AEmulator
+from labmem.simulated_instruments.emulators.keithley2400 import (
+    Keithley2400Emulator,
+    Keithley2401Emulator,
+    Keithley2410Emulator,
+)
 from labmem.simulated_instruments.emulators.keithley2450 import Keithley2450Emulator
 from labmem.simulated_instruments.emulators.mso9104a import MSO9104AEmulator
 from labmem.simulated_instruments.scpi.instrument import ScpiInstrument
 
 EMULATORS: dict[str, type[ScpiInstrument]] = {
+    "keithley2400": Keithley2400Emulator,
+    "keithley2401": Keithley2401Emulator,
+    "keithley2410": Keithley2410Emulator,
     "keithley2450": Keithley2450Emulator,
     "hp33120a": HP33120AEmulator,
     "mso9104a": MSO9104AEmulator,
