@@ -454,7 +454,7 @@ class InfiniiVisionOscilloscope(Oscilloscope):
         d = self.driver
         d.waveform_source = channel
         pre = d.waveform_preamble
-        codes = np.asarray(d.read_waveform_codes())
+        codes = np.asarray(d.read_waveform_codes(), dtype=np.int64)
         if codes.size != pre["points"]:
             raise ValueError(f"CH{channel}: preamble says {pre['points']} points, "
                              f"{codes.size} arrived")
