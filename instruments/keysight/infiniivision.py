@@ -55,6 +55,8 @@ OPER_RUN = 8
 PREAMBLE_FIELDS = ("format", "type", "points", "count", "x_increment", "x_origin",
                    "x_reference", "y_increment", "y_origin", "y_reference")
 BOOLS = {True: 1, False: 0}
+BLOCK_HEADER_BYTES = 11
+"""#8 and eight length digits, and the message terminator."""
 
 
 def _parse_preamble(values: list[Any]) -> dict[str, Any]:
@@ -270,13 +272,15 @@ class InfiniiVision(SCPIMixin, Instrument):
         finally:
             connection.timeout = previous
 
-    def read_waveform_codes(self) -> np.ndarray:
-        """Transfer the source's record as unsigned 8-bit codes in one #8 block, read to
-        the message end (the block may hold newline bytes)."""
+    def read_waveform_codes(self, points: int) -> np.ndarray:
+        """Transfer the source's record (`points` long, from the preamble) as unsigned 8-bit
+        codes in one #8 block, read to the message end (the block may hold newline bytes) in
+        one read."""
         connection = self.adapter.connection
         with connection.read_termination_context(""):
             return connection.query_binary_values(":WAVeform:DATA?", datatype="B",
-                                                  container=np.ndarray)
+                                                  container=np.ndarray,
+                                                  chunk_size=points + BLOCK_HEADER_BYTES)
 
 
 def over_range(codes: np.ndarray) -> np.ndarray:
@@ -454,7 +458,7 @@ class InfiniiVisionOscilloscope(Oscilloscope):
         d = self.driver
         d.waveform_source = channel
         pre = d.waveform_preamble
-        codes = np.asarray(d.read_waveform_codes(), dtype=np.int64)
+        codes = np.asarray(d.read_waveform_codes(pre["points"]), dtype=np.int64)
         if codes.size != pre["points"]:
             raise ValueError(f"CH{channel}: preamble says {pre['points']} points, "
                              f"{codes.size} arrived")

@@ -94,7 +94,7 @@ def test_preamble_and_a_byte_block_make_a_trace():
         role.driver, role._trigger = inst, {}
         trace = role.fetch(2)
         inst.adapter.connection.query_binary_values.assert_called_once_with(
-            ":WAVeform:DATA?", datatype="B", container=np.ndarray)
+            ":WAVeform:DATA?", datatype="B", container=np.ndarray, chunk_size=4 + 11)
     assert np.allclose(trace.v, (codes.astype(float) - 128) * 6.25e-3 + 0.1)
     assert np.allclose(trace.t, -2e-6 + 2e-9 * np.arange(4))
     assert trace.metadata["scale_v_per_div"] == pytest.approx(0.2)
