@@ -50,6 +50,8 @@ OFFSET_LIMITS_V = (2.0, 50.0)
 EXT_LEVEL_LIMIT_V = 8.0
 TRIGGER_SCREEN_DIVISIONS = 6
 DEFAULT_POINTS = 10_000
+RATE_TOLERANCE = 1e-6
+"""Relative shortfall of points accepted as rounding (a caller's ceil of duration/interval)."""
 OPER_RUN = 8
 """Run bit of :OPERegister:CONDition?: set while an acquisition is in progress."""
 PREAMBLE_FIELDS = ("format", "type", "points", "count", "x_increment", "x_origin",
@@ -310,7 +312,7 @@ def plan_record(duration_s: float, points: int | None, interleaved: bool = False
     if isinstance(points, bool) or not isinstance(points, (int, np.integer)) \
             or points < MIN_POINTS:
         raise ValueError(f"points must be an integer of at least {MIN_POINTS}, got {points!r}")
-    if points > raw:
+    if points > raw * (1 + RATE_TOLERANCE):
         raise ValueError(
             f"points: {points} over {duration_s:g} s needs {points / duration_s:.4g} Sa/s; the "
             f"scope samples at {rate:.4g} Sa/s there ({top:.4g} Sa/s, {memory} points of "
