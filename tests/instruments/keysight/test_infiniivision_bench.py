@@ -10,7 +10,10 @@ import pyvisa
 from pymeasure.instruments.keysight.keysightDSOX1102G import KeysightDSOX1102G
 
 from labmem.instruments.keysight.infiniivision import InfiniiVisionOscilloscope
+from labmem.simulated_instruments.emulators.hp33120a import ARB_EDGE_S
 from labmem.simulated_instruments.visa.traffic import count_traffic
+from labmem.station import Station
+from labmem.station_file import StationConfig
 
 SCOPE = "TCPIP0::192.168.0.12::inst0::INSTR"
 AWG = "GPIB0::10::INSTR"
@@ -176,3 +179,32 @@ def test_stock_pymeasure_keysight_dsox1102g(lib):
     dso.digitize("channel1")  # nothing triggers now: the scope keeps waiting
     assert dso.ask(":SYSTem:ERRor?").startswith("+0,")
     dso.stop()
+
+
+def test_a_station_with_the_scope_identifies_it_and_captures_a_burst(lib):
+    """The station file's infiniivision driver accepts both models' *IDN? and the pulse
+    machinery captures a burst (the AWG's sync edge on the EXT trigger input)."""
+    text = (f'visa_library: "{lib}"\nroles:\n'
+            f'  awg: {{driver: hp33120a, resource: "{AWG}"}}\n'
+            f'  scope: {{driver: infiniivision, resource: "{SCOPE}"}}\n')
+    station = Station(StationConfig.from_text(text))
+    try:
+        station.check_roles(["awg", "scope"])
+        station.use_setup("pulse", series_ohm=1e6, tia_gain_v_per_a=1e5)
+        scope, awg = station.scope, station.awg
+        segments = [(0.0, 2e-6), (1.0, 6e-6), (0.0, 2e-6)]
+        burst_s = awg.load(segments)
+        scope.configure({1: (0.15, 0.5), 2: (0.015, 0.05)}, duration_s=1.02 * burst_s,
+                        pre_trigger_s=0.01 * burst_s, points=2000)
+        awg.enable()
+        scope.single()
+        awg.trigger()
+        scope.wait()
+        tr = scope.fetch(1)
+        lsb = 8 * 0.15 / 256
+        # The 33120A's output crosses half the step halfway through its edge.
+        assert tr.t[np.argmax(tr.v > 0.5)] == pytest.approx(2e-6 + ARB_EDGE_S / 2,
+                                                            abs=tr.t[1] - tr.t[0])
+        assert np.all(np.abs(tr.v[(tr.t > 2.1e-6) & (tr.t < 7.9e-6)] - 1.0) <= lsb)
+    finally:
+        station.safe_off()
