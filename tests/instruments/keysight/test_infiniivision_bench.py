@@ -148,6 +148,7 @@ def test_raw_pyvisa_script(lib):
     assert scope.query(":SYST:ERR?").startswith("-113,")
 
 
+@pytest.mark.filterwarnings("ignore:It is not known whether this device support SCPI")
 def test_stock_pymeasure_keysight_dsox1102g(lib):
     """PyMeasure's own 1000X driver: channel and timebase set-up, its setup queries, the
     ASCii download in NORMal points mode (a 62 500-point measurement record at most)."""
