@@ -17,6 +17,7 @@ DRIVERS = {
     "keithley2400": "labmem.instruments.keithley.keithley2400:Keithley2400SourceMeter",
     "keithley2450": "labmem.instruments.keithley.keithley2450:Keithley2450SourceMeter",
     "hp33120a": "labmem.instruments.hp.hp33120a:HP33120AWaveformGenerator",
+    "infiniivision": "labmem.instruments.keysight.infiniivision:InfiniiVisionOscilloscope",
     "mso9104a": "labmem.instruments.keysight.mso9104a:MSO9104AOscilloscope",
 }
 """Role implementation of each supported VISA instrument."""

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from labmem.simulated_instruments.emulators.hp33120a import HP33120AEmulator
+from labmem.simulated_instruments.emulators.infiniivision import (
+    InfiniiVision4000XEmulator,
+    InfiniiVisionEmulator,
+)
 from labmem.simulated_instruments.emulators.keithley2400 import (
     Keithley2400Emulator,
     Keithley2401Emulator,
@@ -19,6 +23,8 @@ EMULATORS: dict[str, type[ScpiInstrument]] = {
     "keithley2450": Keithley2450Emulator,
     "hp33120a": HP33120AEmulator,
     "mso9104a": MSO9104AEmulator,
+    "dsox3024t": InfiniiVisionEmulator,
+    "dsox4024a": InfiniiVision4000XEmulator,
 }
 """Model name (as in a bench file, any case) → emulator class."""
 
