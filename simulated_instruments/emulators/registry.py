@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from labmem.simulated_instruments.emulators.hp33120a import HP33120AEmulator
+from labmem.simulated_instruments.emulators.k33500b import K33500BEmulator, K33521BEmulator
 from labmem.simulated_instruments.emulators.keithley2450 import Keithley2450Emulator
 from labmem.simulated_instruments.emulators.mso9104a import MSO9104AEmulator
 from labmem.simulated_instruments.scpi.instrument import ScpiInstrument
 
 EMULATORS: dict[str, type[ScpiInstrument]] = {
+    "33521b": K33521BEmulator,
+    "33522b": K33500BEmulator,
     "keithley2450": Keithley2450Emulator,
     "hp33120a": HP33120AEmulator,
     "mso9104a": MSO9104AEmulator,
