@@ -7,6 +7,7 @@ from labmem.simulated_instruments.emulators.infiniivision import (
     InfiniiVision4000XEmulator,
     InfiniiVisionEmulator,
 )
+from labmem.simulated_instruments.emulators.k33500b import K33500BEmulator, K33521BEmulator
 from labmem.simulated_instruments.emulators.keithley2400 import (
     Keithley2400Emulator,
     Keithley2401Emulator,
@@ -20,6 +21,8 @@ EMULATORS: dict[str, type[ScpiInstrument]] = {
     "keithley2400": Keithley2400Emulator,
     "keithley2401": Keithley2401Emulator,
     "keithley2410": Keithley2410Emulator,
+    "33521b": K33521BEmulator,
+    "33522b": K33500BEmulator,
     "keithley2450": Keithley2450Emulator,
     "hp33120a": HP33120AEmulator,
     "mso9104a": MSO9104AEmulator,
