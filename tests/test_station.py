@@ -98,3 +98,18 @@ def test_a_bench_file_is_found_beside_its_station_file(tmp_path, monkeypatch):
         station.write_text(DEFAULT_STATION_YAML.replace(
             'visa_library: "@labmem"', f'visa_library: "{library}"'))
         assert StationConfig.from_file(station).visa_library == library
+
+
+def test_labmem_instruments_supported_lists_drivers_and_models(capsys):
+    """--supported names every driver with the role it fills and every simulated model."""
+    from labmem.cli.main import main
+    from labmem.simulated_instruments.emulators.registry import EMULATORS
+    from labmem.station_file import DRIVERS
+
+    assert main(["instruments", "--supported", "--json"]) == 0
+    listing = json.loads(capsys.readouterr().out)
+    roles = {row["driver"]: row["role"] for row in listing["drivers"]}
+    assert set(roles) == set(DRIVERS)
+    assert roles["keithley2450"] == "smu" and roles["hp33120a"] == "awg"
+    assert roles["mso9104a"] == "scope"
+    assert set(listing["bench_models"]) == set(EMULATORS)
