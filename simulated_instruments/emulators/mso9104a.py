@@ -33,9 +33,11 @@ import logging
 import math
 import time
 
+import numba
 import numpy as np
 
 from labmem.simulated_instruments.bench.acquisition import AUX, Acquisition, AcquisitionSettings
+from labmem.simulated_instruments.emulators import waveform_measurements as wm
 from labmem.simulated_instruments.scpi.instrument import ScpiInstrument, scpi
 from labmem.simulated_instruments.scpi.program_data import (
     ScpiError,
@@ -78,6 +80,15 @@ SAMPLE_RATES = tuple(sorted(
     if MIN_SRATE_SA_S <= m * 10.0 ** e <= MAX_SRATE_SA_S))
 """Selectable sample rates (1-2-2.5-4-5 sequence); other values round up to the next one."""
 
+MAX_BANDWIDTH_HZ = 1e9
+"""Analog bandwidth of the MSO9104A: :ACQuire:BANDwidth MAX, the *RST setting."""
+MIN_BANDWIDTH_HZ = 1e3
+AVERAGE_COUNT_LIMITS = (2, 65534)
+INTERPOLATE_CHOICES = ("ON", "OFF", "1", "0", "INT1", "INT2", "INT4", "INT8", "INT16")
+NO_RESULT = "9.99999E+37"
+"""The Infiniium's answer to a measurement that cannot be made."""
+WAVEFORM_TYPE_RAW, WAVEFORM_TYPE_AVERAGE = 1, 2
+
 FORMAT_CODE = {"ASCii": 0, "BYTE": 1, "WORD": 2}
 COUPLING_CODE = {"AC": 0, "DC": 1, "DC50": 2}
 INPUT_CHOICES = ("DC", "DC50", "DCFifty", "AC")
@@ -89,6 +100,17 @@ def next_sample_rate(rate: float) -> float:
         if r >= rate * (1 - 1e-9):
             return r
     return SAMPLE_RATES[-1]
+
+
+@numba.njit(cache=True)
+def one_pole_lowpass(v: np.ndarray, alpha: float) -> np.ndarray:
+    """First-order low-pass over a record (y += alpha (x − y)), starting settled on v[0]."""
+    out = np.empty_like(v)
+    y = v[0]
+    for i in range(v.size):
+        y += alpha * (v[i] - y)
+        out[i] = y
+    return out
 
 
 class _Channel:
@@ -123,6 +145,12 @@ class MSO9104AEmulator(ScpiInstrument):
         self.points: int | None = None  # None = AUTO
         self.srate: float | None = None  # None = AUTO
         self.acq_mode = "RTIMe"
+        self.bandwidth_hz = MAX_BANDWIDTH_HZ
+        self.interpolate = "1"
+        self.averaging = False
+        self.average_count = 16
+        self.roll = False
+        self.meas_sources = (1, 1)
         self.trig_mode = "EDGE"
         self.trig_source = 1
         self.trig_slope = 1
@@ -136,6 +164,12 @@ class MSO9104AEmulator(ScpiInstrument):
         self.run_state = "STOP"
         self.last: Acquisition | None = None
         self._last_vertical: dict[int, tuple[float, float, str]] = {}
+        self._armed_bandwidth_hz = MAX_BANDWIDTH_HZ
+        self._average_sum: dict[int, np.ndarray] = {}
+        self._averages = 0
+        self._last_codes: dict[int, np.ndarray] | None = None
+        self._last_count = 1
+        """Averaged codes (float, in ADC steps) of the last record; None when not averaged."""
         self._ader = self._pder = self._ter = False
         self._latched = False
         self._trig_seen = False
@@ -177,9 +211,13 @@ class MSO9104AEmulator(ScpiInstrument):
     def _arm(self) -> None:
         if self.acq_mode != "RTIMe":
             raise ScpiError(-221, f"acquisition mode {self.acq_mode} is not emulated")
+        if self.roll:
+            raise ScpiError(-221, "roll mode acquisition is not emulated")
         settings = self.settings()
         self._last_vertical = {n: (c.scale_v, c.offset_v, c.input)
                                for n, c in self.channels.items()}
+        self._armed_bandwidth_hz = self.bandwidth_hz
+        self._average_sum, self._averages = {}, 0
         self.acquisition = Acquisition(settings, self.bench.now)
         self._ader = self._pder = self._ter = False
         self._latched = self._trig_seen = False
@@ -194,10 +232,46 @@ class MSO9104AEmulator(ScpiInstrument):
         if acq.trigger_s is not None and not self._trig_seen:
             self._trig_seen = self._ter = True
         if acq.complete and not self._latched:
+            self._front_end(acq)
+            averaged = None
+            if self.averaging:
+                averaged = self._accumulate(acq)
+                if averaged is None:  # more triggers to average: re-armed
+                    return
             self._latched = self._ader = self._pder = True
-            self.last = acq
+            self.last, self._last_codes = acq, averaged
+            self._last_count = self._averages if averaged is not None else 1
             if self.run_state == "SING":
                 self.run_state = "STOP"
+
+    def _front_end(self, acq: Acquisition) -> None:
+        """What the input stage does to a completed record: the scope's own noise (the bench's
+        scope_noise_div_rms) and the :ACQuire:BANDwidth limit. At the defaults (no noise,
+        bandwidth MAX) the record is left as it is, at no cost."""
+        noise_div = self.bench.config.scope_noise_div_rms
+        limited = self._armed_bandwidth_hz < MAX_BANDWIDTH_HZ
+        if noise_div <= 0 and not limited:
+            return
+        alpha = -math.expm1(-2 * math.pi * self._armed_bandwidth_hz
+                            * acq.settings.sample_interval_s)
+        for ch, v in acq.record.items():
+            if noise_div > 0:
+                sigma = noise_div * self._last_vertical[ch][0]
+                v = v + self.bench.instrument_rng.normal(0.0, sigma, v.size)
+            acq.record[ch] = one_pole_lowpass(v, alpha) if limited else v
+
+    def _accumulate(self, acq: Acquisition) -> dict[int, np.ndarray] | None:
+        """Add a completed record's ADC codes to the average; the averaged codes once
+        :ACQuire:AVERage:COUNt records are in, else None after re-arming for the next
+        trigger (the pre-trigger memory refills from the next samples)."""
+        for ch, v in acq.record.items():
+            codes = self._adc(v, *self._last_vertical[ch][:2])
+            self._average_sum[ch] = self._average_sum.get(ch, 0.0) + codes
+        self._averages += 1
+        if self._averages < self.average_count:
+            self.acquisition = Acquisition(acq.settings, self.bench.now)
+            return None
+        return {ch: total / self._averages for ch, total in self._average_sum.items()}
 
     def _pending(self) -> bool:
         self._poll()
@@ -205,14 +279,16 @@ class MSO9104AEmulator(ScpiInstrument):
 
     def wait_complete(self) -> None:
         """Let the bench idle until the armed acquisition completes (bounded)."""
-        if self._pending():
-            assert self.acquisition is not None
-            settings = self.acquisition.settings
+        while self._pending():
+            acq = self.acquisition
+            assert acq is not None
             wait_s = ARM_WAIT_S
-            if settings.source != AUX:
-                wait_s = min(wait_s, SEARCH_SAMPLES * settings.sample_interval_s)
+            if acq.settings.source != AUX:
+                wait_s = min(wait_s, SEARCH_SAMPLES * acq.settings.sample_interval_s)
             self.bench.settle_acquisition(wait_s)
             self._poll()
+            if self.acquisition is acq:  # no trigger within the wait (an average re-arms)
+                return
 
     def _dispatch(self, header: str, path: str, params: list[str]):
         reply, new_path = super()._dispatch(header, path, params)
@@ -354,6 +430,14 @@ class MSO9104AEmulator(ScpiInstrument):
     def timebase_reference_percent_query(self) -> str:
         return f"{self.tb_reference * 100:g}"
 
+    @scpi(":TIMebase:ROLL:ENABle")
+    def timebase_roll_enable(self, on: str) -> None:
+        self.roll = parse_bool(on)
+
+    @scpi(":TIMebase:ROLL:ENABle?")
+    def timebase_roll_enable_query(self) -> str:
+        return "1" if self.roll else "0"
+
     # -- acquisition ----------------------------------------
 
     @scpi(":ACQuire:POINts[:ANALog]")
@@ -395,6 +479,43 @@ class MSO9104AEmulator(ScpiInstrument):
     @scpi(":ACQuire:MODE?")
     def acquire_mode_query(self) -> str:
         return "".join(c for c in self.acq_mode if not c.islower())
+
+    @scpi(":ACQuire:BANDwidth")
+    def acquire_bandwidth(self, value: str) -> None:
+        key = value.strip().upper()
+        if key == "AUTO":
+            raise ScpiError(-221, ":ACQuire:BANDwidth AUTO is not emulated")
+        self.bandwidth_hz = (MAX_BANDWIDTH_HZ if key in ("MAX", "MAXIMUM") else
+                             parse_number(value, "HZ", MIN_BANDWIDTH_HZ, MAX_BANDWIDTH_HZ))
+
+    @scpi(":ACQuire:BANDwidth?")
+    def acquire_bandwidth_query(self) -> str:
+        return format_number(self.bandwidth_hz)
+
+    @scpi(":ACQuire:INTerpolate")
+    def acquire_interpolate(self, value: str) -> None:
+        choice = parse_choice(value, INTERPOLATE_CHOICES)
+        self.interpolate = {"ON": "1", "OFF": "0"}.get(choice, choice)
+
+    @scpi(":ACQuire:INTerpolate?")
+    def acquire_interpolate_query(self) -> str:
+        return self.interpolate
+
+    @scpi(":ACQuire:AVERage")
+    def acquire_average(self, on: str) -> None:
+        self.averaging = parse_bool(on)
+
+    @scpi(":ACQuire:AVERage?")
+    def acquire_average_query(self) -> str:
+        return "1" if self.averaging else "0"
+
+    @scpi(":ACQuire:AVERage:COUNt")
+    def acquire_average_count(self, value: str) -> None:
+        self.average_count = parse_int(value, *AVERAGE_COUNT_LIMITS)
+
+    @scpi(":ACQuire:AVERage:COUNt?")
+    def acquire_average_count_query(self) -> str:
+        return str(self.average_count)
 
     # -- trigger ----------------------------------------
 
@@ -448,6 +569,15 @@ class MSO9104AEmulator(ScpiInstrument):
     @scpi(":TRIGger:LEVel?")
     def trigger_level_query(self, source: str) -> str:
         return format_number(self.trig_levels[self._source(source)])
+
+    @scpi(":TRIGger:AND:ENABle")
+    def trigger_and_enable(self, on: str) -> None:
+        if parse_bool(on):
+            raise ScpiError(-221, "the AND trigger qualifier is not emulated")
+
+    @scpi(":TRIGger:AND:ENABle?")
+    def trigger_and_enable_query(self) -> str:
+        return "0"
 
     @scpi(":TRIGger:SWEep")
     def trigger_sweep(self, value: str) -> None:
@@ -563,42 +693,59 @@ class MSO9104AEmulator(ScpiInstrument):
             raise ScpiError(-230, "no acquisition has completed")
         return self.last
 
-    def _scaling(self) -> tuple[float, float, str]:
-        """(V/div, offset, input) of the waveform source when the record was taken."""
-        if self.last is not None and self.wav_source in self._last_vertical:
-            return self._last_vertical[self.wav_source]
-        ch = self.channels[self.wav_source]
+    def _scaling(self, channel: int | None = None) -> tuple[float, float, str]:
+        """(V/div, offset, input) of a channel (the waveform source by default) when the record
+        was taken."""
+        n = self.wav_source if channel is None else channel
+        if self.last is not None and n in self._last_vertical:
+            return self._last_vertical[n]
+        ch = self.channels[n]
         return ch.scale_v, ch.offset_v, ch.input
 
-    def _lsb(self) -> float:
-        scale, _, _ = self._scaling()
+    def _lsb(self, channel: int | None = None) -> float:
+        scale, _, _ = self._scaling(channel)
         return scale * DIVISIONS_V / ADC_CODES
 
-    def codes(self) -> np.ndarray:
-        """8-bit ADC codes of the waveform source's last record."""
+    @staticmethod
+    def _adc(v: np.ndarray, scale: float, offset: float) -> np.ndarray:
+        """8-bit ADC codes (as floats) of volts on a screen of scale V/div around offset."""
+        lsb = scale * DIVISIONS_V / ADC_CODES
+        return np.clip(np.round((v - offset) / lsb), -ADC_CODES // 2, ADC_CODES // 2 - 1)
+
+    def codes(self, channel: int | None = None) -> np.ndarray:
+        """ADC codes of a channel's (the waveform source's) last record: int8, or floats in ADC
+        steps when the record is an average."""
+        n = self.wav_source if channel is None else channel
         acq = self._record()
-        scale, offset, _ = self._scaling()
-        v = acq.record.get(self.wav_source)
+        if self._last_codes is not None:
+            averaged = self._last_codes.get(n)
+            return averaged if averaged is not None else np.zeros(acq.settings.points)
+        scale, offset, _ = self._scaling(n)
+        v = acq.record.get(n)
         if v is None:  # nothing is wired to this input: it sees 0 V
             v = np.zeros(acq.settings.points)
-        lsb = scale * DIVISIONS_V / ADC_CODES
-        return np.clip(np.round((v - offset) / lsb), -ADC_CODES // 2,
-                       ADC_CODES // 2 - 1).astype(np.int8)
+        return self._adc(v, scale, offset).astype(np.int8)
 
     def _yincrement(self) -> float:
         return self._lsb() / (256 if self.wav_format == "WORD" else 1)
 
     @scpi(":WAVeform:DATA?")
-    def waveform_data(self, *_args: str) -> bytes | str:
+    def waveform_data(self, *args: str) -> bytes | str:
+        if args:
+            raise ScpiError(-221, ":WAVeform:DATA? <start>,<size> is not emulated")
         codes = self.codes()
         if self.wav_format == "ASCii":
             _, offset, _ = self._scaling()
             volts = codes * self._lsb() + offset
             return ",".join(format_number(v) for v in volts)
+        averaged = codes.dtype != np.int8
         if self.wav_format == "BYTE":
-            return format_block(codes.tobytes())
-        words = codes.astype(np.int16) * 256
-        return format_block(words.astype(">i2" if self.wav_big_endian else "<i2").tobytes())
+            data = (np.round(codes).astype(np.int8) if averaged else codes).tobytes()
+        else:  # WORD: an average carries the fraction of an ADC step in the low byte
+            words = (np.clip(np.round(codes * 256), -32768, 32767).astype(np.int16)
+                     if averaged else codes.astype(np.int16) * 256)
+            data = words.astype(">i2" if self.wav_big_endian else "<i2").tobytes()
+        return b"#0" + data if self.wav_streaming else format_block(data)
 
     @scpi(":WAVeform:POINts?")
     def waveform_points(self) -> str:
@@ -638,9 +785,9 @@ class MSO9104AEmulator(ScpiInstrument):
         now = time.gmtime()
         fields = [
             str(FORMAT_CODE[self.wav_format]),
-            "1",  # type RAW
+            str(WAVEFORM_TYPE_RAW if self._last_codes is None else WAVEFORM_TYPE_AVERAGE),
             str(s.points),
-            "1",  # count
+            str(1 if self._last_codes is None else self._last_count),
             format_number(s.sample_interval_s),
             format_number(-s.pre_trigger_s),
             "0",  # xreference
@@ -660,7 +807,159 @@ class MSO9104AEmulator(ScpiInstrument):
             "100",  # completion %
             "2",  # x units: second
             "1",  # y units: volt
-            format_number(1e9),
+            format_number(min(self._armed_bandwidth_hz, MAX_BANDWIDTH_HZ)),
             format_number(0.0),
         ]
         return ",".join(fields)
+
+    # -- measurements ----------------------------------------
+
+    def _measure_channel(self, args: tuple[str, ...], keywords: dict[str, tuple[str, ...]]
+                         ) -> tuple[int, dict[str, str]]:
+        """Split a measurement's arguments into keyword choices (by position, e.g. CYCLe|DISPlay)
+        and an optional trailing <source>, which becomes the measurement source."""
+        choices: dict[str, str] = {}
+        rest = [a.strip() for a in args]
+        for name, options in keywords.items():
+            if rest and not rest[0].upper().startswith(("CHAN", "AUX")):
+                choices[name] = parse_choice(rest.pop(0), options)
+        if len(rest) > 1:
+            raise ScpiError(-108, "one source at most")
+        if rest:
+            n = self._source(rest[0])
+            if n == AUX:
+                raise ScpiError(-224, "AUX cannot be measured")
+            self.meas_sources = (n, self.meas_sources[1])
+        return self.meas_sources[0], choices
+
+    def _measured(self, n: int) -> tuple[np.ndarray, np.ndarray, float] | None:
+        """(times, volts, volts per ADC step) of a channel's last record as the scope digitized
+        it, or None before any acquisition."""
+        self._poll()
+        if self.last is None:
+            return None
+        s = self.last.settings
+        scale, offset, _ = self._scaling(n)
+        lsb = scale * DIVISIONS_V / ADC_CODES
+        return s.grid_offsets, self.codes(n) * lsb + offset, lsb
+
+    def _answer(self, args: tuple[str, ...], compute, keywords=None) -> str:
+        n, choices = self._measure_channel(args, keywords or {})
+        record = self._measured(n)
+        value = None if record is None else compute(*record, **choices)
+        return NO_RESULT if value is None else format_number(value)
+
+    @scpi(":MEASure:SOURce")
+    def measure_source(self, first: str, second: str | None = None) -> None:
+        sources = tuple(self._source(x) for x in (first, second or first))
+        if AUX in sources:
+            raise ScpiError(-224, "AUX cannot be measured")
+        self.meas_sources = (sources[0], sources[1])
+
+    @scpi(":MEASure:SOURce?")
+    def measure_source_query(self) -> str:
+        return ",".join(f"CHAN{n}" for n in self.meas_sources)
+
+    @scpi(":MEASure:CLEar")
+    def measure_clear(self) -> None:
+        """No measurement is installed on the emulated screen, so there is nothing to clear."""
+
+    @scpi(":MEASure:VPP?")
+    def measure_vpp(self, *args: str) -> str:
+        return self._answer(args, lambda t, v, lsb: float(v.max() - v.min()))
+
+    @scpi(":MEASure:VMAX?")
+    def measure_vmax(self, *args: str) -> str:
+        return self._answer(args, lambda t, v, lsb: float(v.max()))
+
+    @scpi(":MEASure:VMIN?")
+    def measure_vmin(self, *args: str) -> str:
+        return self._answer(args, lambda t, v, lsb: float(v.min()))
+
+    @scpi(":MEASure:VTOP?")
+    def measure_vtop(self, *args: str) -> str:
+        return self._answer(args, lambda t, v, lsb: wm.top_base(v, lsb)[0])
+
+    @scpi(":MEASure:VBASe?")
+    def measure_vbase(self, *args: str) -> str:
+        return self._answer(args, lambda t, v, lsb: wm.top_base(v, lsb)[1])
+
+    @scpi(":MEASure:VAMPlitude?")
+    def measure_vamplitude(self, *args: str) -> str:
+        def amplitude(t, v, lsb):
+            top, base = wm.top_base(v, lsb)
+            return top - base
+        return self._answer(args, amplitude)
+
+    def _threshold(self, args: tuple[str, ...], which: int) -> str:
+        def level(t, v, lsb):
+            found = wm.thresholds(v, lsb)
+            return None if found is None else found[which]
+        return self._answer(args, level)
+
+    @scpi(":MEASure:VLOWer?")
+    def measure_vlower(self, *args: str) -> str:
+        return self._threshold(args, 0)
+
+    @scpi(":MEASure:VMIDdle?")
+    def measure_vmiddle(self, *args: str) -> str:
+        return self._threshold(args, 1)
+
+    @scpi(":MEASure:VUPPer?")
+    def measure_vupper(self, *args: str) -> str:
+        return self._threshold(args, 2)
+
+    @staticmethod
+    def _interval(t: np.ndarray, v: np.ndarray, lsb: float, interval: str) -> np.ndarray | None:
+        """The samples a CYCLe or DISPlay measurement uses (None: no whole cycle)."""
+        if interval != "CYCLe":
+            return v
+        cycles = wm.cycle_slice(t, wm.edges(t, v, lsb))
+        return None if cycles is None else v[cycles]
+
+    @scpi(":MEASure:VAVerage?")
+    def measure_vaverage(self, *args: str) -> str:
+        def average(t, v, lsb, interval="DISPlay"):
+            part = self._interval(t, v, lsb, interval)
+            return None if part is None else float(part.mean())
+        return self._answer(args, average, {"interval": ("CYCLe", "DISPlay")})
+
+    @scpi(":MEASure:VRMS?")
+    def measure_vrms(self, *args: str) -> str:
+        def rms(t, v, lsb, interval="DISPlay", coupling="DC"):
+            part = self._interval(t, v, lsb, interval)
+            if part is None:
+                return None
+            return float(part.std() if coupling == "AC" else np.sqrt(np.mean(part ** 2)))
+        return self._answer(args, rms, {"interval": ("CYCLe", "DISPlay"),
+                                        "coupling": ("AC", "DC")})
+
+    def _timing(self, args: tuple[str, ...], measure) -> str:
+        return self._answer(args, lambda t, v, lsb: measure(wm.edges(t, v, lsb)))
+
+    @scpi(":MEASure:RISetime?")
+    def measure_risetime(self, *args: str) -> str:
+        return self._timing(args, wm.rise_time)
+
+    @scpi(":MEASure:FALLtime?")
+    def measure_falltime(self, *args: str) -> str:
+        return self._timing(args, wm.fall_time)
+
+    @scpi(":MEASure:PWIDth?")
+    def measure_pwidth(self, *args: str) -> str:
+        return self._timing(args, lambda found: wm.pulse_width(found, 1))
+
+    @scpi(":MEASure:NWIDth?")
+    def measure_nwidth(self, *args: str) -> str:
+        return self._timing(args, lambda found: wm.pulse_width(found, -1))
+
+    @scpi(":MEASure:PERiod?")
+    def measure_period(self, *args: str) -> str:
+        return self._timing(args, wm.period)
+
+    @scpi(":MEASure:FREQuency?")
+    def measure_frequency(self, *args: str) -> str:
+        def frequency(found):
+            p = wm.period(found)
+            return None if p is None or p <= 0 else 1.0 / p
+        return self._timing(args, frequency)
