@@ -25,6 +25,29 @@ Modelling choices:
   waiting for a trigger.
 - ``:TRIGger:SWEep AUTO`` is accepted and reported but the forced auto-trigger is not
   modelled: every acquisition waits for a real trigger (as in TRIGgered sweep).
+- Input stage: ``:ACQuire:BANDwidth`` below MAX (1 GHz) runs a one-pole low-pass of that
+  bandwidth over each completed record (10–90 % rise 0.35/BW); the bench's
+  ``scope_noise_div_rms`` adds Gaussian noise before it. At MAX and no noise (the defaults)
+  records are untouched and cost nothing extra.
+- ``:ACQuire:AVERage ON``: a record is the mean of ``:ACQuire:AVERage:COUNt`` triggered
+  records' ADC codes (WORD data carry the fraction of a step); the next record is armed
+  when the scope is next asked (a query or a wait), so triggers in between are missed.
+  ``:ADER?`` reports completion only once the count is in.
+- ``:ACQuire:INTerpolate`` is reported; waveform data are the samples either way, and
+  measurements interpolate linearly between samples.
+- ``:MEASure:<x>? [<source>]`` measure the last record as digitized (whole record = the
+  display): top/base by histogram mode, 10/50/90 % thresholds as hysteresis band, the first
+  edge/pulse/cycle; 9.99999E+37 when the measurement cannot be made (no record, no edge).
+- ``:WAVeform:STReaming ON`` answers ``#0<data><NL>`` (BYTE/WORD).
+
+Defined by the Infiniium 9000 guide but not emulated (answered with an error, never a value):
+-221 for ``:ACQuire:BANDwidth AUTO``, ``:TRIGger:AND:ENABle ON``, acquiring with
+``:TIMebase:ROLL:ENABle ON``, ``:WAVeform:DATA? <start>,<size>``, acquisition modes other than
+RTIMe and waveform formats BINary/FLOat; -113 (no handler) for the measurement command forms
+without ``?`` (installing screen measurements), ``:MEASure:STATistics``, ``:MEASure:RESults?``,
+``:MEASure:VOVershoot?``/``OVERshoot``/``PREShoot``, thresholds (``:MEASure:THResholds``),
+``:MEASure:DEFine``, ``:AUToscale``, ``:WAVeform:BANDpass?``, ``:TIMebase:VIEW``, trigger modes
+other than EDGE, and ``:TESTLIMITS?``-style limit-test queries (as the real one answers).
 """
 
 from __future__ import annotations

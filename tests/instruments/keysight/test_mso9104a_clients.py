@@ -89,7 +89,7 @@ def test_qcodes_infiniium_construction_parameters_and_trace(square_wave_lib):
     assert volts[2500] == pytest.approx(0.5, abs=yinc * 256)  # in the first half period
     visa.write(":CHANnel1:DISPlay ON")
     # MeasurementSubsystem: sources read and written as a pair, then the measurements.
-    first, second = visa.query(":MEASure:SOURCE?").split(",")
+    _first, second = visa.query(":MEASure:SOURCE?").split(",")
     visa.write(f":MEASure:SOURCE CHAN1, {second}")
     assert visa.query(":MEASure:SOURCE?").split(",")[0] == "CHAN1"
     assert float(visa.query(":MEASure:VAMPlitude?")) == pytest.approx(0.5, abs=yinc * 256)
@@ -101,7 +101,7 @@ def test_qcodes_infiniium_construction_parameters_and_trace(square_wave_lib):
 
 
 def test_pymeasure_dsox1102g_on_the_commands_the_infiniium_shares(bench_and_lib):
-    bench, lib = bench_and_lib
+    _, lib = bench_and_lib
     scope = KeysightDSOX1102G(SCOPE, visa_library=lib)
     scope.timebase_range = 4e-6
     assert scope.timebase_range == pytest.approx(4e-6)

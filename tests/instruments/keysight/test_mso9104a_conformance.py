@@ -135,7 +135,7 @@ def test_averaging_takes_n_triggers_and_cuts_noise_by_sqrt_n(make):
     conn.write(":ACQuire:AVERage ON;:ACQuire:AVERage:COUNt 16")
     assert conn.query(":ACQuire:AVERage?;:ACQuire:AVERage:COUNt?") == "1;16"
     conn.write(":SINGle")
-    for k in range(16):
+    for _ in range(16):
         assert conn.query(":ADER?") == "0"  # not done before the 16th trigger
         play(bench, [(1e-6, 2e-6)])
     assert conn.query(":ADER?") == "1"
