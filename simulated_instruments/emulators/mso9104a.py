@@ -28,7 +28,8 @@ Modelling choices:
 - Input stage: ``:ACQuire:BANDwidth`` below MAX (1 GHz) runs a one-pole low-pass of that
   bandwidth over each completed record (10–90 % rise 0.35/BW); the bench's
   ``scope_noise_div_rms`` adds Gaussian noise before it. At MAX and no noise (the defaults)
-  records are untouched and cost nothing extra.
+  records are untouched and cost nothing extra. (The stage and the averaging below are
+  scope_screen's, shared by the bench's scopes; the measurements are waveform_measurements'.)
 - ``:ACQuire:AVERage ON``: a record is the mean of ``:ACQuire:AVERage:COUNt`` triggered
   records' ADC codes (WORD data carry the fraction of a step); the next record is armed
   when the scope is next asked (a query or a wait), so triggers in between are missed.
@@ -56,12 +57,17 @@ import logging
 import math
 import time
 
-import numba
 import numpy as np
 
-from labmem.simulated_instruments.bench.acquisition import AUX, Acquisition, AcquisitionSettings
+from labmem.simulated_instruments.bench.acquisition import AUX, AcquisitionSettings
 from labmem.simulated_instruments.emulators import waveform_measurements as wm
-from labmem.simulated_instruments.scpi.instrument import ScpiInstrument, scpi
+from labmem.simulated_instruments.emulators.scope_screen import (
+    BenchScope,
+    adc_codes,
+    parse_edge_source,
+    rate_sequence,
+)
+from labmem.simulated_instruments.scpi.instrument import scpi
 from labmem.simulated_instruments.scpi.program_data import (
     ScpiError,
     format_block,
@@ -90,17 +96,9 @@ OFFSET_LIMIT_V = {"DC": 40.0, "AC": 40.0, "DC50": 12.0}
 TIMEBASE_SCALE_LIMITS_S = (5e-12, 20.0)
 AUX_LEVEL_LIMIT_V = 5.0
 CHANNEL_LEVEL_LIMIT_V = 40.0
-ARM_WAIT_S = 1.0
-"""Virtual time the emulator lets pass waiting for a trigger (:DIGitize, *OPC?, *WAI)."""
-SEARCH_SAMPLES = 500_000
-"""A channel-edge search samples the signal: it idles at most this many sample intervals
-(or ARM_WAIT_S, whichever is shorter), which bounds the simulation work of a lost trigger."""
 REFERENCE_FRACTION = {"LEFT": 0.1, "CENTer": 0.5, "RIGHt": 0.9}
 
-_MANTISSAS = (1.0, 2.0, 2.5, 4.0, 5.0)
-SAMPLE_RATES = tuple(sorted(
-    m * 10.0 ** e for e in range(1, 11) for m in _MANTISSAS
-    if MIN_SRATE_SA_S <= m * 10.0 ** e <= MAX_SRATE_SA_S))
+SAMPLE_RATES = rate_sequence(MIN_SRATE_SA_S, MAX_SRATE_SA_S)
 """Selectable sample rates (1-2-2.5-4-5 sequence); other values round up to the next one."""
 
 MAX_BANDWIDTH_HZ = 1e9
@@ -125,17 +123,6 @@ def next_sample_rate(rate: float) -> float:
     return SAMPLE_RATES[-1]
 
 
-@numba.njit(cache=True)
-def one_pole_lowpass(v: np.ndarray, alpha: float) -> np.ndarray:
-    """First-order low-pass over a record (y += alpha (x − y)), starting settled on v[0]."""
-    out = np.empty_like(v)
-    y = v[0]
-    for i in range(v.size):
-        y += alpha * (v[i] - y)
-        out[i] = y
-    return out
-
-
 class _Channel:
     """One analog input's vertical settings."""
 
@@ -146,15 +133,13 @@ class _Channel:
         self.input = "DC"
 
 
-class MSO9104AEmulator(ScpiInstrument):
+class MSO9104AEmulator(BenchScope):
     """Emulated Infiniium MSO9104A on a simulated bench."""
 
     idn = "KEYSIGHT TECHNOLOGIES,MSO9104A,MY12345678,06.30.00609"
 
     def __init__(self, bench) -> None:
-        super().__init__()
-        self.bench = bench
-        self.acquisition: Acquisition | None = None
+        super().__init__(bench)
         self.reset()
 
     # -- state ----------------------------------------
@@ -171,7 +156,7 @@ class MSO9104AEmulator(ScpiInstrument):
         self.bandwidth_hz = MAX_BANDWIDTH_HZ
         self.interpolate = "1"
         self.averaging = False
-        self.average_count = 16
+        self.avg_count = 16
         self.roll = False
         self.meas_sources = (1, 1)
         self.trig_mode = "EDGE"
@@ -185,19 +170,12 @@ class MSO9104AEmulator(ScpiInstrument):
         self.wav_streaming = False
         self.header = False
         self.run_state = "STOP"
-        self.last: Acquisition | None = None
-        self._last_vertical: dict[int, tuple[float, float, str]] = {}
+        self.last = None
+        self._last_vertical = {}
+        self.last_codes = None
         self._armed_bandwidth_hz = MAX_BANDWIDTH_HZ
-        self._average_sum: dict[int, np.ndarray] = {}
-        self._averages = 0
-        self._last_codes: dict[int, np.ndarray] | None = None
-        self._last_count = 1
-        """Averaged codes (float, in ADC steps) of the last record; None when not averaged."""
         self._ader = self._pder = self._ter = False
-        self._latched = False
-        self._trig_seen = False
-        if self.acquisition is not None and not self.acquisition.complete:
-            self.acquisition = None
+        self.drop_pending()
 
     def _record_settings(self) -> tuple[float, int]:
         """Effective (sample rate, points) from the timebase and acquisition settings."""
@@ -231,87 +209,38 @@ class MSO9104AEmulator(ScpiInstrument):
         return AcquisitionSettings(1.0 / rate, pts, pre, self.trig_source,
                                    self.trig_levels[self.trig_source], self.trig_slope)
 
+    def vertical(self) -> dict[int, tuple[float, float, str]]:
+        """(V/div, offset, input) of every channel, kept with the record."""
+        return {n: (c.scale_v, c.offset_v, c.input) for n, c in self.channels.items()}
+
     def _arm(self) -> None:
         if self.acq_mode != "RTIMe":
             raise ScpiError(-221, f"acquisition mode {self.acq_mode} is not emulated")
         if self.roll:
             raise ScpiError(-221, "roll mode acquisition is not emulated")
-        settings = self.settings()
-        self._last_vertical = {n: (c.scale_v, c.offset_v, c.input)
-                               for n, c in self.channels.items()}
         self._armed_bandwidth_hz = self.bandwidth_hz
-        self._average_sum, self._averages = {}, 0
-        self.acquisition = Acquisition(settings, self.bench.now)
         self._ader = self._pder = self._ter = False
-        self._latched = self._trig_seen = False
-        log.debug("armed: %s", settings)
-        self.bench.advance(max(settings.pre_trigger_s, 0.0))
+        super()._arm()
 
-    def _poll(self) -> None:
-        """Latch trigger and completion events of the acquisition in progress."""
-        acq = self.acquisition
-        if acq is None:
-            return
-        if acq.trigger_s is not None and not self._trig_seen:
-            self._trig_seen = self._ter = True
-        if acq.complete and not self._latched:
-            self._front_end(acq)
-            averaged = None
-            if self.averaging:
-                averaged = self._accumulate(acq)
-                if averaged is None:  # more triggers to average: re-armed
-                    return
-            self._latched = self._ader = self._pder = True
-            self.last, self._last_codes = acq, averaged
-            self._last_count = self._averages if averaged is not None else 1
-            if self.run_state == "SING":
-                self.run_state = "STOP"
-
-    def _front_end(self, acq: Acquisition) -> None:
-        """What the input stage does to a completed record: the scope's own noise (the bench's
-        scope_noise_div_rms) and the :ACQuire:BANDwidth limit. At the defaults (no noise,
-        bandwidth MAX) the record is left as it is, at no cost."""
+    def front_end(self) -> dict[int, tuple[float, float | None]]:
+        """The input stage: the bench's scope_noise_div_rms on each channel's V/div and the
+        :ACQuire:BANDwidth limit below MAX; empty (records untouched) at the defaults."""
         noise_div = self.bench.config.scope_noise_div_rms
-        limited = self._armed_bandwidth_hz < MAX_BANDWIDTH_HZ
-        if noise_div <= 0 and not limited:
-            return
-        alpha = -math.expm1(-2 * math.pi * self._armed_bandwidth_hz
-                            * acq.settings.sample_interval_s)
-        for ch, v in acq.record.items():
-            if noise_div > 0:
-                sigma = noise_div * self._last_vertical[ch][0]
-                v = v + self.bench.instrument_rng.normal(0.0, sigma, v.size)
-            acq.record[ch] = one_pole_lowpass(v, alpha) if limited else v
+        limit = self.bandwidth_hz if self.bandwidth_hz < MAX_BANDWIDTH_HZ else None
+        if noise_div <= 0 and limit is None:
+            return {}
+        return {n: (noise_div * c.scale_v, limit) for n, c in self.channels.items()}
 
-    def _accumulate(self, acq: Acquisition) -> dict[int, np.ndarray] | None:
-        """Add a completed record's ADC codes to the average; the averaged codes once
-        :ACQuire:AVERage:COUNt records are in, else None after re-arming for the next
-        trigger (the pre-trigger memory refills from the next samples)."""
-        for ch, v in acq.record.items():
-            codes = self._adc(v, *self._last_vertical[ch][:2])
-            self._average_sum[ch] = self._average_sum.get(ch, 0.0) + codes
-        self._averages += 1
-        if self._averages < self.average_count:
-            self.acquisition = Acquisition(acq.settings, self.bench.now)
-            return None
-        return {ch: total / self._averages for ch, total in self._average_sum.items()}
+    def average_count(self) -> int:
+        return self.avg_count if self.averaging else 1
 
-    def _pending(self) -> bool:
-        self._poll()
-        return self.acquisition is not None and not self.acquisition.complete
+    def triggered(self) -> None:
+        self._ter = True
 
-    def wait_complete(self) -> None:
-        """Let the bench idle until the armed acquisition completes (bounded)."""
-        while self._pending():
-            acq = self.acquisition
-            assert acq is not None
-            wait_s = ARM_WAIT_S
-            if acq.settings.source != AUX:
-                wait_s = min(wait_s, SEARCH_SAMPLES * acq.settings.sample_interval_s)
-            self.bench.settle_acquisition(wait_s)
-            self._poll()
-            if self.acquisition is acq:  # no trigger within the wait (an average re-arms)
-                return
+    def completed(self) -> None:
+        self._ader = self._pder = True
+        if self.run_state == "SING":
+            self.run_state = "STOP"
 
     def _dispatch(self, header: str, path: str, params: list[str]):
         reply, new_path = super()._dispatch(header, path, params)
@@ -534,25 +463,17 @@ class MSO9104AEmulator(ScpiInstrument):
 
     @scpi(":ACQuire:AVERage:COUNt")
     def acquire_average_count(self, value: str) -> None:
-        self.average_count = parse_int(value, *AVERAGE_COUNT_LIMITS)
+        self.avg_count = parse_int(value, *AVERAGE_COUNT_LIMITS)
 
     @scpi(":ACQuire:AVERage:COUNt?")
     def acquire_average_count_query(self) -> str:
-        return str(self.average_count)
+        return str(self.avg_count)
 
     # -- trigger ----------------------------------------
 
     @staticmethod
     def _source(value: str) -> int:
-        key = value.strip().upper()
-        if key in ("AUX", "AUXILIARY"):
-            return AUX
-        for prefix in ("CHANNEL", "CHAN"):
-            if key.startswith(prefix) and key[len(prefix):].isdigit():
-                n = int(key[len(prefix):])
-                if 1 <= n <= N_CHANNELS:
-                    return n
-        raise ScpiError(-224, f"{value!r} is not a trigger source (CHANnel1–4, AUX)")
+        return parse_edge_source(value, N_CHANNELS, ("AUXILIARY", "AUX"))
 
     @staticmethod
     def _source_name(n: int) -> str:
@@ -710,12 +631,6 @@ class MSO9104AEmulator(ScpiInstrument):
     def waveform_streaming_query(self) -> str:
         return "1" if self.wav_streaming else "0"
 
-    def _record(self) -> Acquisition:
-        self._poll()
-        if self.last is None:
-            raise ScpiError(-230, "no acquisition has completed")
-        return self.last
-
     def _scaling(self, channel: int | None = None) -> tuple[float, float, str]:
         """(V/div, offset, input) of a channel (the waveform source by default) when the record
         was taken."""
@@ -729,25 +644,20 @@ class MSO9104AEmulator(ScpiInstrument):
         scale, _, _ = self._scaling(channel)
         return scale * DIVISIONS_V / ADC_CODES
 
-    @staticmethod
-    def _adc(v: np.ndarray, scale: float, offset: float) -> np.ndarray:
-        """8-bit ADC codes (as floats) of volts on a screen of scale V/div around offset."""
-        lsb = scale * DIVISIONS_V / ADC_CODES
-        return np.clip(np.round((v - offset) / lsb), -ADC_CODES // 2, ADC_CODES // 2 - 1)
+    def to_codes(self, channel: int, v: np.ndarray) -> np.ndarray:
+        """8-bit ADC codes (int64) of a channel's volts on the screen the record was taken on."""
+        scale, offset, _ = self._last_vertical[channel]
+        return adc_codes(v - offset, scale * DIVISIONS_V / ADC_CODES, 0, -ADC_CODES // 2,
+                         ADC_CODES // 2 - 1)
 
     def codes(self, channel: int | None = None) -> np.ndarray:
         """ADC codes of a channel's (the waveform source's) last record: int8, or floats in ADC
         steps when the record is an average."""
         n = self.wav_source if channel is None else channel
-        acq = self._record()
-        if self._last_codes is not None:
-            averaged = self._last_codes.get(n)
-            return averaged if averaged is not None else np.zeros(acq.settings.points)
-        scale, offset, _ = self._scaling(n)
-        v = acq.record.get(n)
-        if v is None:  # nothing is wired to this input: it sees 0 V
-            v = np.zeros(acq.settings.points)
-        return self._adc(v, scale, offset).astype(np.int8)
+        v = self.record_volts(n)
+        if self.last_codes is not None and n in self.last_codes:
+            return self.last_codes[n]
+        return self.to_codes(n, v).astype(np.int8)
 
     def _yincrement(self) -> float:
         return self._lsb() / (256 if self.wav_format == "WORD" else 1)
@@ -808,9 +718,9 @@ class MSO9104AEmulator(ScpiInstrument):
         now = time.gmtime()
         fields = [
             str(FORMAT_CODE[self.wav_format]),
-            str(WAVEFORM_TYPE_RAW if self._last_codes is None else WAVEFORM_TYPE_AVERAGE),
+            str(WAVEFORM_TYPE_RAW if self.last_codes is None else WAVEFORM_TYPE_AVERAGE),
             str(s.points),
-            str(1 if self._last_codes is None else self._last_count),
+            str(1 if self.last_codes is None else self.last_count),
             format_number(s.sample_interval_s),
             format_number(-s.pre_trigger_s),
             "0",  # xreference
@@ -909,10 +819,7 @@ class MSO9104AEmulator(ScpiInstrument):
 
     @scpi(":MEASure:VAMPlitude?")
     def measure_vamplitude(self, *args: str) -> str:
-        def amplitude(t, v, lsb):
-            top, base = wm.top_base(v, lsb)
-            return top - base
-        return self._answer(args, amplitude)
+        return self._answer(args, lambda t, v, lsb: wm.amplitude(v, lsb))
 
     def _threshold(self, args: tuple[str, ...], which: int) -> str:
         def level(t, v, lsb):
@@ -932,28 +839,16 @@ class MSO9104AEmulator(ScpiInstrument):
     def measure_vupper(self, *args: str) -> str:
         return self._threshold(args, 2)
 
-    @staticmethod
-    def _interval(t: np.ndarray, v: np.ndarray, lsb: float, interval: str) -> np.ndarray | None:
-        """The samples a CYCLe or DISPlay measurement uses (None: no whole cycle)."""
-        if interval != "CYCLe":
-            return v
-        cycles = wm.cycle_slice(t, wm.edges(t, v, lsb))
-        return None if cycles is None else v[cycles]
-
     @scpi(":MEASure:VAVerage?")
     def measure_vaverage(self, *args: str) -> str:
         def average(t, v, lsb, interval="DISPlay"):
-            part = self._interval(t, v, lsb, interval)
-            return None if part is None else float(part.mean())
+            return wm.average(t, v, lsb, cycles=interval == "CYCLe")
         return self._answer(args, average, {"interval": ("CYCLe", "DISPlay")})
 
     @scpi(":MEASure:VRMS?")
     def measure_vrms(self, *args: str) -> str:
         def rms(t, v, lsb, interval="DISPlay", coupling="DC"):
-            part = self._interval(t, v, lsb, interval)
-            if part is None:
-                return None
-            return float(part.std() if coupling == "AC" else np.sqrt(np.mean(part ** 2)))
+            return wm.rms(t, v, lsb, cycles=interval == "CYCLe", ac=coupling == "AC")
         return self._answer(args, rms, {"interval": ("CYCLe", "DISPlay"),
                                         "coupling": ("AC", "DC")})
 
@@ -982,7 +877,4 @@ class MSO9104AEmulator(ScpiInstrument):
 
     @scpi(":MEASure:FREQuency?")
     def measure_frequency(self, *args: str) -> str:
-        def frequency(found):
-            p = wm.period(found)
-            return None if p is None or p <= 0 else 1.0 / p
-        return self._timing(args, frequency)
+        return self._timing(args, wm.frequency)

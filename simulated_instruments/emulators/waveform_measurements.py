@@ -43,6 +43,12 @@ def top_base(v: np.ndarray, lsb: float) -> tuple[float, float]:
     return levels[0], levels[1]
 
 
+def amplitude(v: np.ndarray, lsb: float) -> float:
+    """Top minus base."""
+    top, base = top_base(v, lsb)
+    return top - base
+
+
 def thresholds(v: np.ndarray, lsb: float) -> tuple[float, float, float] | None:
     """Lower, middle and upper thresholds at 10, 50 and 90 % of base→top (None when flat)."""
     top, base = top_base(v, lsb)
@@ -101,6 +107,12 @@ def fall_time(found: list[Edge]) -> float | None:
     return falling[0].t_lower - falling[0].t_upper if falling else None
 
 
+def frequency(found: list[Edge]) -> float | None:
+    """1 / period of the first complete cycle."""
+    p = period(found)
+    return None if p is None or p <= 0 else 1.0 / p
+
+
 def pulse_width(found: list[Edge], direction: int) -> float | None:
     """Middle-threshold width of the first positive (direction +1) or negative (-1) pulse: from
     its first edge to the next edge of the other direction."""
@@ -129,3 +141,26 @@ def cycle_slice(t: np.ndarray, found: list[Edge]) -> slice | None:
         return None
     start, stop = np.searchsorted(t, [same[0].t_middle, same[-1].t_middle])
     return slice(int(start), int(stop))
+
+
+def cycle_samples(t: np.ndarray, v: np.ndarray, lsb: float, cycles: bool) -> np.ndarray | None:
+    """The samples an amplitude statistic uses: the whole cycles (cycles True; None with
+    fewer than one) or the whole record (the display)."""
+    if not cycles:
+        return v
+    part = cycle_slice(t, edges(t, v, lsb))
+    return None if part is None else v[part]
+
+
+def average(t: np.ndarray, v: np.ndarray, lsb: float, cycles: bool) -> float | None:
+    """Mean of the whole cycles or of the whole record."""
+    part = cycle_samples(t, v, lsb, cycles)
+    return None if part is None else float(part.mean())
+
+
+def rms(t: np.ndarray, v: np.ndarray, lsb: float, cycles: bool, ac: bool) -> float | None:
+    """RMS of the whole cycles or of the whole record; AC removes the mean first."""
+    part = cycle_samples(t, v, lsb, cycles)
+    if part is None:
+        return None
+    return float(part.std() if ac else np.sqrt(np.mean(part ** 2)))
