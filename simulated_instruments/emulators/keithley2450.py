@@ -16,10 +16,10 @@ READBACK 8, OVER_TEMP 16, LIMIT 32, SENSE 64, OUTPUT 128.
 Modelling choices (the constants below are the single place to correct them):
 
 - A reading is: source step, source delay, then the current averaged over the aperture
-  NPLC / line frequency (``SAMPLES_PER_APERTURE`` bench samples). A sweep of N points is one
-  ``bench.smu_drive`` call: a staircase with a point every delay + aperture.
+  NPLC / line frequency (``SAMPLES_PER_APERTURE`` bench samples, smu_readings.py). A sweep
+  of N points is one ``bench.smu_drive`` call: a staircase with a point every delay + aperture.
 - The source is "limited" (SOURSTATus LIMIT, ILIMit:TRIPped?) when the device current reached
-  ``LIMIT_FRACTION`` of the limit during the aperture.
+  ``LIMIT_FRACTION`` (smu_readings.py) of the limit during the aperture.
 - Noise: Gaussian, ``NOISE_FRACTION`` of the measure range at 1 NPLC, scaling as 1/√NPLC,
   drawn from ``bench.instrument_rng``. A fixed range that the current exceeds by more than
   5 % reads 9.9E37 (QUESTIONABLE set). Auto range picks the smallest range holding the reading.
@@ -34,11 +34,17 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import math
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 
+from labmem.simulated_instruments.emulators.smu_readings import (
+    range_for,
+    range_noise,
+    ranges_for,
+    source_staircase,
+)
 from labmem.simulated_instruments.scpi.instrument import ScpiInstrument, scpi
 from labmem.simulated_instruments.scpi.program_data import (
     ScpiError,
@@ -69,8 +75,6 @@ LIST_CHUNK = 100
 LIST_MAX = 2500
 BUFFER_DEFAULT_POINTS = 100_000
 BUFFER_MAX_POINTS = 4_000_000
-SAMPLES_PER_APERTURE = 8
-LIMIT_FRACTION = 0.99
 NOISE_FRACTION = 1e-5
 EPOCH_S = 1_700_000_000.0
 """UTC seconds of virtual time zero (for SEConds/TSTamp)."""
@@ -88,19 +92,10 @@ UNIT = {"CURR": "Amp DC", "VOLT": "Volt DC", "RES": "Ohm"}
 RESISTANCE_RANGES_OHM = (20.0, 200.0, 2e3, 20e3, 200e3, 2e6, 20e6, 200e6)
 
 
-def _range_for(value: float, ranges: tuple[float, ...]) -> float:
-    """Smallest range whose 105 % span holds |value| (the largest if none does)."""
-    for r in ranges:
-        if abs(value) <= r * OVER_RANGE * (1 + 1e-9):
-            return r
-    return ranges[-1]
-
-
-def _ranges_for(values: np.ndarray, ranges: tuple[float, ...]) -> np.ndarray:
-    """_range_for() of every value at once (a NaN gets the largest range, as there)."""
-    spans = np.array(ranges) * OVER_RANGE * (1 + 1e-9)
-    index = np.searchsorted(spans, np.abs(values), side="left")
-    return np.array(ranges)[np.minimum(index, len(ranges) - 1)]
+_range_for = partial(range_for, over_range=OVER_RANGE)
+"""Smallest range whose 105 % span holds |value| (the largest if none does)."""
+_ranges_for = partial(ranges_for, over_range=OVER_RANGE)
+"""_range_for() of every value at once."""
 
 
 @dataclass
@@ -235,35 +230,19 @@ class Keithley2450Emulator(ScpiInstrument):
     # -- acquisition ----------------------------------------------------------------------
 
     def _noise_a(self, rng_a: np.ndarray) -> np.ndarray:
-        nplc = self.nplc[self.sense_function]
-        sigma = NOISE_FRACTION * rng_a / math.sqrt(nplc)
-        return self.bench.instrument_rng.normal(0.0, 1.0, rng_a.shape) * sigma
+        return range_noise(self.bench.instrument_rng, rng_a, self.nplc[self.sense_function],
+                           NOISE_FRACTION)
 
     def _acquire(self, levels: np.ndarray, delay_s: float) -> _Readings:
         """Source each level in turn: step, delay, measure over the aperture. One bench call."""
         if self.source_function != "VOLT":
             raise ScpiError(-221, "only voltage sourcing is emulated")
         levels = np.asarray(levels, dtype=float)
-        n = levels.size
-        aperture = self.aperture_s
-        period = delay_s + aperture
-        starts = np.arange(n) * period
         v_prev = self.level_v if self.output_on else 0.0
-        knot_t = np.concatenate([np.repeat(starts, 2), [n * period]])
-        knot_v = np.concatenate([[v_prev], np.repeat(levels, 2)])
-        frac = (np.arange(SAMPLES_PER_APERTURE) + 0.5) / SAMPLES_PER_APERTURE
-        sample_t = (starts[:, None] + delay_s + frac[None, :] * aperture).ravel()
-        sample_t = np.append(sample_t, n * period)
-        t0 = self.bench.now
         self.output_on = True
-        trace = self.bench.smu_drive(knot_t, knot_v, sample_t, self.ilimit_a)
-        shape = (n, SAMPLES_PER_APERTURE)
-        i = trace.i_readout[:-1].reshape(shape).mean(axis=1)
-        v = trace.v_device[:-1].reshape(shape).mean(axis=1)
-        limited = (np.abs(trace.i_device[:-1]).reshape(shape).max(axis=1)
-                   >= LIMIT_FRACTION * self.ilimit_a)
-        t_abs = t0 + starts + delay_s
-        return self._readings(i, v, levels, t_abs, limited)
+        s = source_staircase(self.bench, levels, v_prev, delay_s, self.aperture_s,
+                             self.ilimit_a)
+        return self._readings(s.i, s.v, levels, s.t_abs, s.limited)
 
     def _open_output_reading(self) -> _Readings:
         """A spot reading with the output off: 0 V on open terminals."""
