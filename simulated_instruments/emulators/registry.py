@@ -4,11 +4,19 @@ from __future__ import annotations
 
 from labmem.simulated_instruments.emulators.hp33120a import HP33120AEmulator
 from labmem.simulated_instruments.emulators.keithley2450 import Keithley2450Emulator
+from labmem.simulated_instruments.emulators.keithley2600 import (
+    Keithley2600Emulator,
+    Keithley2602BEmulator,
+    Keithley2612BEmulator,
+)
 from labmem.simulated_instruments.emulators.mso9104a import MSO9104AEmulator
 from labmem.simulated_instruments.scpi.instrument import ScpiInstrument
 
 EMULATORS: dict[str, type[ScpiInstrument]] = {
     "keithley2450": Keithley2450Emulator,
+    "keithley2602b": Keithley2602BEmulator,
+    "keithley2612b": Keithley2612BEmulator,
+    "keithley2636b": Keithley2600Emulator,
     "hp33120a": HP33120AEmulator,
     "mso9104a": MSO9104AEmulator,
 }
