@@ -15,6 +15,7 @@ from labmem.yaml_lines import FileError, Locator, load_with_lines
 
 DRIVERS = {
     "keithley2450": "labmem.instruments.keithley.keithley2450:Keithley2450SourceMeter",
+    "keithley2636b": "labmem.instruments.keithley.keithley2600:Keithley2600SourceMeter",
     "hp33120a": "labmem.instruments.hp.hp33120a:HP33120AWaveformGenerator",
     "mso9104a": "labmem.instruments.keysight.mso9104a:MSO9104AOscilloscope",
 }

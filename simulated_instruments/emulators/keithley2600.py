@@ -589,8 +589,8 @@ class Keithley2600Emulator(ScpiInstrument):
     def _listv(self, ch: _Channel, table: Any) -> None:
         if lua.lua_type(table) != "table":
             raise ScpiError(-104, "trigger.source.listv takes a table of levels")
-        v_max = self.voltage_ranges_v[-1]
-        levels = [_number(-v_max, v_max, "listv level")(x) for x in table.values()]
+        top = self.voltage_ranges_v[-1] if ch.autorangev else ch.rangev * OVER_RANGE
+        levels = [_number(-top, top, "listv level")(x) for x in table.values()]
         if not levels:
             raise ScpiError(-109, "trigger.source.listv needs at least one level")
         ch.trig_list = levels
