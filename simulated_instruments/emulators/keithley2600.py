@@ -25,8 +25,9 @@ Modelling choices (the constants below are the single place to correct them):
 
 - ``smua`` is the bench's SMU: a reading is the aperture mean after a delay, a trigger-model
   sweep (``smua.trigger.initiate()``) one ``bench.smu_drive`` staircase, as on the 2450
-  (``smu_readings.py``). ``smub`` sees open terminals: it sources its programmed level,
-  measures 0 A and noise, and its voltage readback is the programmed level.
+  (``smu_readings.py``: reading model, limit detection and noise; ranges at 101 %).
+  ``smub`` sees open terminals: it sources its programmed level, measures 0 A and noise, and
+  its voltage readback is the programmed level.
 - The trigger model runs at once on the virtual clock (``waitcomplete()`` returns at once); it
   sources ``trigger.count`` points of its list (wrapping around the list), each held for the
   source delay, the measure delay and the aperture; ``endsweep.action`` SOURCE_IDLE returns the
@@ -48,10 +49,10 @@ import lupa.lua51 as lua
 import numpy as np
 
 from labmem.simulated_instruments.emulators.smu_readings import (
+    drive_staircase,
+    noise,
     range_for,
-    range_noise,
     ranges_for,
-    source_staircase,
 )
 from labmem.simulated_instruments.scpi.instrument import ScpiInstrument
 from labmem.simulated_instruments.scpi.program_data import ScpiError, split_params
@@ -61,7 +62,6 @@ log = logging.getLogger(__name__)
 OVER_RANGE = 1.01
 """Source levels and readings go to 101 % of the range."""
 OVERFLOW = 9.91e37
-NOISE_FRACTION = 1e-5
 AUTO_DELAY_S = 1e-3
 """Measure delay when smuX.measure.delay is DELAY_AUTO."""
 NPLC_LIMITS = (0.001, 25.0)
@@ -537,7 +537,7 @@ class Keithley2600Emulator(ScpiInstrument):
         delay, aperture = self._measure_delay_s(ch), self._aperture_s(ch)
         t0 = self.bench.now
         if ch.connected and ch.output:
-            s = source_staircase(self.bench, levels, ch.out_v, delay, aperture, limit_a)
+            s = drive_staircase(self.bench, levels, ch.out_v, delay, aperture, limit_a)
             i, v, limited, t_abs = s.i, s.v, s.limited, s.t_abs
         else:  # open terminals (smub, or the output off): time passes, no current flows
             self.bench.advance(levels.size * (delay + aperture))
@@ -550,7 +550,7 @@ class Keithley2600Emulator(ScpiInstrument):
         ch.limited = bool(limited[-1])
         i_range = (ranges_for(i, self.current_ranges_a, OVER_RANGE) if ch.m_autorangei
                    else np.full(i.shape, ch.m_rangei))
-        i_meas = i + range_noise(self.bench.instrument_rng, i_range, ch.nplc, NOISE_FRACTION)
+        i_meas = i + noise(self.bench.instrument_rng, i_range, ch.nplc)
         i_meas = np.where(np.abs(i_meas) > i_range * OVER_RANGE, OVERFLOW, i_meas)
         if ch.m_autorangei and i_range.size:
             ch.m_rangei = float(i_range[-1])

@@ -1,46 +1,60 @@
-"""What the source-meter emulators share: range selection, a list of levels sourced as a
-staircase through the bench's SMU circuit (one bench call) with readings averaged over each
-aperture, and measurement noise that scales with the range and the aperture."""
+"""What every emulated source-meter shares: range choice, measurement noise and the staircase
+a sweep drives through the bench's SMU circuit (used by the Keithley 2450, 2400 and 2600B
+emulators).
+
+Modelling choices (the constants below are the single place to correct them):
+
+- A reading is: source step, delay, then the current averaged over the aperture
+  (``SAMPLES_PER_APERTURE`` bench samples). N readings are one ``bench.smu_drive`` call: a
+  staircase with a point every delay + aperture.
+- The source is limited (in compliance) when the device current reached ``LIMIT_FRACTION`` of
+  the limit during the aperture.
+- Noise: Gaussian, ``NOISE_FRACTION`` of the measure range at 1 NPLC, scaling as 1/√NPLC,
+  drawn from ``bench.instrument_rng``.
+"""
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
+OVER_RANGE = 1.05
+"""Readings and source levels go to 105 % of the range (a model with another span, such as the
+2600B's 101 %, passes its own ``over_range``)."""
 SAMPLES_PER_APERTURE = 8
-"""Bench samples averaged into one reading."""
 LIMIT_FRACTION = 0.99
-"""A reading is limited when the device current reached this fraction of the limit."""
+NOISE_FRACTION = 1e-5
 
 
-def range_for(value: float, ranges: tuple[float, ...], over_range: float) -> float:
-    """Smallest range whose over-range span holds |value| (the largest if none does)."""
+def range_for(value: float, ranges: tuple[float, ...], over_range: float = OVER_RANGE) -> float:
+    """Smallest range whose over-range span (105 % by default) holds |value| (the largest if
+    none does)."""
     for r in ranges:
         if abs(value) <= r * over_range * (1 + 1e-9):
             return r
     return ranges[-1]
 
 
-def ranges_for(values: np.ndarray, ranges: tuple[float, ...], over_range: float) -> np.ndarray:
+def ranges_for(values: np.ndarray, ranges: tuple[float, ...],
+               over_range: float = OVER_RANGE) -> np.ndarray:
     """range_for() of every value at once (a NaN gets the largest range, as there)."""
     spans = np.array(ranges) * over_range * (1 + 1e-9)
     index = np.searchsorted(spans, np.abs(values), side="left")
     return np.array(ranges)[np.minimum(index, len(ranges) - 1)]
 
 
-def range_noise(rng: np.random.Generator, ranges: np.ndarray, nplc: float,
-                fraction: float) -> np.ndarray:
-    """Gaussian noise of `fraction` of each reading's range at 1 NPLC, scaling as 1/√NPLC."""
-    return rng.normal(0.0, 1.0, ranges.shape) * (fraction * ranges / math.sqrt(nplc))
+def noise(rng: np.random.Generator, range_a: np.ndarray, nplc: float) -> np.ndarray:
+    """Measurement noise of readings on their current ranges at this aperture."""
+    sigma = NOISE_FRACTION * range_a / math.sqrt(nplc)
+    return rng.normal(0.0, 1.0, range_a.shape) * sigma
 
 
 @dataclass
 class Staircase:
-    """Readings of a sourced staircase: per level the aperture means of device current and
-    voltage, whether the limit was reached, and when each aperture began (bench time)."""
+    """Aperture means of one staircase: device current and voltage, whether the limit was
+    reached, and each reading's start time (bench clock, s)."""
 
     i: np.ndarray
     v: np.ndarray
@@ -48,10 +62,9 @@ class Staircase:
     t_abs: np.ndarray
 
 
-def source_staircase(bench: Any, levels: np.ndarray, v_prev: float, delay_s: float,
-                     aperture_s: float, limit_a: float) -> Staircase:
-    """Source each level in turn from v_prev: step, delay, measure over the aperture; one
-    bench.smu_drive call for the whole list."""
+def drive_staircase(bench, levels: np.ndarray, v_prev: float, delay_s: float,
+                    aperture_s: float, limit_a: float) -> Staircase:
+    """Source each level in turn from v_prev: step, delay, measure over the aperture."""
     levels = np.asarray(levels, dtype=float)
     n = levels.size
     period = delay_s + aperture_s
@@ -66,5 +79,6 @@ def source_staircase(bench: Any, levels: np.ndarray, v_prev: float, delay_s: flo
     shape = (n, SAMPLES_PER_APERTURE)
     i = trace.i_readout[:-1].reshape(shape).mean(axis=1)
     v = trace.v_device[:-1].reshape(shape).mean(axis=1)
-    limited = np.abs(trace.i_device[:-1]).reshape(shape).max(axis=1) >= LIMIT_FRACTION * limit_a
+    limited = (np.abs(trace.i_device[:-1]).reshape(shape).max(axis=1)
+               >= LIMIT_FRACTION * limit_a)
     return Staircase(i, v, limited, t0 + starts + delay_s)
