@@ -244,9 +244,12 @@ class Keithley2600SourceMeter(SourceMeter):
     """The *IDN? answer of the 2600B series (e.g. 'Keithley Instruments Inc., Model 2636B,
     4308079, 3.2.2')."""
 
+    CHANNEL_NAMES = ("a", "b")
+    """The channels a role can drive: smua and smub."""
+
     def __init__(self, resource: str, visa_library: str = "", channel: str = "a",
                  **kwargs: Any) -> None:
-        if channel not in ("a", "b"):
+        if channel not in self.CHANNEL_NAMES:
             raise ValueError(f"channel must be 'a' or 'b', got {channel!r}")
         self.driver = Keithley2600(resource, visa_library=visa_library, **kwargs)
         self.channel = channel
