@@ -265,8 +265,13 @@ class TektronixMSO5(SCPIMixin, Instrument):
         connection = self.adapter.connection
         self.write(f"DATa:SOUrce CH{int(channel)};:DATa:ENCdg SRIbinary;:DATa:WIDth 2;"
                    f":DATa:STARt 1;:DATa:STOP {int(points)};:WFMOutpre?;:CURVe?")
-        with connection.read_termination_context(""):
-            raw = connection.read_raw(2 * points + TRANSFER_SLACK_BYTES)
+        previous = connection.chunk_size
+        connection.chunk_size = 2 * points + TRANSFER_SLACK_BYTES
+        try:
+            with connection.read_termination_context(""):
+                raw = self.read_bytes(-1, break_on_termchar=True)
+        finally:
+            connection.chunk_size = previous
         return parse_transfer(raw)
 
 

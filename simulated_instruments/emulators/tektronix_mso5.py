@@ -264,7 +264,8 @@ class TektronixMSO5Emulator(BenchScope):
             return '0,"No events to report - queue empty"'
         name = EVENT_NAMES.get(code, "Error")
         detail = message if message.startswith(name) else f"{name}; {message}"
-        return f'{abs(code)},"{detail}"'
+        text = detail.replace("–", "-").encode("latin-1", "replace").decode("latin-1")
+        return f'{abs(code)},"{text}"'
 
     @scpi(":EVMsg?")
     def evmsg(self) -> str:
