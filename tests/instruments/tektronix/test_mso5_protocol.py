@@ -89,6 +89,7 @@ def test_single_stop_levels_and_events():
         assert inst.check_errors() == []
 
 
+@pytest.mark.filterwarnings("ignore:Breaking on termination character")
 def test_fetch_is_one_message_and_one_read():
     codes = np.array([0, 16000, -32768, 32752], dtype="<i2")
     block = b"#18" + codes.tobytes()
