@@ -22,6 +22,7 @@ DRIVERS = {
     "infiniivision": "labmem.instruments.keysight.infiniivision:InfiniiVisionOscilloscope",
     "k33500b": "labmem.instruments.keysight.k33500b:K33500BWaveformGenerator",
     "mso9104a": "labmem.instruments.keysight.mso9104a:MSO9104AOscilloscope",
+    "tektronix_mso5": "labmem.instruments.tektronix.mso5:TektronixMSO5Oscilloscope",
 }
 """Role implementation of each supported VISA instrument."""
 

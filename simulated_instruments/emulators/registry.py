@@ -20,6 +20,10 @@ from labmem.simulated_instruments.emulators.keithley2600 import (
     Keithley2612BEmulator,
 )
 from labmem.simulated_instruments.emulators.mso9104a import MSO9104AEmulator
+from labmem.simulated_instruments.emulators.tektronix_mso5 import (
+    TektronixMSO5Emulator,
+    TektronixMSO56Emulator,
+)
 from labmem.simulated_instruments.scpi.instrument import ScpiInstrument
 
 EMULATORS: dict[str, type[ScpiInstrument]] = {
@@ -36,6 +40,8 @@ EMULATORS: dict[str, type[ScpiInstrument]] = {
     "mso9104a": MSO9104AEmulator,
     "dsox3024t": InfiniiVisionEmulator,
     "dsox4024a": InfiniiVision4000XEmulator,
+    "mso54": TektronixMSO5Emulator,
+    "mso56": TektronixMSO56Emulator,
 }
 """Model name (as in a bench file, any case) → emulator class."""
 

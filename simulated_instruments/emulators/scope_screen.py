@@ -1,8 +1,9 @@
 """What the bench's emulated oscilloscopes share: an acquisition armed on the bench (pre-trigger
 fill, trigger and completion latched, bounded waits in virtual time), the vertical settings a
 record was taken with, the ADC coding of a screen with clipping at the converter's extreme
-codes, edge-trigger source names and sample-rate sequences; and what a scope model may opt in
-to: an input stage (noise, bandwidth limit) and averaging of triggered records."""
+codes (and its placement in a transfer word), edge-trigger source names and sample-rate
+sequences; and what a scope model may opt in to: an input stage (noise, bandwidth limit) and
+averaging of triggered records."""
 
 from __future__ import annotations
 
@@ -70,18 +71,20 @@ def input_stage(v: np.ndarray, dt_s: float, noise_v_rms: float, bandwidth_hz: fl
     return one_pole_lowpass(v, -math.expm1(-2 * math.pi * bandwidth_hz * dt_s))
 
 
-def parse_edge_source(value: str, channels: int, aux_names: tuple[str, ...]) -> int:
-    """A trigger or waveform source: CHANnel<n> (also CHAN<n>) → n, one of aux_names → AUX;
-    ScpiError -224 otherwise."""
+def parse_edge_source(value: str, channels: int, aux_names: tuple[str, ...],
+                      prefixes: tuple[str, ...] = ("CHANNEL", "CHAN")) -> int:
+    """A trigger or waveform source: CHANnel<n> (also CHAN<n>, or the given prefixes, e.g.
+    Tektronix's CH<n>) → n, one of aux_names → AUX; ScpiError -224 otherwise."""
     key = value.strip().upper()
     if key in aux_names:
         return AUX
-    for prefix in ("CHANNEL", "CHAN"):
+    for prefix in prefixes:
         if key.startswith(prefix) and key[len(prefix):].isdigit():
             n = int(key[len(prefix):])
             if 1 <= n <= channels:
                 return n
-    names = f"CHANnel1–{channels}" + (f", {aux_names[-1]}" if aux_names else "")
+    first = "CHANnel" if prefixes[0] == "CHANNEL" else prefixes[0]
+    names = f"{first}1–{channels}" + (f", {aux_names[-1]}" if aux_names else "")
     raise ScpiError(-224, f"{value!r} is not a source ({names})")
 
 
@@ -220,3 +223,11 @@ class BenchScope(ScpiInstrument):
         acq = self._record()
         v = acq.record.get(channel)
         return np.zeros(acq.settings.points) if v is None else v
+
+
+def justify_codes(codes: np.ndarray, adc_bits: int, word_bits: int) -> np.ndarray:
+    """Signed ADC codes in a word_bits transfer word: left-justified (low bits zero) in a wider
+    word, their top bits (floor) in a narrower one, as scopes send a 12-bit ADC's samples in
+    16-bit or 8-bit words."""
+    shift = word_bits - adc_bits
+    return codes << shift if shift >= 0 else codes >> -shift
