@@ -15,6 +15,10 @@ from labmem.simulated_instruments.emulators.keithley2400 import (
 )
 from labmem.simulated_instruments.emulators.keithley2450 import Keithley2450Emulator
 from labmem.simulated_instruments.emulators.mso9104a import MSO9104AEmulator
+from labmem.simulated_instruments.emulators.rigol_ds1000z import (
+    RigolDS1000ZEmulator,
+    RigolDS1104ZEmulator,
+)
 from labmem.simulated_instruments.scpi.instrument import ScpiInstrument
 
 EMULATORS: dict[str, type[ScpiInstrument]] = {
@@ -28,6 +32,8 @@ EMULATORS: dict[str, type[ScpiInstrument]] = {
     "mso9104a": MSO9104AEmulator,
     "dsox3024t": InfiniiVisionEmulator,
     "dsox4024a": InfiniiVision4000XEmulator,
+    "ds1054z": RigolDS1000ZEmulator,
+    "ds1104z": RigolDS1104ZEmulator,
 }
 """Model name (as in a bench file, any case) → emulator class."""
 
