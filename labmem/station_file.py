@@ -20,6 +20,7 @@ DRIVERS = {
     "infiniivision": "labmem.instruments.keysight.infiniivision:InfiniiVisionOscilloscope",
     "k33500b": "labmem.instruments.keysight.k33500b:K33500BWaveformGenerator",
     "mso9104a": "labmem.instruments.keysight.mso9104a:MSO9104AOscilloscope",
+    "rigol_ds1000z": "labmem.instruments.rigol.ds1000z:RigolDS1000ZOscilloscope",
 }
 """Role implementation of each supported VISA instrument."""
 

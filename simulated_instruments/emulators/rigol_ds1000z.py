@@ -17,6 +17,8 @@ Modelling choices:
   offset / yincrement rounded to an integer (the record is coded with that whole-code
   offset, so ``V = (code − yorigin − 127) × yincrement`` holds to half a code). A clipped
   input reads 0 or 255.
+- ``:CHANnel<n>:SCALe`` snaps up to the 1-2-5 sequence unless ``:CHANnel<n>:VERNier ON``
+  (fine adjustment) is set.
 - Timebase: ``:TIMebase:MAIN:SCALe`` snaps up to the 1-2-5 sequence (5 ns to 50 s). The
   record is centred on the screen centre, which sits ``:TIMebase:MAIN:OFFSet`` after the
   trigger. ``:ACQuire:MDEPth AUTO`` takes the fastest rate of the 1-2-2.5-4-5 sequence whose
@@ -82,6 +84,9 @@ SCALE_LIMITS_V = (1e-3, 10.0)
 LARGE_OFFSET_SCALE_V = 0.5
 """From this V/div on the offset range is ±100 V, below it ±2 V (probe 1×)."""
 OFFSET_LIMITS_V = (2.0, 100.0)
+VERTICAL_SCALES_V = tuple(m * 10.0 ** e for e in range(-3, 2) for m in (1.0, 2.0, 5.0)
+                          if m * 10.0 ** e <= SCALE_LIMITS_V[1] * (1 + 1e-9))
+"""Coarse V/div steps; :CHANnel<n>:VERNier ON (fine adjustment) takes any value between."""
 PROBE_RATIOS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0,
                 200.0, 500.0, 1000.0)
 TIMEBASE_SCALES_S = tuple(m * 10.0 ** e for e in range(-9, 2) for m in (1.0, 2.0, 5.0)
@@ -95,10 +100,19 @@ def short(mnemonic: str) -> str:
     return "".join(ch for ch in mnemonic if not ch.islower())
 
 
+def step_up(value: float, steps: tuple[float, ...]) -> float:
+    """The smallest of the increasing steps at or above value (the largest if none)."""
+    return next((s for s in steps if s >= value * (1 - 1e-9)), steps[-1])
+
+
 def timebase_step(value_s: float) -> float:
-    """The smallest scale of the 1-2-5 sequence at or above value_s (the largest if none)."""
-    return next((s for s in TIMEBASE_SCALES_S if s >= value_s * (1 - 1e-9)),
-                TIMEBASE_SCALES_S[-1])
+    """The coarse timebase scale (1-2-5 sequence) at or above value_s."""
+    return step_up(value_s, TIMEBASE_SCALES_S)
+
+
+def scale_step(value_v: float) -> float:
+    """The coarse vertical scale (1-2-5 sequence, probe 1×) at or above value_v."""
+    return step_up(value_v, VERTICAL_SCALES_V)
 
 
 class _Channel:
@@ -111,6 +125,7 @@ class _Channel:
         self.coupling = "DC"
         self.probe = 1.0
         self.bwlimit = False
+        self.vernier = False
 
     def offset_limit(self) -> float:
         large = self.scale_v >= LARGE_OFFSET_SCALE_V * self.probe * (1 - 1e-9)
@@ -215,13 +230,22 @@ class RigolDS1000ZEmulator(BenchScope):
     def channel_scale(self, n: int, value: str) -> None:
         ch = self._channel(n)
         lo, hi = SCALE_LIMITS_V
-        ch.scale_v = parse_number(value, "V", lo * ch.probe, hi * ch.probe)
+        scale = parse_number(value, "V", lo * ch.probe, hi * ch.probe)
+        ch.scale_v = scale if ch.vernier else ch.probe * scale_step(scale / ch.probe)
         limit = ch.offset_limit()
         ch.offset_v = min(max(ch.offset_v, -limit), limit)
 
     @scpi(":CHANnel<n>:SCALe?")
     def channel_scale_query(self, n: int) -> str:
         return f"{self._channel(n).scale_v:e}"
+
+    @scpi(":CHANnel<n>:VERNier")
+    def channel_vernier(self, n: int, on: str) -> None:
+        self._channel(n).vernier = parse_bool(on)
+
+    @scpi(":CHANnel<n>:VERNier?")
+    def channel_vernier_query(self, n: int) -> str:
+        return str(int(self._channel(n).vernier))
 
     @scpi(":CHANnel<n>:OFFSet")
     def channel_offset(self, n: int, value: str) -> None:
