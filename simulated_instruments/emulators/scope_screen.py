@@ -56,7 +56,7 @@ def parse_edge_source(value: str, channels: int, aux_names: tuple[str, ...]) -> 
             n = int(key[len(prefix):])
             if 1 <= n <= channels:
                 return n
-    names = f"CHANnel1–{channels}" + (f", {aux_names[-1]}" if aux_names else "")
+    names = f"CHANnel1-{channels}" + (f", {aux_names[-1]}" if aux_names else "")
     raise ScpiError(-224, f"{value!r} is not a source ({names})")
 
 
