@@ -64,7 +64,7 @@ SYNC_LEVEL_DIVISIONS = 0.5
 MIN_POINTS = 100
 DEFAULT_POINTS = 10_000
 RATE_TOLERANCE = 1e-6
-"""Relative shortfall of points accepted as rounding (a caller's ceil of duration/interval)."""
+"""Relative shortfall accepted as float rounding."""
 PREAMBLE_FIELDS = ("format", "type", "points", "count", "x_increment", "x_origin",
                    "x_reference", "y_increment", "y_origin", "y_reference")
 BLOCK_OVERHEAD_BYTES = 12
@@ -264,8 +264,9 @@ def over_range(codes: np.ndarray) -> np.ndarray:
 def plan_record(duration_s: float, points: int | None, channels_on: int
                 ) -> tuple[float, int, float]:
     """(timebase s/div, memory depth, sample rate) of a record that spans duration_s with at
-    least `points` samples (about DEFAULT_POINTS if None) with channels_on channels on;
-    ValueError naming the limit and what would fit."""
+    least `points` samples (about DEFAULT_POINTS if None) with channels_on channels on, i.e.
+    a sample interval of at most duration_s / (points − 1) (so a caller's ceil of
+    duration / interval is met); ValueError naming the limit and what would fit."""
     if not (isinstance(duration_s, (int, float)) and math.isfinite(duration_s)
             and duration_s > 0):
         raise ValueError(f"duration_s must be a positive time in s, got {duration_s!r}")
@@ -283,9 +284,9 @@ def plan_record(duration_s: float, points: int | None, channels_on: int
             or points < MIN_POINTS:
         raise ValueError(f"points must be an integer of at least {MIN_POINTS}, got {points!r}")
     for depth, rate in options:
-        if rate * duration_s >= points * (1 - RATE_TOLERANCE):
+        if rate * duration_s >= (points - 1) * (1 - RATE_TOLERANCE):
             return scale, depth, rate
-    most = math.floor(options[-1][1] * duration_s * (1 + RATE_TOLERANCE))
+    most = math.floor(options[-1][1] * duration_s * (1 + RATE_TOLERANCE)) + 1
     raise ValueError(
         f"points: {points} over {duration_s:g} s needs {points / duration_s:.4g} Sa/s; with "
         f"{channels_on} channel(s) on the scope samples at most {top:.4g} Sa/s into "

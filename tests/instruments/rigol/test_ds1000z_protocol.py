@@ -134,6 +134,7 @@ def test_a_deep_record_is_read_in_pages_of_250000_points():
 
 @pytest.mark.parametrize("duration, points, channels, scale, depth, rate", [
     (4.41e-3, 44_064, 2, 5e-4, 60_000, 1e7),        # E6: 0.1 µs over the burst
+    (4.4064e-3, 44_065, 2, 5e-4, 60_000, 1e7),      # the procedure's ceil of 4.4064 ms/0.1 µs
     (2.04, 20_400, 2, 0.2, 60_000, 25_000.0),        # E4: 100 µs over 2 s
     (20e-6, 10_000, 2, 2e-6, 60_000, 5e8),           # the rate caps: a 120 µs record
     (20e-6, 10_000, 1, 2e-6, 12_000, 5e8),
@@ -146,8 +147,8 @@ def test_plan_record(duration, points, channels, scale, depth, rate):
 
 
 @pytest.mark.parametrize("duration, points, channels, match", [
-    (0.0, None, 2, "duration_s"), (20e-6, 30_000, 1, "at most 20000 points"),
-    (20e-6, 12_000, 4, "at most 5000 points"), (1e-3, 50, 2, "points must"),
+    (0.0, None, 2, "duration_s"), (20e-6, 30_000, 1, "at most 20001 points"),
+    (20e-6, 12_000, 4, "at most 5001 points"), (1e-3, 50, 2, "points must"),
     (700.0, None, 1, "longer than the screen"),
 ])
 def test_plan_record_refuses_saying_what_fits(duration, points, channels, match):
