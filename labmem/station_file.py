@@ -23,6 +23,7 @@ DRIVERS = {
     "k33500b": "labmem.instruments.keysight.k33500b:K33500BWaveformGenerator",
     "mso9104a": "labmem.instruments.keysight.mso9104a:MSO9104AOscilloscope",
     "tektronix_mso5": "labmem.instruments.tektronix.mso5:TektronixMSO5Oscilloscope",
+    "rigol_ds1000z": "labmem.instruments.rigol.ds1000z:RigolDS1000ZOscilloscope",
 }
 """Role implementation of each supported VISA instrument."""
 

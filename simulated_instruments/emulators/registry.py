@@ -23,6 +23,9 @@ from labmem.simulated_instruments.emulators.mso9104a import MSO9104AEmulator
 from labmem.simulated_instruments.emulators.tektronix_mso5 import (
     TektronixMSO5Emulator,
     TektronixMSO56Emulator,
+from labmem.simulated_instruments.emulators.rigol_ds1000z import (
+    RigolDS1000ZEmulator,
+    RigolDS1104ZEmulator,
 )
 from labmem.simulated_instruments.scpi.instrument import ScpiInstrument
 
@@ -42,6 +45,8 @@ EMULATORS: dict[str, type[ScpiInstrument]] = {
     "dsox4024a": InfiniiVision4000XEmulator,
     "mso54": TektronixMSO5Emulator,
     "mso56": TektronixMSO56Emulator,
+    "ds1054z": RigolDS1000ZEmulator,
+    "ds1104z": RigolDS1104ZEmulator,
 }
 """Model name (as in a bench file, any case) → emulator class."""
 

@@ -84,7 +84,7 @@ def parse_edge_source(value: str, channels: int, aux_names: tuple[str, ...],
             if 1 <= n <= channels:
                 return n
     first = "CHANnel" if prefixes[0] == "CHANNEL" else prefixes[0]
-    names = f"{first}1–{channels}" + (f", {aux_names[-1]}" if aux_names else "")
+    names = f"{first}1-{channels}" + (f", {aux_names[-1]}" if aux_names else "")
     raise ScpiError(-224, f"{value!r} is not a source ({names})")
 
 

@@ -1,0 +1,1 @@
+"""Rigol oscilloscopes."""
