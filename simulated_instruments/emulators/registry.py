@@ -20,26 +20,30 @@ from labmem.simulated_instruments.emulators.keithley2600 import (
     Keithley2612BEmulator,
 )
 from labmem.simulated_instruments.emulators.mso9104a import MSO9104AEmulator
-from labmem.simulated_instruments.emulators.tektronix_mso5 import (
-    TektronixMSO5Emulator,
-    TektronixMSO56Emulator,
 from labmem.simulated_instruments.emulators.rigol_ds1000z import (
     RigolDS1000ZEmulator,
     RigolDS1104ZEmulator,
 )
+from labmem.simulated_instruments.emulators.tektronix_mso5 import (
+    TektronixMSO5Emulator,
+    TektronixMSO56Emulator,
+)
 from labmem.simulated_instruments.scpi.instrument import ScpiInstrument
 
 EMULATORS: dict[str, type[ScpiInstrument]] = {
+    # source-meters
     "keithley2400": Keithley2400Emulator,
     "keithley2401": Keithley2401Emulator,
     "keithley2410": Keithley2410Emulator,
-    "33521b": K33521BEmulator,
-    "33522b": K33500BEmulator,
     "keithley2450": Keithley2450Emulator,
     "keithley2602b": Keithley2602BEmulator,
     "keithley2612b": Keithley2612BEmulator,
     "keithley2636b": Keithley2600Emulator,
+    # waveform generators
     "hp33120a": HP33120AEmulator,
+    "33521b": K33521BEmulator,
+    "33522b": K33500BEmulator,
+    # oscilloscopes
     "mso9104a": MSO9104AEmulator,
     "dsox3024t": InfiniiVisionEmulator,
     "dsox4024a": InfiniiVision4000XEmulator,
