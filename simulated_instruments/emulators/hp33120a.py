@@ -45,6 +45,12 @@ import re
 
 import numpy as np
 
+from labmem.simulated_instruments.emulators.awg_output import (
+    burst_frame,
+    emf_per_volt,
+    periodic_knots,
+    step_knots,
+)
 from labmem.simulated_instruments.scpi.instrument import ScpiInstrument, scpi
 from labmem.simulated_instruments.scpi.program_data import (
     ScpiError,
@@ -163,7 +169,7 @@ class HP33120AEmulator(ScpiInstrument):
     @property
     def _emf_gain(self) -> float:
         """Open-circuit EMF per programmed volt for the selected load."""
-        return 2.0 if self.load_ohm == 50.0 else 1.0
+        return emf_per_volt(self.load_ohm)
 
     def _arb(self, name: str | None = None) -> np.ndarray:
         name = name or self.user_name
@@ -658,19 +664,7 @@ class HP33120AEmulator(ScpiInstrument):
 
     def _arb_cycle(self, period: float) -> tuple[np.ndarray, np.ndarray]:
         pts = self._arb()
-        n = pts.size
-        dt = period / n
-        edge = min(ARB_EDGE_S, dt / 2)
-        prev = np.roll(pts, 1)
-        change = np.flatnonzero(pts != prev)
-        t = [0.0]
-        a = [pts[-1]]
-        for i in change:
-            t += [i * dt, i * dt + edge]
-            a += [prev[i], pts[i]]
-        t.append(period)
-        a.append(pts[-1])
-        return np.array(t), np.array(a)
+        return step_knots(pts, period / pts.size, ARB_EDGE_S)
 
     @property
     def _idle_level(self) -> float:
@@ -686,47 +680,10 @@ class HP33120AEmulator(ScpiInstrument):
         period = 1.0 / self.freq_hz
         n = self._burst_count()
         start = (self.burst_phase_deg % 360.0) / 360.0 * period
-        t, v, _ = self._periodic(start, n * period, self._cycle(), period, force=True)
-        idle = self._idle_level
+        t, v, _ = periodic_knots(start, n * period, self._cycle(), period)
         edge = ARB_EDGE_S if self.shape == "USER" else SQUARE_EDGE_S
-        t = np.concatenate([[0.0], t, [t[-1] + edge]])
-        v = np.concatenate([[idle], v, [idle]])
+        t, v = burst_frame(t, v, self._idle_level, edge)
         sync = np.array([0.0]) if self.sync else np.empty(0)
-        return t, v, sync
-
-    def _periodic(self, start: float, duration: float, cycle: tuple[np.ndarray, np.ndarray],
-                  period: float, force: bool = False
-                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Knots of a periodic waveform from phase time `start` (s into the pattern, may be
-        many periods) for `duration`; times relative to the window start; sync times of the
-        cycle starts. Beyond MAX_IDLE_KNOTS (unless force) the rest is held at the mean."""
-        ct, cv = cycle
-        k0 = math.floor(start / period)
-        k1 = max(k0 + 1, math.ceil((start + duration) / period - 1e-12))
-        n_cycles = k1 - k0
-        per = ct.size
-        capped_end = start + duration
-        if not force and n_cycles * per > MAX_IDLE_KNOTS:
-            n_cycles = max(1, MAX_IDLE_KNOTS // per)
-            capped_end = (k0 + n_cycles) * period
-        ks = np.arange(k0, k0 + n_cycles)
-        # Each cycle's end knot is the next one's start: keep it once, at the very end.
-        t_all = np.append((ks[:, None] * period + ct[None, :-1]).ravel(),
-                          (ks[-1] + 1) * period) - start
-        t_all = np.maximum.accumulate(t_all)  # rounding must not make time run backwards
-        v_all = np.append(np.tile(cv[:-1], n_cycles), cv[-1])
-        end = min(capped_end, start + duration) - start
-        inside = (t_all > 0) & (t_all < end)
-        v0 = float(np.interp(0.0, t_all, v_all))
-        v1 = float(np.interp(end, t_all, v_all))
-        t = np.concatenate([[0.0], t_all[inside], [end]])
-        v = np.concatenate([[v0], v_all[inside], [v1]])
-        sync = ks * period - start
-        sync = sync[(sync >= 0) & (sync < end)]
-        if end < duration - 1e-15:
-            mean = float(np.trapezoid(cv, ct) / period)
-            t = np.concatenate([t, [end, duration]])
-            v = np.concatenate([v, [mean, mean]])
         return t, v, sync
 
     def idle_output(self, t_start_s: float, duration_s: float
@@ -739,13 +696,15 @@ class HP33120AEmulator(ScpiInstrument):
         period = 1.0 / self.freq_hz
         phase_t = max(0.0, t_start_s - self.t_ref)
         if not self.burst_on:
-            t, v, sync = self._periodic(phase_t, duration_s, self._cycle(), period)
+            t, v, sync = periodic_knots(phase_t, duration_s, self._cycle(), period,
+                                         MAX_IDLE_KNOTS)
         elif self.burst_source == "INT" and self.trigger_source == "IMM":
             bt, bv, _ = self._burst_knots()
             rate_period = max(1.0 / self.burst_rate_hz, bt[-1])
             ct = np.concatenate([bt, [rate_period]])
             cv = np.concatenate([bv, [self._idle_level]])
-            t, v, sync = self._periodic(phase_t, duration_s, (ct, cv), rate_period)
+            t, v, sync = periodic_knots(phase_t, duration_s, (ct, cv), rate_period,
+                                         MAX_IDLE_KNOTS)
         else:  # triggered by BUS/EXT (or gated by an unwired gate): the idle level
             return flat
         return t, v, (sync if self.sync else no_sync)
