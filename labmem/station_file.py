@@ -16,6 +16,7 @@ from labmem.yaml_lines import FileError, Locator, load_with_lines
 DRIVERS = {
     "keithley2450": "labmem.instruments.keithley.keithley2450:Keithley2450SourceMeter",
     "hp33120a": "labmem.instruments.hp.hp33120a:HP33120AWaveformGenerator",
+    "k81160a": "labmem.instruments.keysight.k81160a:K81160AWaveformGenerator",
     "mso9104a": "labmem.instruments.keysight.mso9104a:MSO9104AOscilloscope",
 }
 """Role implementation of each supported VISA instrument."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from labmem.simulated_instruments.emulators.hp33120a import HP33120AEmulator
+from labmem.simulated_instruments.emulators.k81160a import K81160AEmulator
 from labmem.simulated_instruments.emulators.keithley2450 import Keithley2450Emulator
 from labmem.simulated_instruments.emulators.mso9104a import MSO9104AEmulator
 from labmem.simulated_instruments.scpi.instrument import ScpiInstrument
@@ -10,6 +11,7 @@ from labmem.simulated_instruments.scpi.instrument import ScpiInstrument
 EMULATORS: dict[str, type[ScpiInstrument]] = {
     "keithley2450": Keithley2450Emulator,
     "hp33120a": HP33120AEmulator,
+    "81160a": K81160AEmulator,
     "mso9104a": MSO9104AEmulator,
 }
 """Model name (as in a bench file, any case) → emulator class."""
