@@ -31,8 +31,10 @@ TRANSITION_LIMITS_S = (1e-9, 1e3)
 AMPLITUDE_LIMITS_VPP = (0.05, 10.0)
 """50 mVpp into 50 Ω … 10 Vpp into high impedance."""
 LEVEL_LIMITS_V = (-10.0, 10.0)
-EMF_LIMIT_V = 10.0
-EMF_VPP_MIN_V = 0.1
+EMF_VPP_V = (0.1, 10.0)
+"""Amplitude limits as open-circuit EMF (50 mVpp … 5 Vpp into 50 Ω)."""
+EMF_LIMIT_V = EMF_VPP_V[1] / 2
+"""Largest |level| of the role: the offset stays 0 V (the idle level), so ±Vpp/2."""
 DAC_MAX = 8191
 SAMPLE_RATE = 2.5e9
 ARB_POINTS = (2, 16384)
@@ -241,7 +243,7 @@ class K81160AWaveformGenerator(WaveformGenerator):
 
     def compile(self, segments: Sequence[Segment]) -> tuple[np.ndarray, float]:
         """(level of every point in V, repetition frequency in Hz) of segments, or ValueError
-        saying what would fit: levels within ±10 V EMF, every segment ≥ 1.5 ns, every boundary
+        saying what would fit: levels within ±5 V EMF, every segment ≥ 1.5 ns, every boundary
         on a point, 2 … 16384 points, ≤ 2.5 GSa/s, ≥ 1 µHz."""
         if not segments:
             raise ValueError("a waveform needs at least one segment")
@@ -252,9 +254,9 @@ class K81160AWaveformGenerator(WaveformGenerator):
         peak = float(np.abs(levels).max())
         if peak > EMF_LIMIT_V:
             bad = float(levels[np.argmax(np.abs(levels))])
-            raise ValueError(f"level {bad:g} V is beyond the 81160A output limit of "
-                             f"±{EMF_LIMIT_V:g} V open-circuit (±{EMF_LIMIT_V / 2:g} V into "
-                             "50 Ω)")
+            raise ValueError(f"level {bad:g} V is beyond ±{EMF_LIMIT_V:g} V open-circuit: the "
+                             f"81160A gives at most {EMF_VPP_V[1]:g} Vpp of EMF (5 Vpp into "
+                             "50 Ω) around the 0 V offset it idles at")
         shortest = min(durations)
         if shortest < MIN_SEGMENT_S * (1 - 1e-9):
             raise ValueError(f"segment of {shortest:g} s is shorter than the 81160A's narrowest "
@@ -290,7 +292,7 @@ class K81160AWaveformGenerator(WaveformGenerator):
             raise ValueError(f"bursts is a count of 1 to {TRIGGER_COUNT_LIMITS[1]}, "
                              f"got {bursts!r}")
         point_levels, freq = self.compile(segments)
-        full_scale_v = max(float(np.abs(point_levels).max()), EMF_VPP_MIN_V / 2)
+        full_scale_v = max(float(np.abs(point_levels).max()), EMF_VPP_V[0] / 2)
         vpp = 2 * full_scale_v / self._gain
         codes = np.round(point_levels / full_scale_v * DAC_MAX).astype(int)
         ch = self.channel

@@ -84,7 +84,8 @@ PERIOD_EDGE_FACTOR = 1.6
 """Period ≥ width + 1.6 × edge time (User's Guide)."""
 EMF_MAX_V = 10.0
 """Largest |EMF| (±5 V programmed into 50 Ω behind 50 Ω)."""
-EMF_VPP_MIN_V = 0.1
+EMF_VPP_V = (0.1, 10.0)
+"""Amplitude limits in EMF (50 mVpp … 5 Vpp into 50 Ω behind 50 Ω)."""
 SOURCE_OHMS = (50.0, 5.0)
 LOAD_OHM = (0.3, 1e6)
 INF_LOAD = 9.9e37
@@ -196,16 +197,18 @@ class K81160AEmulator(ScpiInstrument):
 
     def _check_levels(self, ch: Channel, high: float, low: float, gain: float | None = None
                       ) -> None:
-        """Refuse levels outside the ±10 V EMF window, an amplitude under 100 mV of EMF, or
-        beyond the voltage limits when they are on (−222)."""
+        """Refuse levels outside the ±10 V EMF window, an amplitude outside 0.1 … 10 Vpp of
+        EMF, or beyond the voltage limits when they are on (−222)."""
         g = ch.gain if gain is None else gain
         if high < low:
             raise ScpiError(-221, f"high level {high:g} V below low level {low:g} V")
         if max(abs(high), abs(low)) * g > EMF_MAX_V + 1e-9:
             raise ScpiError(-222, f"levels {low:g} … {high:g} V exceed ±{EMF_MAX_V / g:g} V "
                                   "for this load")
-        if (high - low) * g < EMF_VPP_MIN_V - 1e-12 and ch.shape != "DC":
-            raise ScpiError(-222, f"amplitude {high - low:g} Vpp below {EMF_VPP_MIN_V / g:g}")
+        if (high - low) * g > EMF_VPP_V[1] + 1e-9:
+            raise ScpiError(-222, f"amplitude {high - low:g} Vpp above {EMF_VPP_V[1] / g:g}")
+        if (high - low) * g < EMF_VPP_V[0] - 1e-12 and ch.shape != "DC":
+            raise ScpiError(-222, f"amplitude {high - low:g} Vpp below {EMF_VPP_V[0] / g:g}")
         if ch.limit_on and (high > ch.limit_high_v + 1e-12 or low < ch.limit_low_v - 1e-12):
             raise ScpiError(-222, "levels beyond the voltage limits")
 
