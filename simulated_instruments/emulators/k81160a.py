@@ -49,10 +49,12 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from labmem.simulated_instruments.emulators.awg_output import (
-    burst_frame,
-    emf_per_volt,
+    emf_gain,
+    format_load,
+    framed,
+    hold_knots,
+    parse_load,
     periodic_knots,
-    step_knots,
 )
 from labmem.simulated_instruments.scpi.instrument import ScpiInstrument, scpi
 from labmem.simulated_instruments.scpi.program_data import (
@@ -88,14 +90,12 @@ EMF_VPP_V = (0.1, 10.0)
 """Amplitude limits in EMF (50 mVpp … 5 Vpp into 50 Ω behind 50 Ω)."""
 SOURCE_OHMS = (50.0, 5.0)
 LOAD_OHM = (0.3, 1e6)
-INF_LOAD = 9.9e37
 DAC_MAX = 8191
 SAMPLE_RATE = 2.5e9
 ARB_POINTS = (2, 16384)
 ARB_EDGE_S = TRANSITION_S[0]
 TRIGGER_COUNT_MAX = 2**31 - 1
 SINE_KNOTS = 64
-MAX_IDLE_KNOTS = 200_000
 NVOL_SLOTS = 4
 _NAME = re.compile(r"^[A-Z][A-Z0-9_]{0,11}$")
 
@@ -146,7 +146,7 @@ class Channel:
     @property
     def gain(self) -> float:
         """EMF per programmed volt for the expected load and the source impedance."""
-        return emf_per_volt(self.load_ohm, self.source_ohm)
+        return emf_gain(self.load_ohm, self.source_ohm)
 
     @property
     def period_s(self) -> float:
@@ -545,7 +545,7 @@ class K81160AEmulator(ScpiInstrument):
         ohm = parse_number(value, "OHM", min(SOURCE_OHMS), max(SOURCE_OHMS), default=50.0)
         if ohm not in SOURCE_OHMS:
             raise ScpiError(-224, "the source impedance is 50 or 5 Ω")
-        self._rescale(ch, emf_per_volt(ch.load_ohm, ohm))
+        self._rescale(ch, emf_gain(ch.load_ohm, ohm))
         ch.source_ohm = ohm
 
     @scpi(":OUTPut<n>:IMPedance[:INTernal]?")
@@ -556,19 +556,15 @@ class K81160AEmulator(ScpiInstrument):
     @scpi(":OUTPut<n>:IMPedance:EXTernal")
     def output_load(self, n: int, value: str) -> None:
         ch = self._ch(n)
-        if value.strip().upper() in ("INF", "INFINITY"):
-            load = math.inf
-        else:
-            load = parse_number(value, "OHM", *LOAD_OHM, default=50.0)
-            load = math.inf if load >= LOAD_OHM[1] else load
-        self._rescale(ch, emf_per_volt(load, ch.source_ohm))
+        load = parse_load(value, *LOAD_OHM)
+        load = math.inf if load >= LOAD_OHM[1] else load
+        self._rescale(ch, emf_gain(load, ch.source_ohm))
         ch.load_ohm = load
 
     @scpi(":OUTPut<n>:LOAD?")
     @scpi(":OUTPut<n>:IMPedance:EXTernal?")
     def output_load_query(self, n: int) -> str:
-        load = self._ch(n).load_ohm
-        return format_number(INF_LOAD if math.isinf(load) else load)
+        return format_load(self._ch(n).load_ohm)
 
     @scpi(":OUTPut<n>:POLarity")
     def output_polarity(self, n: int, value: str) -> None:
@@ -876,7 +872,8 @@ class K81160AEmulator(ScpiInstrument):
             v = ch.low_v + ch.vpp * a
         elif ch.shape == "USER":
             pts = self._arb(ch)
-            t, a = step_knots(pts, period / pts.size, RAMP_PER_TRANSITION * ARB_EDGE_S)
+            dt = period / pts.size
+            t, a = hold_knots(pts, dt, min(RAMP_PER_TRANSITION * ARB_EDGE_S, dt / 2))
             v = ch.offset_v + ch.vpp / 2 * a
         elif ch.shape == "SIN":
             x = np.linspace(0.0, 1.0, SINE_KNOTS + 1)
@@ -916,8 +913,8 @@ class K81160AEmulator(ScpiInstrument):
             t = (ks + t[None, :]).ravel()
             v = self._emf(ch, ch.low_v + ch.vpp * np.tile(a, n))
         else:
-            t, v, _ = periodic_knots(0.0, n * period, self._cycle(ch), period)
-        t, v = burst_frame(t, v, self._idle_level(ch), RAMP_PER_TRANSITION * ARB_EDGE_S)
+            t, v, _ = periodic_knots(0.0, n * period, self._cycle(ch), period, force=True)
+        t, v = framed(t, v, self._idle_level(ch), RAMP_PER_TRANSITION * ARB_EDGE_S)
         sync = np.array([0.0]) if ch.trigger_out else np.empty(0)
         return t, v, sync
 
@@ -930,6 +927,5 @@ class K81160AEmulator(ScpiInstrument):
         if ch.arm_source != "IMM" or not ch.output_on or ch.shape in ("DC", "NOIS"):
             return np.array([0.0, duration_s]), np.full(2, self._idle_level(ch)), no_sync
         phase_t = max(0.0, t_start_s - ch.t_ref)
-        t, v, sync = periodic_knots(phase_t, duration_s, self._cycle(ch), ch.period_s,
-                                    MAX_IDLE_KNOTS)
+        t, v, sync = periodic_knots(phase_t, duration_s, self._cycle(ch), ch.period_s)
         return t, v, (sync if ch.trigger_out else no_sync)
