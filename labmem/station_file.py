@@ -112,8 +112,14 @@ class StationConfig:
 
     @classmethod
     def from_file(cls, path: str | Path) -> StationConfig:
-        """Read a station file (OSError when it cannot be read)."""
-        return cls.from_text(Path(path).read_text(), str(path))
+        """Read a station file (OSError when it cannot be read). A bench file it names as
+        its VISA library ("bench.yaml@labmem") is found beside the station file when the path
+        is relative, so a station file and its bench travel together."""
+        config = cls.from_text(Path(path).read_text(), str(path))
+        bench, at, backend = config.visa_library.rpartition("@")
+        if at and backend == "labmem" and bench and not Path(bench).is_absolute():
+            config.visa_library = f"{Path(path).parent / bench}@labmem"
+        return config
 
     @classmethod
     def default(cls, visa_library: str = "@labmem") -> StationConfig:

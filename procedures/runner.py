@@ -200,8 +200,10 @@ def table_lines(results: Results, columns: list[str], table: dict[str, Any]) -> 
     cells = [_column_text(table.get(c, float("nan")), n) for c in columns]
     if any(cell is None for cell in cells):
         return "".join(_line(results, columns, r) for r in table_rows(table))
-    line = Results.DELIMITER.join
-    return "".join(line(row) + Results.LINE_BREAK for row in zip(*cells, strict=True))
+    if n == 0:
+        return ""
+    rows = map(Results.DELIMITER.join, zip(*cells, strict=True))
+    return Results.LINE_BREAK.join(rows) + Results.LINE_BREAK
 
 
 def _column_text(value: Any, n: int) -> list[str] | None:

@@ -79,3 +79,37 @@ def test_labmem_instruments_lists_roles_with_their_idn(tmp_path, capsys):
         "USB0::0x05E6::0x2450::04412345::INSTR", "USB0::0x05E6::0x2450::99999999::INSTR"))
     assert main(["instruments", "--station", str(station)]) == 3  # the SMU is not there
     assert "not found" in capsys.readouterr().out
+
+
+def test_a_bench_file_is_found_beside_its_station_file(tmp_path, monkeypatch):
+    """visa_library "bench.yaml@labmem" in a station file means the bench file next to it,
+    whatever the working directory; an absolute path or another library is left alone."""
+    folder = tmp_path / "stations"
+    folder.mkdir()
+    (folder / "bench_relative.yaml").write_text("seed: 11\n")
+    station = folder / "sim.yaml"
+    station.write_text(DEFAULT_STATION_YAML.replace(
+        'visa_library: "@labmem"', 'visa_library: "bench_relative.yaml@labmem"'))
+    monkeypatch.chdir(tmp_path)
+    config = StationConfig.from_file(station)
+    assert config.visa_library == f"{folder / 'bench_relative.yaml'}@labmem"
+    assert Station(config).bench.config.seed == 11
+    for library in ("@labmem", "@py", "", f"{folder / 'bench_relative.yaml'}@labmem"):
+        station.write_text(DEFAULT_STATION_YAML.replace(
+            'visa_library: "@labmem"', f'visa_library: "{library}"'))
+        assert StationConfig.from_file(station).visa_library == library
+
+
+def test_labmem_instruments_supported_lists_drivers_and_models(capsys):
+    """--supported names every driver with the role it fills and every simulated model."""
+    from labmem.cli.main import main
+    from labmem.simulated_instruments.emulators.registry import EMULATORS
+    from labmem.station_file import DRIVERS
+
+    assert main(["instruments", "--supported", "--json"]) == 0
+    listing = json.loads(capsys.readouterr().out)
+    roles = {row["driver"]: row["role"] for row in listing["drivers"]}
+    assert set(roles) == set(DRIVERS)
+    assert roles["keithley2450"] == "smu" and roles["hp33120a"] == "awg"
+    assert roles["mso9104a"] == "scope"
+    assert set(listing["bench_models"]) == set(EMULATORS)

@@ -51,7 +51,34 @@ def _reproduce(args: argparse.Namespace) -> int:
     return 0
 
 
+def _supported(as_json: bool) -> int:
+    """Every driver a station file may name (its role and what it drives) and every model a
+    bench file may put on the simulated bench."""
+    from labmem.simulated_instruments.emulators.registry import EMULATORS
+    from labmem.station_file import DRIVERS, ROLE_KINDS, driver_class
+
+    drivers = []
+    for name in DRIVERS:
+        cls = driver_class(name)
+        role = next(r for r, kind in ROLE_KINDS.items() if issubclass(cls, kind))
+        drivers.append({"driver": name, "role": role,
+                        "about": " ".join((cls.__doc__ or "").split()).split(". ")[0]})
+    models = {model: cls.__name__ for model, cls in EMULATORS.items()}
+    if as_json:
+        print(json.dumps({"drivers": drivers, "bench_models": models}, indent=2))
+        return 0
+    print("drivers (station file roles.<role>.driver):")
+    for row in drivers:
+        print(f"  {row['driver']:15s} {row['role']:6s} {row['about']}")
+    print("simulated models (bench file instruments.<role>.model):")
+    for model, cls in models.items():
+        print(f"  {model:15s} {cls}")
+    return 0
+
+
 def _instruments(args: argparse.Namespace) -> int:
+    if args.supported:
+        return _supported(args.json)
     station = open_station(args.station, "labmem instruments")
     if isinstance(station, int):
         return station
@@ -204,10 +231,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="list the instruments a station finds (role, resource, *IDN?)",
         description="Open every role of a station file and print its resource and *IDN? "
         "answer. Without --station, the built-in station on the simulated bench.",
-        epilog="examples: labmem instruments · labmem instruments --station lab.yaml --json",
+        epilog="examples: labmem instruments · labmem instruments --station lab.yaml --json · "
+        "labmem instruments --supported",
     )
     ins.add_argument("--station", help="station YAML file (default: built-in simulated)")
     ins.add_argument("--json", action="store_true", help="print JSON rows instead of text")
+    ins.add_argument("--supported", action="store_true",
+                     help="list every supported driver and simulated model instead")
     ins.set_defaults(func=_instruments)
     runs = sub.add_parser(
         "runs",

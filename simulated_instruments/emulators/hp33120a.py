@@ -64,6 +64,7 @@ from labmem.simulated_instruments.scpi.program_data import (
     parse_choice,
     parse_int,
     parse_number,
+    parse_numbers,
 )
 
 log = logging.getLogger(__name__)
@@ -412,7 +413,7 @@ class HP33120AEmulator(ScpiInstrument):
         parse_choice(target, ("VOLATILE",))
         if len(values) > ARB_MAX_POINTS:
             raise ScpiError(-223, f"{len(values)} points; at most {ARB_MAX_POINTS}")
-        pts = np.array([parse_number(v, minimum=-1.0, maximum=1.0) for v in values])
+        pts = np.array(parse_numbers(values, minimum=-1.0, maximum=1.0))
         self._store_volatile(np.round(pts * DAC_MAX) / DAC_MAX)
 
     @scpi(":DATA:DAC")

@@ -70,6 +70,7 @@ from labmem.simulated_instruments.scpi.program_data import (
     parse_choice,
     parse_int,
     parse_number,
+    parse_numbers,
     parse_string,
 )
 
@@ -555,7 +556,7 @@ class K33500BEmulator(ScpiInstrument):
         else:
             if len(values) > ARB_POINTS[1]:
                 raise ScpiError(-223, f"{len(values)} points; at most {ARB_POINTS[1]}")
-            points = np.array([parse_number(v) for v in values])
+            points = np.array(parse_numbers(values))
         if points.size and np.abs(points).max() > 1.0:
             raise ScpiError(-222, "arb values are −1 … +1")
         self._store(ch, name, np.round(points * DAC_MAX) / DAC_MAX)

@@ -50,6 +50,7 @@ from labmem.simulated_instruments.scpi.program_data import (
     parse_choice,
     parse_int,
     parse_number,
+    parse_numbers,
     parse_string,
 )
 
@@ -469,7 +470,7 @@ class Keithley2450Emulator(ScpiInstrument):
             raise ScpiError(-109, "a list needs at least one value")
         if len(values) > LIST_CHUNK:
             raise ScpiError(-223, f"at most {LIST_CHUNK} values per command")
-        return [parse_number(v, "V", -VOLTAGE_MAX_V, VOLTAGE_MAX_V) for v in values]
+        return parse_numbers(values, "V", -VOLTAGE_MAX_V, VOLTAGE_MAX_V)
 
     @scpi(":SOURce[1]:LIST:VOLTage")
     def source_list(self, *values: str) -> None:

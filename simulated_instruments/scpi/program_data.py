@@ -177,6 +177,20 @@ def _plain_float(arg: str) -> float | None:
     return value if math.isfinite(value) else None
 
 
+def parse_numbers(args: list[str] | tuple[str, ...], unit: str = "",
+                  minimum: float = -math.inf, maximum: float = math.inf) -> list[float]:
+    """parse_number() of every argument of a list (a source list, arbitrary points): bare
+    finite numbers, the common case, are read in one pass; anything else value by value."""
+    try:
+        values = [float(a) for a in args]
+    except ValueError:
+        values = None
+    if (values is None or any("_" in a for a in args)
+            or not all(minimum <= v <= maximum and math.isfinite(v) for v in values)):
+        return [parse_number(a, unit, minimum, maximum) for a in args]
+    return values
+
+
 def parse_int(arg: str, minimum: int, maximum: int) -> int:
     """Decode an integer parameter (a float with no fraction is accepted) within range."""
     value = parse_number(arg, minimum=minimum, maximum=maximum)

@@ -11,7 +11,7 @@ import pytest
 
 from labmem.simulated_instruments.scpi import program_data
 from labmem.simulated_instruments.scpi.instrument import ScpiInstrument, scpi
-from labmem.simulated_instruments.scpi.program_data import ScpiError, parse_number
+from labmem.simulated_instruments.scpi.program_data import ScpiError, parse_number, parse_numbers
 
 
 @pytest.mark.parametrize("text", ["1", " -2.5e-3 ", "+.5", "7.", "1E+2", "0", "-0", "1e999",
@@ -126,3 +126,30 @@ def test_a_malformed_block_is_error_160_and_the_message_is_dropped():
     assert Blocks.seen == []
     inst.write(b":DATA #13abc\n")
     assert Blocks.seen == [b"abc"] and inst.next_error()[0] == 0
+
+
+@pytest.mark.parametrize("args", [
+    ("0.1", "-2.5", "1e-3", "+7"),
+    ("0.1", "100mV", "-1"),          # a suffix: value by value
+    ("MIN", "0.5", "MAX"),
+    ("1_0", "2"),                    # not a SCPI number
+])
+def test_parse_numbers_is_parse_number_of_each(args):
+    """The one-pass list reader gives what parse_number gives value by value, errors too."""
+    def each():
+        return [parse_number(a, "V", -5.0, 5.0) for a in args]
+    try:
+        expected = each()
+    except ScpiError as err:
+        with pytest.raises(ScpiError) as got:
+            parse_numbers(args, "V", -5.0, 5.0)
+        assert got.value.code == err.code
+    else:
+        assert parse_numbers(args, "V", -5.0, 5.0) == expected
+
+
+@pytest.mark.parametrize("bad, code", [("6", -222), ("nan", -104), ("inf", -104)])
+def test_parse_numbers_refuses_what_parse_number_refuses(bad, code):
+    with pytest.raises(ScpiError) as got:
+        parse_numbers(["1", bad], "V", -5.0, 5.0)
+    assert got.value.code == code
