@@ -65,6 +65,7 @@ from labmem.simulated_instruments.scpi.program_data import (
     parse_choice,
     parse_int,
     parse_number,
+    parse_numbers,
 )
 
 log = logging.getLogger(__name__)
@@ -708,7 +709,7 @@ class K81160AEmulator(ScpiInstrument):
     def _floats(self, values: tuple[str, ...]) -> np.ndarray:
         if len(values) > ARB_POINTS[1]:
             raise ScpiError(-223, f"{len(values)} points; at most {ARB_POINTS[1]}")
-        pts = np.array([parse_number(v, minimum=-1.0, maximum=1.0) for v in values])
+        pts = np.array(parse_numbers(values, minimum=-1.0, maximum=1.0))
         return np.round(pts * DAC_MAX) / DAC_MAX
 
     @scpi("[:SOURce<n>]:DATA<n>:DAC")
