@@ -87,12 +87,15 @@ class Station:
         return self.bench is not None
 
     def role(self, name: str) -> Role:
-        """The role object (opened on first use, with the station file's VISA timeout)."""
+        """The role object (opened on first use, with the station file's VISA timeout and, for
+        a driver with channels, its channel)."""
         if name not in self._roles:
             spec = self.config.roles.get(name)
             if spec is None or name == "tia":
                 raise KeyError(f"station {self.config.source} has no VISA role {name!r}")
             options = {"timeout": spec["timeout_ms"]} if "timeout_ms" in spec else {}
+            if "channel" in spec:
+                options["channel"] = spec["channel"]
             self._roles[name] = driver_class(spec["driver"])(
                 spec["resource"], visa_library=self.config.visa_library, **options)
         return self._roles[name]

@@ -5,6 +5,7 @@ the scope's channels before anything is opened."""
 from __future__ import annotations
 
 import importlib
+import inspect
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from labmem.yaml_lines import FileError, Locator, load_with_lines
 DRIVERS = {
     "keithley2400": "labmem.instruments.keithley.keithley2400:Keithley2400SourceMeter",
     "keithley2450": "labmem.instruments.keithley.keithley2450:Keithley2450SourceMeter",
+    "keithley2636b": "labmem.instruments.keithley.keithley2600:Keithley2600SourceMeter",
     "hp33120a": "labmem.instruments.hp.hp33120a:HP33120AWaveformGenerator",
     "infiniivision": "labmem.instruments.keysight.infiniivision:InfiniiVisionOscilloscope",
     "k33500b": "labmem.instruments.keysight.k33500b:K33500BWaveformGenerator",
@@ -53,7 +55,8 @@ _VISA_ROLE = {
     "type": "object", "additionalProperties": False, "required": ["driver", "resource"],
     "properties": {"driver": {"type": "string"}, "resource": {"type": "string", "minLength": 1},
                    "timeout_ms": {"type": "integer", "minimum": 1},
-                   "idn_check": {"type": "boolean"}},
+                   "idn_check": {"type": "boolean"},
+                   "channel": {"type": ["string", "integer"]}},
 }
 SCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -131,7 +134,8 @@ class StationConfig:
 
 def _problems(data: dict[str, Any]) -> list[tuple[tuple, str]]:
     """(path in the file, message) of what the schema cannot see: unknown drivers, a driver
-    in the wrong role, TIA settings the amplifier lacks, impossible wiring."""
+    in the wrong role, a channel the driver does not have, TIA settings the amplifier lacks,
+    impossible wiring."""
     out: list[tuple[tuple, str]] = []
     roles = data["roles"]
     for role, spec in roles.items():
@@ -152,6 +156,10 @@ def _problems(data: dict[str, Any]) -> list[tuple[tuple, str]]:
             out.append((("roles", role, "driver"), f"role {role!r} needs a "
                                                    f"{ROLE_KINDS[role].__name__} driver; "
                                                    f"{driver} is not one"))
+        if role != "tia" and driver in DRIVERS and "channel" in spec:
+            problem = _channel_problem(driver, spec["channel"])
+            if problem:
+                out.append((("roles", role, "channel"), f"role {role!r}: {problem}"))
     wiring = data.get("wiring") or {}
     if not wiring:
         return out
@@ -170,6 +178,25 @@ def _problems(data: dict[str, Any]) -> list[tuple[tuple, str]]:
         out.append((("wiring", key), f"wiring: the AWG output and the TIA output both go to "
                                      f"scope channel {awg}; give them different channels"))
     return out
+
+
+def _takes_channel(driver: str) -> bool:
+    """Whether the driver's role class takes a `channel` argument (such a class lists the
+    values in CHANNEL_NAMES)."""
+    return "channel" in inspect.signature(driver_class(driver)).parameters
+
+
+def _channel_problem(driver: str, channel: str | int) -> str:
+    """Why a station file's channel does not fit the driver ("" when it does)."""
+    if not _takes_channel(driver):
+        takers = [name for name in DRIVERS if _takes_channel(name)]
+        return (f"the {driver} driver has no channel to choose; remove 'channel' "
+                f"(drivers with channels: {', '.join(takers)})")
+    names = driver_class(driver).CHANNEL_NAMES  # type: ignore[attr-defined]
+    if channel not in names:
+        return (f"channel {channel!r} does not exist on the {driver} "
+                f"(channels: {', '.join(map(str, names))})")
+    return ""
 
 
 def tia_from(spec: dict[str, Any]) -> CurrentAmplifier:

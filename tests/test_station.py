@@ -23,10 +23,42 @@ def test_default_station_roles_and_fixtures():
     ("roles: {tia: {driver: sr570}}", "unknown TIA driver"),
     ("instruments: {}", "unknown key 'instruments'"),
     ("!!python/object/apply:os.system ['true']", "could not determine a constructor"),
+    ("roles: {smu: {driver: keithley2450, resource: x, channel: b}}",
+     "role 'smu': the keithley2450 driver has no channel to choose; remove 'channel' "
+     r"\(drivers with channels: keithley2636b, k81160a\)"),
+    ("roles: {awg: {driver: k81160a, resource: x, channel: 3}}",
+     r"channel 3 does not exist on the k81160a \(channels: 1, 2\)"),
+    ("roles: {smu: {driver: keithley2636b, resource: x, channel: c}}",
+     r"channel 'c' does not exist on the keithley2636b \(channels: a, b\)"),
+    ("roles: {smu: {driver: keithley2636b, resource: x, channel: 1}}",
+     "channel 1 does not exist"),
+    ("roles: {smu: {driver: keithley2636b, resource: x, channel: [a]}}",
+     "is not of type 'string', 'integer'"),
 ])
 def test_bad_station_files_are_refused(text, message):
     with pytest.raises(StationError, match="line 1: .*" + message):
         StationConfig.from_text(text)
+
+
+def test_an_81160a_role_may_name_its_second_channel():
+    config = StationConfig.from_text("roles: {awg: {driver: k81160a, resource: x, channel: 2}}")
+    assert config.roles["awg"]["channel"] == 2
+
+
+def test_a_role_opens_on_the_channel_its_station_file_names(new_bench):
+    resource = "USB0::0x05E6::0x2636::04412346::INSTR"
+    lib = new_bench(instruments={"smu": {"model": "keithley2636b", "resource": resource}})
+    station = Station(StationConfig.from_text(
+        f'visa_library: "{lib}"\nroles:\n  smu: {{driver: keithley2636b, '
+        f'resource: "{resource}", channel: b}}\n'))
+    try:
+        smu = station.smu
+        smu.configure(1e-3)
+        smu.apply(0.25)
+        levels = smu.driver.ask("print(smua.source.levelv, smub.source.levelv)")
+        assert [float(x) for x in levels.split("\t")] == [0.0, 0.25]
+    finally:
+        station.safe_off()
 
 
 def test_tia_gain_must_be_a_real_setting():

@@ -221,11 +221,14 @@ class K81160AWaveformGenerator(WaveformGenerator):
     IDN_PATTERNS = (r"(AGILENT|KEYSIGHT) TECHNOLOGIES,81160A,",)
     """The manufacturer field reads Agilent on older firmware, Keysight on newer."""
 
+    CHANNEL_NAMES = (1, 2)
+    """The channels a role can drive (a station file's `channel` key)."""
+
     def __init__(self, resource: str, visa_library: str = "", load_ohm: float = math.inf,
                  channel: int = 1, **kwargs: Any) -> None:
         if load_ohm not in (50, math.inf):
             raise ValueError(f"load_ohm is 50 or inf, got {load_ohm!r}")
-        if channel not in (1, 2):
+        if channel not in self.CHANNEL_NAMES:
             raise ValueError(f"channel is 1 or 2, got {channel!r}")
         self.driver = K81160A(resource, visa_library=visa_library, **kwargs)
         self.channel: K81160AChannel = getattr(self.driver, f"ch_{channel}")

@@ -39,6 +39,8 @@ SAMPLE_RATES_SA_S = tuple(sorted(
     m * 10.0 ** e for e in range(1, 11) for m in (1.0, 2.0, 2.5, 4.0, 5.0)
     if MIN_SAMPLE_RATE_SA_S <= m * 10.0 ** e <= MAX_SAMPLE_RATE_SA_S))
 """Selectable sample rates; the scope rounds other values up to the next one."""
+MAX_BANDWIDTH_HZ = 1e9
+AVERAGE_COUNT_LIMITS = (2, 65534)
 DEFAULT_POINTS = 10_000
 """Record length the role aims at when the caller does not ask for one."""
 PREAMBLE_FIELDS = ("format", "type", "points", "count", "x_increment", "x_origin",
@@ -59,6 +61,15 @@ def _parse_preamble(values: list[Any]) -> dict[str, Any]:
         if isinstance(fields.get(key), str):
             fields[key] = fields[key].strip('"')
     return fields
+
+
+def _bandwidth(value: Any, limits: tuple[float, float]) -> Any:
+    """'MAX' or a bandwidth in Hz within limits; ValueError otherwise."""
+    if value == "MAX":
+        return value
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"bandwidth must be 'MAX' or a number in Hz, got {value!r}")
+    return strict_range(value, limits)
 
 
 class MSO9104AChannel(Channel):
@@ -162,6 +173,32 @@ class MSO9104A(SCPIMixin, Instrument):
         """Control the acquisition mode: 'real_time' or 'high_resolution' (str).""",
         validator=strict_discrete_set,
         values={"real_time": "RTIM", "high_resolution": "HRES"}, map_values=True,
+    )
+    acquisition_bandwidth = Instrument.control(
+        ":ACQuire:BANDwidth?", ":ACQuire:BANDwidth %s",
+        """Control the acquisition bandwidth limit in Hz (float up to 1 GHz, or 'MAX').""",
+        validator=_bandwidth,
+        values=(1e3, MAX_BANDWIDTH_HZ),
+        set_process=lambda v: v if v == "MAX" else f"{v:g}",
+    )
+    acquisition_averaging = Instrument.control(
+        ":ACQuire:AVERage?", ":ACQuire:AVERage %d",
+        """Control whether records are the average of several triggers (bool).""",
+        validator=strict_discrete_set, values=BOOLS, map_values=True,
+    )
+    acquisition_average_count = Instrument.control(
+        ":ACQuire:AVERage:COUNt?", ":ACQuire:AVERage:COUNt %d",
+        """Control how many triggered records an average takes (int, 2 to 65534).""",
+        validator=strict_range, values=AVERAGE_COUNT_LIMITS, cast=int,
+    )
+    acquisition_interpolation = Instrument.control(
+        ":ACQuire:INTerpolate?", ":ACQuire:INTerpolate %s",
+        """Control the display and measurement interpolation: 'on', 'off' or 'int1', 'int2',
+        'int4', 'int8', 'int16' (str); waveform data are the samples either way.""",
+        validator=strict_discrete_set,
+        values={"on": "1", "off": "0", "int1": "INT1", "int2": "INT2", "int4": "INT4",
+                "int8": "INT8", "int16": "INT16"},
+        map_values=True, cast=str,
     )
     acquisition_done = Instrument.measurement(
         ":ADER?",
@@ -450,6 +487,8 @@ class MSO9104AOscilloscope(Oscilloscope):
                 channel.input = self.input
                 channel.scale, channel.offset = channels[ch]
         d.acquisition_mode = "real_time"
+        d.acquisition_averaging = False
+        d.acquisition_bandwidth = "MAX"
         d.acquisition_sample_rate = rate
         d.acquisition_points = n
         d.timebase_range = record_s

@@ -63,6 +63,10 @@ class BenchConfig:
     tia_mode: str = "low_noise"
     scope_awg_channel: int = 1
     scope_tia_channel: int = 2
+    scope_noise_div_rms: float = 0.0
+    """RMS noise of the scope's input stage in divisions of each channel's V/div (0: an ideal
+    front end, the default, which leaves records exactly as the pulse path made them). The
+    MSO9104A opts in to it (BenchScope.front_end); the InfiniiVision scopes stay ideal."""
     instruments: dict[str, tuple[str, str]] = field(
         default_factory=lambda: dict(DEFAULT_INSTRUMENTS))
 

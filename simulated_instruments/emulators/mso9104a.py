@@ -25,6 +25,30 @@ Modelling choices:
   waiting for a trigger.
 - ``:TRIGger:SWEep AUTO`` is accepted and reported but the forced auto-trigger is not
   modelled: every acquisition waits for a real trigger (as in TRIGgered sweep).
+- Input stage: ``:ACQuire:BANDwidth`` below MAX (1 GHz) runs a one-pole low-pass of that
+  bandwidth over each completed record (10–90 % rise 0.35/BW); the bench's
+  ``scope_noise_div_rms`` adds Gaussian noise before it. At MAX and no noise (the defaults)
+  records are untouched and cost nothing extra. (The stage and the averaging below are
+  scope_screen's, shared by the bench's scopes; the measurements are waveform_measurements'.)
+- ``:ACQuire:AVERage ON``: a record is the mean of ``:ACQuire:AVERage:COUNt`` triggered
+  records' ADC codes (WORD data carry the fraction of a step); the next record is armed
+  when the scope is next asked (a query or a wait), so triggers in between are missed.
+  ``:ADER?`` reports completion only once the count is in.
+- ``:ACQuire:INTerpolate`` is reported; waveform data are the samples either way, and
+  measurements interpolate linearly between samples.
+- ``:MEASure:<x>? [<source>]`` measure the last record as digitized (whole record = the
+  display): top/base by histogram mode, 10/50/90 % thresholds as hysteresis band, the first
+  edge/pulse/cycle; 9.99999E+37 when the measurement cannot be made (no record, no edge).
+- ``:WAVeform:STReaming ON`` answers ``#0<data><NL>`` (BYTE/WORD).
+
+Defined by the Infiniium 9000 guide but not emulated (answered with an error, never a value):
+-221 for ``:ACQuire:BANDwidth AUTO``, ``:TRIGger:AND:ENABle ON``, acquiring with
+``:TIMebase:ROLL:ENABle ON``, ``:WAVeform:DATA? <start>,<size>``, acquisition modes other than
+RTIMe and waveform formats BINary/FLOat; -113 (no handler) for the measurement command forms
+without ``?`` (installing screen measurements), ``:MEASure:STATistics``, ``:MEASure:RESults?``,
+``:MEASure:VOVershoot?``/``OVERshoot``/``PREShoot``, thresholds (``:MEASure:THResholds``),
+``:MEASure:DEFine``, ``:AUToscale``, ``:WAVeform:BANDpass?``, ``:TIMebase:VIEW``, trigger modes
+other than EDGE, and ``:TESTLIMITS?``-style limit-test queries (as the real one answers).
 """
 
 from __future__ import annotations
@@ -36,6 +60,7 @@ import time
 import numpy as np
 
 from labmem.simulated_instruments.bench.acquisition import AUX, AcquisitionSettings
+from labmem.simulated_instruments.emulators import waveform_measurements as wm
 from labmem.simulated_instruments.emulators.scope_screen import (
     BenchScope,
     adc_codes,
@@ -75,6 +100,15 @@ REFERENCE_FRACTION = {"LEFT": 0.1, "CENTer": 0.5, "RIGHt": 0.9}
 
 SAMPLE_RATES = rate_sequence(MIN_SRATE_SA_S, MAX_SRATE_SA_S)
 """Selectable sample rates (1-2-2.5-4-5 sequence); other values round up to the next one."""
+
+MAX_BANDWIDTH_HZ = 1e9
+"""Analog bandwidth of the MSO9104A: :ACQuire:BANDwidth MAX, the *RST setting."""
+MIN_BANDWIDTH_HZ = 1e3
+AVERAGE_COUNT_LIMITS = (2, 65534)
+INTERPOLATE_CHOICES = ("ON", "OFF", "1", "0", "INT1", "INT2", "INT4", "INT8", "INT16")
+NO_RESULT = "9.99999E+37"
+"""The Infiniium's answer to a measurement that cannot be made."""
+WAVEFORM_TYPE_RAW, WAVEFORM_TYPE_AVERAGE = 1, 2
 
 FORMAT_CODE = {"ASCii": 0, "BYTE": 1, "WORD": 2}
 COUPLING_CODE = {"AC": 0, "DC": 1, "DC50": 2}
@@ -119,6 +153,12 @@ class MSO9104AEmulator(BenchScope):
         self.points: int | None = None  # None = AUTO
         self.srate: float | None = None  # None = AUTO
         self.acq_mode = "RTIMe"
+        self.bandwidth_hz = MAX_BANDWIDTH_HZ
+        self.interpolate = "1"
+        self.averaging = False
+        self.avg_count = 16
+        self.roll = False
+        self.meas_sources = (1, 1)
         self.trig_mode = "EDGE"
         self.trig_source = 1
         self.trig_slope = 1
@@ -132,6 +172,8 @@ class MSO9104AEmulator(BenchScope):
         self.run_state = "STOP"
         self.last = None
         self._last_vertical = {}
+        self.last_codes = None
+        self._armed_bandwidth_hz = MAX_BANDWIDTH_HZ
         self._ader = self._pder = self._ter = False
         self.drop_pending()
 
@@ -174,8 +216,23 @@ class MSO9104AEmulator(BenchScope):
     def _arm(self) -> None:
         if self.acq_mode != "RTIMe":
             raise ScpiError(-221, f"acquisition mode {self.acq_mode} is not emulated")
+        if self.roll:
+            raise ScpiError(-221, "roll mode acquisition is not emulated")
+        self._armed_bandwidth_hz = self.bandwidth_hz
         self._ader = self._pder = self._ter = False
         super()._arm()
+
+    def front_end(self) -> dict[int, tuple[float, float | None]]:
+        """The input stage: the bench's scope_noise_div_rms on each channel's V/div and the
+        :ACQuire:BANDwidth limit below MAX; empty (records untouched) at the defaults."""
+        noise_div = self.bench.config.scope_noise_div_rms
+        limit = self.bandwidth_hz if self.bandwidth_hz < MAX_BANDWIDTH_HZ else None
+        if noise_div <= 0 and limit is None:
+            return {}
+        return {n: (noise_div * c.scale_v, limit) for n, c in self.channels.items()}
+
+    def average_count(self) -> int:
+        return self.avg_count if self.averaging else 1
 
     def triggered(self) -> None:
         self._ter = True
@@ -325,6 +382,14 @@ class MSO9104AEmulator(BenchScope):
     def timebase_reference_percent_query(self) -> str:
         return f"{self.tb_reference * 100:g}"
 
+    @scpi(":TIMebase:ROLL:ENABle")
+    def timebase_roll_enable(self, on: str) -> None:
+        self.roll = parse_bool(on)
+
+    @scpi(":TIMebase:ROLL:ENABle?")
+    def timebase_roll_enable_query(self) -> str:
+        return "1" if self.roll else "0"
+
     # -- acquisition ----------------------------------------
 
     @scpi(":ACQuire:POINts[:ANALog]")
@@ -366,6 +431,43 @@ class MSO9104AEmulator(BenchScope):
     @scpi(":ACQuire:MODE?")
     def acquire_mode_query(self) -> str:
         return "".join(c for c in self.acq_mode if not c.islower())
+
+    @scpi(":ACQuire:BANDwidth")
+    def acquire_bandwidth(self, value: str) -> None:
+        key = value.strip().upper()
+        if key == "AUTO":
+            raise ScpiError(-221, ":ACQuire:BANDwidth AUTO is not emulated")
+        self.bandwidth_hz = (MAX_BANDWIDTH_HZ if key in ("MAX", "MAXIMUM") else
+                             parse_number(value, "HZ", MIN_BANDWIDTH_HZ, MAX_BANDWIDTH_HZ))
+
+    @scpi(":ACQuire:BANDwidth?")
+    def acquire_bandwidth_query(self) -> str:
+        return format_number(self.bandwidth_hz)
+
+    @scpi(":ACQuire:INTerpolate")
+    def acquire_interpolate(self, value: str) -> None:
+        choice = parse_choice(value, INTERPOLATE_CHOICES)
+        self.interpolate = {"ON": "1", "OFF": "0"}.get(choice, choice)
+
+    @scpi(":ACQuire:INTerpolate?")
+    def acquire_interpolate_query(self) -> str:
+        return self.interpolate
+
+    @scpi(":ACQuire:AVERage")
+    def acquire_average(self, on: str) -> None:
+        self.averaging = parse_bool(on)
+
+    @scpi(":ACQuire:AVERage?")
+    def acquire_average_query(self) -> str:
+        return "1" if self.averaging else "0"
+
+    @scpi(":ACQuire:AVERage:COUNt")
+    def acquire_average_count(self, value: str) -> None:
+        self.avg_count = parse_int(value, *AVERAGE_COUNT_LIMITS)
+
+    @scpi(":ACQuire:AVERage:COUNt?")
+    def acquire_average_count_query(self) -> str:
+        return str(self.avg_count)
 
     # -- trigger ----------------------------------------
 
@@ -411,6 +513,15 @@ class MSO9104AEmulator(BenchScope):
     @scpi(":TRIGger:LEVel?")
     def trigger_level_query(self, source: str) -> str:
         return format_number(self.trig_levels[self._source(source)])
+
+    @scpi(":TRIGger:AND:ENABle")
+    def trigger_and_enable(self, on: str) -> None:
+        if parse_bool(on):
+            raise ScpiError(-221, "the AND trigger qualifier is not emulated")
+
+    @scpi(":TRIGger:AND:ENABle?")
+    def trigger_and_enable_query(self) -> str:
+        return "0"
 
     @scpi(":TRIGger:SWEep")
     def trigger_sweep(self, value: str) -> None:
@@ -520,38 +631,54 @@ class MSO9104AEmulator(BenchScope):
     def waveform_streaming_query(self) -> str:
         return "1" if self.wav_streaming else "0"
 
-    def _scaling(self) -> tuple[float, float, str]:
-        """(V/div, offset, input) of the waveform source when the record was taken."""
-        if self.last is not None and self.wav_source in self._last_vertical:
-            return self._last_vertical[self.wav_source]
-        ch = self.channels[self.wav_source]
+    def _scaling(self, channel: int | None = None) -> tuple[float, float, str]:
+        """(V/div, offset, input) of a channel (the waveform source by default) when the record
+        was taken."""
+        n = self.wav_source if channel is None else channel
+        if self.last is not None and n in self._last_vertical:
+            return self._last_vertical[n]
+        ch = self.channels[n]
         return ch.scale_v, ch.offset_v, ch.input
 
-    def _lsb(self) -> float:
-        scale, _, _ = self._scaling()
+    def _lsb(self, channel: int | None = None) -> float:
+        scale, _, _ = self._scaling(channel)
         return scale * DIVISIONS_V / ADC_CODES
 
-    def codes(self) -> np.ndarray:
-        """8-bit ADC codes of the waveform source's last record."""
-        v = self.record_volts(self.wav_source)
-        scale, offset, _ = self._scaling()
+    def to_codes(self, channel: int, v: np.ndarray) -> np.ndarray:
+        """8-bit ADC codes (int64) of a channel's volts on the screen the record was taken on."""
+        scale, offset, _ = self._last_vertical[channel]
         return adc_codes(v - offset, scale * DIVISIONS_V / ADC_CODES, 0, -ADC_CODES // 2,
-                         ADC_CODES // 2 - 1).astype(np.int8)
+                         ADC_CODES // 2 - 1)
+
+    def codes(self, channel: int | None = None) -> np.ndarray:
+        """ADC codes of a channel's (the waveform source's) last record: int8, or floats in ADC
+        steps when the record is an average."""
+        n = self.wav_source if channel is None else channel
+        v = self.record_volts(n)
+        if self.last_codes is not None and n in self.last_codes:
+            return self.last_codes[n]
+        return self.to_codes(n, v).astype(np.int8)
 
     def _yincrement(self) -> float:
         return self._lsb() / (256 if self.wav_format == "WORD" else 1)
 
     @scpi(":WAVeform:DATA?")
-    def waveform_data(self, *_args: str) -> bytes | str:
+    def waveform_data(self, *args: str) -> bytes | str:
+        if args:
+            raise ScpiError(-221, ":WAVeform:DATA? <start>,<size> is not emulated")
         codes = self.codes()
         if self.wav_format == "ASCii":
             _, offset, _ = self._scaling()
             volts = codes * self._lsb() + offset
             return ",".join(format_number(v) for v in volts)
+        averaged = codes.dtype != np.int8
         if self.wav_format == "BYTE":
-            return format_block(codes.tobytes())
-        words = codes.astype(np.int16) * 256
-        return format_block(words.astype(">i2" if self.wav_big_endian else "<i2").tobytes())
+            data = (np.round(codes).astype(np.int8) if averaged else codes).tobytes()
+        else:  # WORD: an average carries the fraction of an ADC step in the low byte
+            words = (np.clip(np.round(codes * 256), -32768, 32767).astype(np.int16)
+                     if averaged else codes.astype(np.int16) * 256)
+            data = words.astype(">i2" if self.wav_big_endian else "<i2").tobytes()
+        return b"#0" + data if self.wav_streaming else format_block(data)
 
     @scpi(":WAVeform:POINts?")
     def waveform_points(self) -> str:
@@ -591,9 +718,9 @@ class MSO9104AEmulator(BenchScope):
         now = time.gmtime()
         fields = [
             str(FORMAT_CODE[self.wav_format]),
-            "1",  # type RAW
+            str(WAVEFORM_TYPE_RAW if self.last_codes is None else WAVEFORM_TYPE_AVERAGE),
             str(s.points),
-            "1",  # count
+            str(1 if self.last_codes is None else self.last_count),
             format_number(s.sample_interval_s),
             format_number(-s.pre_trigger_s),
             "0",  # xreference
@@ -613,7 +740,141 @@ class MSO9104AEmulator(BenchScope):
             "100",  # completion %
             "2",  # x units: second
             "1",  # y units: volt
-            format_number(1e9),
+            format_number(min(self._armed_bandwidth_hz, MAX_BANDWIDTH_HZ)),
             format_number(0.0),
         ]
         return ",".join(fields)
+
+    # -- measurements ----------------------------------------
+
+    def _measure_channel(self, args: tuple[str, ...], keywords: dict[str, tuple[str, ...]]
+                         ) -> tuple[int, dict[str, str]]:
+        """Split a measurement's arguments into keyword choices (by position, e.g. CYCLe|DISPlay)
+        and an optional trailing <source>, which becomes the measurement source."""
+        choices: dict[str, str] = {}
+        rest = [a.strip() for a in args]
+        for name, options in keywords.items():
+            if rest and not rest[0].upper().startswith(("CHAN", "AUX")):
+                choices[name] = parse_choice(rest.pop(0), options)
+        if len(rest) > 1:
+            raise ScpiError(-108, "one source at most")
+        if rest:
+            n = self._source(rest[0])
+            if n == AUX:
+                raise ScpiError(-224, "AUX cannot be measured")
+            self.meas_sources = (n, self.meas_sources[1])
+        return self.meas_sources[0], choices
+
+    def _measured(self, n: int) -> tuple[np.ndarray, np.ndarray, float] | None:
+        """(times, volts, volts per ADC step) of a channel's last record as the scope digitized
+        it, or None before any acquisition."""
+        self._poll()
+        if self.last is None:
+            return None
+        s = self.last.settings
+        scale, offset, _ = self._scaling(n)
+        lsb = scale * DIVISIONS_V / ADC_CODES
+        return s.grid_offsets, self.codes(n) * lsb + offset, lsb
+
+    def _answer(self, args: tuple[str, ...], compute, keywords=None) -> str:
+        n, choices = self._measure_channel(args, keywords or {})
+        record = self._measured(n)
+        value = None if record is None else compute(*record, **choices)
+        return NO_RESULT if value is None else format_number(value)
+
+    @scpi(":MEASure:SOURce")
+    def measure_source(self, first: str, second: str | None = None) -> None:
+        sources = tuple(self._source(x) for x in (first, second or first))
+        if AUX in sources:
+            raise ScpiError(-224, "AUX cannot be measured")
+        self.meas_sources = (sources[0], sources[1])
+
+    @scpi(":MEASure:SOURce?")
+    def measure_source_query(self) -> str:
+        return ",".join(f"CHAN{n}" for n in self.meas_sources)
+
+    @scpi(":MEASure:CLEar")
+    def measure_clear(self) -> None:
+        """No measurement is installed on the emulated screen, so there is nothing to clear."""
+
+    @scpi(":MEASure:VPP?")
+    def measure_vpp(self, *args: str) -> str:
+        return self._answer(args, lambda t, v, lsb: float(v.max() - v.min()))
+
+    @scpi(":MEASure:VMAX?")
+    def measure_vmax(self, *args: str) -> str:
+        return self._answer(args, lambda t, v, lsb: float(v.max()))
+
+    @scpi(":MEASure:VMIN?")
+    def measure_vmin(self, *args: str) -> str:
+        return self._answer(args, lambda t, v, lsb: float(v.min()))
+
+    @scpi(":MEASure:VTOP?")
+    def measure_vtop(self, *args: str) -> str:
+        return self._answer(args, lambda t, v, lsb: wm.top_base(v, lsb)[0])
+
+    @scpi(":MEASure:VBASe?")
+    def measure_vbase(self, *args: str) -> str:
+        return self._answer(args, lambda t, v, lsb: wm.top_base(v, lsb)[1])
+
+    @scpi(":MEASure:VAMPlitude?")
+    def measure_vamplitude(self, *args: str) -> str:
+        return self._answer(args, lambda t, v, lsb: wm.amplitude(v, lsb))
+
+    def _threshold(self, args: tuple[str, ...], which: int) -> str:
+        def level(t, v, lsb):
+            found = wm.thresholds(v, lsb)
+            return None if found is None else found[which]
+        return self._answer(args, level)
+
+    @scpi(":MEASure:VLOWer?")
+    def measure_vlower(self, *args: str) -> str:
+        return self._threshold(args, 0)
+
+    @scpi(":MEASure:VMIDdle?")
+    def measure_vmiddle(self, *args: str) -> str:
+        return self._threshold(args, 1)
+
+    @scpi(":MEASure:VUPPer?")
+    def measure_vupper(self, *args: str) -> str:
+        return self._threshold(args, 2)
+
+    @scpi(":MEASure:VAVerage?")
+    def measure_vaverage(self, *args: str) -> str:
+        def average(t, v, lsb, interval="DISPlay"):
+            return wm.average(t, v, lsb, cycles=interval == "CYCLe")
+        return self._answer(args, average, {"interval": ("CYCLe", "DISPlay")})
+
+    @scpi(":MEASure:VRMS?")
+    def measure_vrms(self, *args: str) -> str:
+        def rms(t, v, lsb, interval="DISPlay", coupling="DC"):
+            return wm.rms(t, v, lsb, cycles=interval == "CYCLe", ac=coupling == "AC")
+        return self._answer(args, rms, {"interval": ("CYCLe", "DISPlay"),
+                                        "coupling": ("AC", "DC")})
+
+    def _timing(self, args: tuple[str, ...], measure) -> str:
+        return self._answer(args, lambda t, v, lsb: measure(wm.edges(t, v, lsb)))
+
+    @scpi(":MEASure:RISetime?")
+    def measure_risetime(self, *args: str) -> str:
+        return self._timing(args, wm.rise_time)
+
+    @scpi(":MEASure:FALLtime?")
+    def measure_falltime(self, *args: str) -> str:
+        return self._timing(args, wm.fall_time)
+
+    @scpi(":MEASure:PWIDth?")
+    def measure_pwidth(self, *args: str) -> str:
+        return self._timing(args, lambda found: wm.pulse_width(found, 1))
+
+    @scpi(":MEASure:NWIDth?")
+    def measure_nwidth(self, *args: str) -> str:
+        return self._timing(args, lambda found: wm.pulse_width(found, -1))
+
+    @scpi(":MEASure:PERiod?")
+    def measure_period(self, *args: str) -> str:
+        return self._timing(args, wm.period)
+
+    @scpi(":MEASure:FREQuency?")
+    def measure_frequency(self, *args: str) -> str:
+        return self._timing(args, wm.frequency)

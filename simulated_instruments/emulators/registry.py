@@ -15,6 +15,11 @@ from labmem.simulated_instruments.emulators.keithley2400 import (
     Keithley2410Emulator,
 )
 from labmem.simulated_instruments.emulators.keithley2450 import Keithley2450Emulator
+from labmem.simulated_instruments.emulators.keithley2600 import (
+    Keithley2600Emulator,
+    Keithley2602BEmulator,
+    Keithley2612BEmulator,
+)
 from labmem.simulated_instruments.emulators.mso9104a import MSO9104AEmulator
 from labmem.simulated_instruments.scpi.instrument import ScpiInstrument
 
@@ -25,6 +30,9 @@ EMULATORS: dict[str, type[ScpiInstrument]] = {
     "33521b": K33521BEmulator,
     "33522b": K33500BEmulator,
     "keithley2450": Keithley2450Emulator,
+    "keithley2602b": Keithley2602BEmulator,
+    "keithley2612b": Keithley2612BEmulator,
+    "keithley2636b": Keithley2600Emulator,
     "hp33120a": HP33120AEmulator,
     "81160a": K81160AEmulator,
     "mso9104a": MSO9104AEmulator,

@@ -1,7 +1,8 @@
 """What the bench's emulated oscilloscopes share: an acquisition armed on the bench (pre-trigger
 fill, trigger and completion latched, bounded waits in virtual time), the vertical settings a
 record was taken with, the ADC coding of a screen with clipping at the converter's extreme
-codes, edge-trigger source names and sample-rate sequences."""
+codes, edge-trigger source names and sample-rate sequences; and what a scope model may opt in
+to: an input stage (noise, bandwidth limit) and averaging of triggered records."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import logging
 import math
 from typing import Any
 
+import numba
 import numpy as np
 
 from labmem.simulated_instruments.bench.acquisition import AUX, Acquisition, AcquisitionSettings
@@ -45,6 +47,29 @@ def adc_codes(v: np.ndarray, lsb_v: float, zero_code: float, lowest: int, highes
     return np.clip(np.round(v / lsb_v + zero_code), lowest, highest).astype(np.int64)
 
 
+@numba.njit(cache=True)
+def one_pole_lowpass(v: np.ndarray, alpha: float) -> np.ndarray:
+    """First-order low-pass over a record (y += alpha (x − y)), starting settled on v[0]."""
+    out = np.empty_like(v)
+    y = v[0]
+    for i in range(v.size):
+        y += alpha * (v[i] - y)
+        out[i] = y
+    return out
+
+
+def input_stage(v: np.ndarray, dt_s: float, noise_v_rms: float, bandwidth_hz: float | None,
+                rng: np.random.Generator) -> np.ndarray:
+    """Volts v (sampled every dt_s) as an input stage passes them: Gaussian noise of
+    noise_v_rms added, then a one-pole low-pass of bandwidth_hz (10–90 % rise 0.35/BW; None:
+    no limit)."""
+    if noise_v_rms > 0:
+        v = v + rng.normal(0.0, noise_v_rms, v.size)
+    if bandwidth_hz is None:
+        return v
+    return one_pole_lowpass(v, -math.expm1(-2 * math.pi * bandwidth_hz * dt_s))
+
+
 def parse_edge_source(value: str, channels: int, aux_names: tuple[str, ...]) -> int:
     """A trigger or waveform source: CHANnel<n> (also CHAN<n>) → n, one of aux_names → AUX;
     ScpiError -224 otherwise."""
@@ -62,7 +87,8 @@ def parse_edge_source(value: str, channels: int, aux_names: tuple[str, ...]) -> 
 
 class BenchScope(ScpiInstrument):
     """An oscilloscope on the bench: subclasses say what to record (settings()) and which
-    vertical settings a record keeps (vertical()); this arms, latches and waits."""
+    vertical settings a record keeps (vertical()); this arms, latches and waits. A model with
+    an input stage overrides front_end(); one that averages, average_count() and to_codes()."""
 
     def __init__(self, bench: Any) -> None:
         super().__init__()
@@ -70,7 +96,15 @@ class BenchScope(ScpiInstrument):
         self.acquisition: Acquisition | None = None
         self.last: Acquisition | None = None
         self._last_vertical: dict[int, Any] = {}
+        self.last_codes: dict[int, np.ndarray] | None = None
+        """ADC codes (float, in ADC steps) of the last record when it is an average, else None."""
+        self.last_count = 1
+        """Triggered records the last record is made of."""
         self._latched = self._trig_seen = False
+        self._armed_front_end: dict[int, tuple[float, float | None]] = {}
+        self._armed_average = 1
+        self._average_sum: dict[int, np.ndarray] = {}
+        self._averages = 0
 
     def settings(self) -> AcquisitionSettings:
         """The acquisition the current settings describe (ScpiError when they conflict)."""
@@ -78,6 +112,20 @@ class BenchScope(ScpiInstrument):
 
     def vertical(self) -> dict[int, Any]:
         """Channel number → the vertical settings its record is coded with."""
+        raise NotImplementedError
+
+    def front_end(self) -> dict[int, tuple[float, float | None]]:
+        """Channel → (input noise V rms, bandwidth limit Hz or None) applied to its records;
+        channels absent (by default all) are recorded as the bench delivers them."""
+        return {}
+
+    def average_count(self) -> int:
+        """Triggered records an acquisition averages (1, the default: none)."""
+        return 1
+
+    def to_codes(self, channel: int, v: np.ndarray) -> np.ndarray:
+        """ADC codes of a channel's volts under the vertical settings of the record (needed
+        only by a model that averages)."""
         raise NotImplementedError
 
     def triggered(self) -> None:
@@ -95,6 +143,9 @@ class BenchScope(ScpiInstrument):
         """Start an acquisition: the bench fills the pre-trigger memory first."""
         settings = self.settings()
         self._last_vertical = self.vertical()
+        self._armed_front_end = self.front_end()
+        self._armed_average = self.average_count()
+        self._average_sum, self._averages = {}, 0
         self.acquisition = Acquisition(settings, self.bench.now)
         self._latched = self._trig_seen = False
         log.debug("%s armed: %s", type(self).__name__, settings)
@@ -109,24 +160,54 @@ class BenchScope(ScpiInstrument):
             self._trig_seen = True
             self.triggered()
         if acq.complete and not self._latched:
+            self._pass_front_end(acq)
+            averaged = None
+            if self._armed_average > 1:
+                averaged = self._accumulate(acq)
+                if averaged is None:  # more triggers to average: re-armed
+                    return
             self._latched = True
-            self.last = acq
+            self.last, self.last_codes = acq, averaged
+            self.last_count = self._averages if averaged is not None else 1
             self.completed()
+
+    def _pass_front_end(self, acq: Acquisition) -> None:
+        """Run a completed record through the input stage armed with it (nothing to do, at no
+        cost, for an ideal one)."""
+        for ch, (noise_v, bandwidth_hz) in self._armed_front_end.items():
+            if ch in acq.record:
+                acq.record[ch] = input_stage(acq.record[ch], acq.settings.sample_interval_s,
+                                             noise_v, bandwidth_hz, self.bench.instrument_rng)
+
+    def _accumulate(self, acq: Acquisition) -> dict[int, np.ndarray] | None:
+        """Add a completed record's ADC codes to the average; the averaged codes once the
+        armed count is in, else None after re-arming for the next trigger (the pre-trigger
+        memory refills from the next samples, so triggers until the next poll are missed)."""
+        for ch, v in acq.record.items():
+            self._average_sum[ch] = self._average_sum.get(ch, 0.0) + self.to_codes(ch, v)
+        self._averages += 1
+        if self._averages < self._armed_average:
+            self.acquisition = Acquisition(acq.settings, self.bench.now)
+            return None
+        return {ch: total / self._averages for ch, total in self._average_sum.items()}
 
     def _pending(self) -> bool:
         self._poll()
         return self.acquisition is not None and not self.acquisition.complete
 
     def wait_complete(self) -> None:
-        """Let the bench idle until the armed acquisition completes (bounded)."""
-        if self._pending():
-            assert self.acquisition is not None
-            settings = self.acquisition.settings
+        """Let the bench idle until the armed acquisition completes (bounded per trigger: an
+        average waits for each of its records in turn)."""
+        while self._pending():
+            acq = self.acquisition
+            assert acq is not None
             wait_s = ARM_WAIT_S
-            if settings.source != AUX:
-                wait_s = min(wait_s, SEARCH_SAMPLES * settings.sample_interval_s)
+            if acq.settings.source != AUX:
+                wait_s = min(wait_s, SEARCH_SAMPLES * acq.settings.sample_interval_s)
             self.bench.settle_acquisition(wait_s)
             self._poll()
+            if self.acquisition is acq:  # no trigger within the wait
+                return
 
     def _record(self) -> Acquisition:
         self._poll()

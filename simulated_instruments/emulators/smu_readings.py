@@ -1,5 +1,6 @@
 """What every emulated source-meter shares: range choice, measurement noise and the staircase
-a sweep drives through the bench's SMU circuit (used by the Keithley 2450 and 2400 emulators).
+a sweep drives through the bench's SMU circuit (used by the Keithley 2450, 2400 and 2600B
+emulators).
 
 Modelling choices (the constants below are the single place to correct them):
 
@@ -20,23 +21,26 @@ from dataclasses import dataclass
 import numpy as np
 
 OVER_RANGE = 1.05
-"""Readings and source levels go to 105 % of the range."""
+"""Readings and source levels go to 105 % of the range (a model with another span, such as the
+2600B's 101 %, passes its own ``over_range``)."""
 SAMPLES_PER_APERTURE = 8
 LIMIT_FRACTION = 0.99
 NOISE_FRACTION = 1e-5
 
 
-def range_for(value: float, ranges: tuple[float, ...]) -> float:
-    """Smallest range whose 105 % span holds |value| (the largest if none does)."""
+def range_for(value: float, ranges: tuple[float, ...], over_range: float = OVER_RANGE) -> float:
+    """Smallest range whose over-range span (105 % by default) holds |value| (the largest if
+    none does)."""
     for r in ranges:
-        if abs(value) <= r * OVER_RANGE * (1 + 1e-9):
+        if abs(value) <= r * over_range * (1 + 1e-9):
             return r
     return ranges[-1]
 
 
-def ranges_for(values: np.ndarray, ranges: tuple[float, ...]) -> np.ndarray:
+def ranges_for(values: np.ndarray, ranges: tuple[float, ...],
+               over_range: float = OVER_RANGE) -> np.ndarray:
     """range_for() of every value at once (a NaN gets the largest range, as there)."""
-    spans = np.array(ranges) * OVER_RANGE * (1 + 1e-9)
+    spans = np.array(ranges) * over_range * (1 + 1e-9)
     index = np.searchsorted(spans, np.abs(values), side="left")
     return np.array(ranges)[np.minimum(index, len(ranges) - 1)]
 

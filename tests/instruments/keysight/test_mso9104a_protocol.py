@@ -199,3 +199,31 @@ def test_plan_record(duration, points, rate, n):
 def test_plan_record_refuses(duration, points, match):
     with pytest.raises(ValueError, match=match):
         plan_record(duration, points)
+
+
+@pytest.mark.parametrize("prop, value, sent, reply", [
+    ("acquisition_bandwidth", "MAX", ":ACQuire:BANDwidth MAX", "+1.000000E+09"),
+    ("acquisition_bandwidth", 2e7, ":ACQuire:BANDwidth 2e+07", "+2.000000E+07"),
+    ("acquisition_averaging", True, ":ACQuire:AVERage 1", "1"),
+    ("acquisition_average_count", 64, ":ACQuire:AVERage:COUNt 64", "64"),
+    ("acquisition_interpolation", "int4", ":ACQuire:INTerpolate INT4", "INT4"),
+    ("acquisition_interpolation", "off", ":ACQuire:INTerpolate 0", "0"),
+])
+def test_acquisition_filter_and_average_controls(prop, value, sent, reply):
+    command = sent.split(" ")[0]
+    with expected_protocol(MSO9104A, [(sent, None), (f"{command}?", reply)]) as inst:
+        setattr(inst, prop, value)
+        got = getattr(inst, prop)
+        if prop == "acquisition_bandwidth":
+            assert got == pytest.approx(1e9 if value == "MAX" else value)
+        else:
+            assert got == value
+
+
+@pytest.mark.parametrize("prop, value", [
+    ("acquisition_bandwidth", 2e9), ("acquisition_bandwidth", "AUTO"),
+    ("acquisition_average_count", 1), ("acquisition_interpolation", "int3"),
+])
+def test_acquisition_controls_refuse_what_the_scope_does_not_have(prop, value):
+    with expected_protocol(MSO9104A, []) as inst, pytest.raises(ValueError):
+        setattr(inst, prop, value)
