@@ -21,6 +21,7 @@ DRIVERS = {
     "hp33120a": "labmem.instruments.hp.hp33120a:HP33120AWaveformGenerator",
     "infiniivision": "labmem.instruments.keysight.infiniivision:InfiniiVisionOscilloscope",
     "k33500b": "labmem.instruments.keysight.k33500b:K33500BWaveformGenerator",
+    "k81160a": "labmem.instruments.keysight.k81160a:K81160AWaveformGenerator",
     "mso9104a": "labmem.instruments.keysight.mso9104a:MSO9104AOscilloscope",
     "tektronix_mso5": "labmem.instruments.tektronix.mso5:TektronixMSO5Oscilloscope",
     "rigol_ds1000z": "labmem.instruments.rigol.ds1000z:RigolDS1000ZOscilloscope",

@@ -25,7 +25,9 @@ def test_default_station_roles_and_fixtures():
     ("!!python/object/apply:os.system ['true']", "could not determine a constructor"),
     ("roles: {smu: {driver: keithley2450, resource: x, channel: b}}",
      "role 'smu': the keithley2450 driver has no channel to choose; remove 'channel' "
-     r"\(drivers with channels: keithley2636b\)"),
+     r"\(drivers with channels: keithley2636b, k81160a\)"),
+    ("roles: {awg: {driver: k81160a, resource: x, channel: 3}}",
+     r"channel 3 does not exist on the k81160a \(channels: 1, 2\)"),
     ("roles: {smu: {driver: keithley2636b, resource: x, channel: c}}",
      r"channel 'c' does not exist on the keithley2636b \(channels: a, b\)"),
     ("roles: {smu: {driver: keithley2636b, resource: x, channel: 1}}",
@@ -36,6 +38,11 @@ def test_default_station_roles_and_fixtures():
 def test_bad_station_files_are_refused(text, message):
     with pytest.raises(StationError, match="line 1: .*" + message):
         StationConfig.from_text(text)
+
+
+def test_an_81160a_role_may_name_its_second_channel():
+    config = StationConfig.from_text("roles: {awg: {driver: k81160a, resource: x, channel: 2}}")
+    assert config.roles["awg"]["channel"] == 2
 
 
 def test_a_role_opens_on_the_channel_its_station_file_names(new_bench):

@@ -20,10 +20,11 @@ CREST = {"SQU": 1.0, "TRI": math.sqrt(3), "RAMP": math.sqrt(3)}
 """Vpeak / Vrms of the shapes whose crest factor is not √2's."""
 
 
-def emf_gain(load_ohm: float) -> float:
-    """Open-circuit EMF per programmed volt: a level meant for a load R sits behind 50 Ω, so
-    the EMF is level × (R + 50) / R (2 for 50 Ω, 1 for an open circuit)."""
-    return 1.0 if math.isinf(load_ohm) else (load_ohm + SOURCE_OHM) / load_ohm
+def emf_gain(load_ohm: float, source_ohm: float = SOURCE_OHM) -> float:
+    """Open-circuit EMF per programmed volt: a level meant for a load R sits behind the source
+    resistance Rs (50 Ω unless the generator offers another), so the EMF is
+    level × (R + Rs) / R (2 for 50 Ω into 50 Ω, 1 for an open circuit)."""
+    return 1.0 if math.isinf(load_ohm) else (load_ohm + source_ohm) / load_ohm
 
 
 def parse_load(value: str, minimum: float, maximum: float) -> float:

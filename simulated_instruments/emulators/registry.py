@@ -8,6 +8,7 @@ from labmem.simulated_instruments.emulators.infiniivision import (
     InfiniiVisionEmulator,
 )
 from labmem.simulated_instruments.emulators.k33500b import K33500BEmulator, K33521BEmulator
+from labmem.simulated_instruments.emulators.k81160a import K81160AEmulator
 from labmem.simulated_instruments.emulators.keithley2400 import (
     Keithley2400Emulator,
     Keithley2401Emulator,
@@ -43,6 +44,7 @@ EMULATORS: dict[str, type[ScpiInstrument]] = {
     "hp33120a": HP33120AEmulator,
     "33521b": K33521BEmulator,
     "33522b": K33500BEmulator,
+    "81160a": K81160AEmulator,
     # oscilloscopes
     "mso9104a": MSO9104AEmulator,
     "dsox3024t": InfiniiVisionEmulator,
