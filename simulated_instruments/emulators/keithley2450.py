@@ -1,6 +1,7 @@
 """Keithley 2450 SourceMeter emulator: the SCPI command set of the 2450 reference manual
-(2450-901-01) for voltage sourcing with current measurement, the instrument's own linear and
-list sweeps, reading buffers and binary transfer, acting on the bench's SMU circuit.
+(2450-901-01) for voltage and current sourcing with current, voltage or resistance readings,
+the instrument's own linear and list voltage sweeps, reading buffers and binary transfer,
+acting on the bench's SMU circuit.
 
 Facts taken from the reference manual (and the manuals of its 2460/2461/2470 siblings, which
 share the command set): current measure ranges 10 nA … 1 A, source ranges 20 mV … 200 V with
@@ -26,8 +27,33 @@ Modelling choices (the constants below are the single place to correct them):
 - :INITiate runs the configured sweep at once on the virtual clock (so *WAI/*OPC? return at
   once). The sweep switches the output on and, when done, leaves it on at the source level
   (the bias level). With failAbort ON the sweep stops after the first limited reading.
-- Spot readings (:READ?, :MEASure?, :TRACe:TRIGger) with the output off measure the open
-  output at 0 V (the output-off state); only voltage sourcing acts on the device.
+- Spot readings (:READ?, :MEASure?, :TRACe:TRIGger) take :COUNt readings (each after the
+  source delay) into the buffer and answer the last; with the output off they read the open
+  output at 0 V (the output-off state).
+- Current sourcing goes through the circuit: the SMU loop regulates towards ±VLIM with |I| as
+  its limit (``bench.circuit.current_source_setpoint``), so the device carries I, or sits at
+  VLIM when it cannot take I (limited: VLIMit:TRIPped?, SOURSTATus LIMIT). A voltage reading
+  is the device voltage. On open terminals (pulse set-up) the output reads its own level: the
+  programmed voltage, or VLIM for a current source.
+- Source readback OFF records the programmed level as the reading's source value, ON the
+  measured one (device voltage, or measured current). RSENse ON sets the SENSE source status
+  bit; the two-terminal bench has no lead resistance for it to remove. AZERo is kept per
+  function and changes nothing (the emulated readings do not drift); :AZERo:ONCE takes one
+  aperture. A REPeat averaging filter makes a reading last count apertures; both filter types
+  lower the noise by √count (a MOVing stack is taken as full). DELay:USER<n> values are kept
+  for trigger-model dynamic delays, which are not emulated. *LANG TSP|SCPI2400 is stored for
+  the next power cycle; this emulator always speaks SCPI (*LANG? answers SCPI).
+
+Not emulated, answered as an instrument without the feature (the command is refused and an
+error queued; nothing is stored or answered): digital I/O (:DIGital), TSP-Link (:TSPLink),
+scripts and TSP, configuration lists (:SOURce/:SENSe:CONFiguration:LIST), trigger-model blocks
+and timers (:TRIGger:BLOCk, :TRIGger:TIMer), math, limits and relative offset (:CALCulate,
+:SENSe:<function>:REL), the display (:DISPlay), files (:MMEMory, :TRACe:SAVE), communication
+settings (:SYSTem:COMMunication) and current sweeps (:SOURce:SWEep:CURRent): -113 Undefined
+header; trigger-model templates other than "Empty" (:TRIGger:LOAD): -221 Settings conflict;
+sweeps and lists with the current source selected: -221. The 2400 commands PyMeasure's
+buffer helpers send (:TRACe:FEED, :STATus:MEASurement, a :TRACe:DATA? without indexes) exist
+only under *LANG SCPI2400 and answer -113 / -109 here, as on the 2450 in SCPI mode.
 """
 
 from __future__ import annotations
