@@ -20,6 +20,7 @@ from pymeasure.adapters import VISAAdapter
 from pymeasure.instruments import Instrument, SCPIMixin
 from pymeasure.instruments.validators import strict_discrete_set, strict_range
 
+from labmem.instruments.keithley.source_list import list_commands
 from labmem.instruments.roles import SourceMeter, SweepResult
 
 log = logging.getLogger(__name__)
@@ -33,8 +34,6 @@ CURRENT_LIMIT_A = 1.05
 MEASURE_COUNT_LIMITS = (1, 300_000)
 NPLC_LIMITS = (0.01, 10.0)
 DELAY_LIMITS_S = (0.0, 10e3)
-LIST_CHUNK = 100
-LIST_MAX = 2500
 BUFFER_LIMITS = (1, 4_000_000)
 MIN_SOURCE_DELAY_S = 50e-6
 """Shortest source delay the role programs: the output settles (20 µs loop) before a reading."""
@@ -220,17 +219,7 @@ class Keithley2450(SCPIMixin, Instrument):
 
     def list_commands(self, voltages: Sequence[float]) -> str:
         """The :SOURce:LIST:VOLTage command, with :APPend per 100 values, for a source list."""
-        values = [float(v) for v in voltages]
-        if not 1 <= len(values) <= LIST_MAX:
-            raise ValueError(f"voltages: a source list holds 1 to {LIST_MAX} points, "
-                             f"got {len(values)}")
-        if any(not abs(v) <= VOLTAGE_LIMIT_V for v in values):
-            raise ValueError(f"voltages: every level must be within ±{VOLTAGE_LIMIT_V:g} V")
-        units = []
-        for k in range(0, len(values), LIST_CHUNK):
-            head = ":SOUR:LIST:VOLT" if k == 0 else ":SOUR:LIST:VOLT:APP"
-            units.append(head + " " + ",".join(f"{v:.6g}" for v in values[k:k + LIST_CHUNK]))
-        return ";".join(units)
+        return list_commands(voltages, VOLTAGE_LIMIT_V)
 
     def upload_list(self, voltages: Sequence[float]) -> None:
         """Load a voltage source list (in one message, 100 values per command)."""

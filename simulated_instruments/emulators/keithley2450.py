@@ -14,16 +14,13 @@ available as binary buffer elements (other elements give error 1133). Buffer sta
 (bufferVar.statuses / sourcestatuses): measure QUESTIONABLE 1, TERMINAL (front) 8; source
 READBACK 8, OVER_TEMP 16, LIMIT 32, SENSE 64, OUTPUT 128.
 
-Modelling choices (the constants below are the single place to correct them):
+Modelling choices (the constants below are the single place to correct them; the reading
+model, limit detection and noise are those of ``smu_readings``, shared with the 2400):
 
-- A reading is: source step, source delay, then the current averaged over the aperture
-  NPLC / line frequency (``SAMPLES_PER_APERTURE`` bench samples). A sweep of N points is one
-  ``bench.smu_drive`` call: a staircase with a point every delay + aperture.
-- The source is "limited" (SOURSTATus LIMIT, ILIMit:TRIPped?) when the device current reached
-  ``LIMIT_FRACTION`` of the limit during the aperture.
-- Noise: Gaussian, ``NOISE_FRACTION`` of the measure range at 1 NPLC, scaling as 1/√NPLC,
-  drawn from ``bench.instrument_rng``. A fixed range that the current exceeds by more than
-  5 % reads 9.9E37 (QUESTIONABLE set). Auto range picks the smallest range holding the reading.
+- A sweep of N points is one ``bench.smu_drive`` call: a staircase with a point every
+  delay + aperture (NPLC / line frequency).
+- A fixed range that the current exceeds by more than 5 % reads 9.9E37 (QUESTIONABLE set).
+  Auto range picks the smallest range holding the reading.
 - :INITiate runs the configured sweep at once on the virtual clock (so *WAI/*OPC? return at
   once). The sweep switches the output on and, when done, leaves it on at the source level
   (the bias level). With failAbort ON the sweep stops after the first limited reading.
@@ -60,7 +57,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -68,6 +64,14 @@ from typing import Any
 import numpy as np
 
 from labmem.simulated_instruments.bench.circuit import current_source_setpoint
+from labmem.simulated_instruments.emulators.smu_readings import (
+    OVER_RANGE,
+    drive_current,
+    drive_staircase,
+    noise,
+    range_for,
+    ranges_for,
+)
 from labmem.simulated_instruments.scpi.instrument import ScpiInstrument, scpi
 from labmem.simulated_instruments.scpi.program_data import (
     ScpiError,
@@ -83,8 +87,6 @@ log = logging.getLogger(__name__)
 
 CURRENT_RANGES_A = (10e-9, 100e-9, 1e-6, 10e-6, 100e-6, 1e-3, 10e-3, 100e-3, 1.0)
 VOLTAGE_RANGES_V = (20e-3, 200e-3, 2.0, 20.0, 200.0)
-OVER_RANGE = 1.05
-"""Readings and source levels go to 105 % of the range."""
 OVERFLOW = 9.9e37
 ILIMIT_A = (1e-9, 1.05)
 VLIMIT_V = (20e-3, 210.0)
@@ -98,9 +100,6 @@ LIST_CHUNK = 100
 LIST_MAX = 2500
 BUFFER_DEFAULT_POINTS = 100_000
 BUFFER_MAX_POINTS = 4_000_000
-SAMPLES_PER_APERTURE = 8
-LIMIT_FRACTION = 0.99
-NOISE_FRACTION = 1e-5
 EPOCH_S = 1_700_000_000.0
 """UTC seconds of virtual time zero (for SEConds/TSTamp)."""
 
@@ -122,21 +121,6 @@ SENSE_REPLY = {"CURR": '"CURR:DC"', "VOLT": '"VOLT:DC"', "RES": '"RES"'}
 UNIT = {"CURR": "Amp DC", "VOLT": "Volt DC", "RES": "Ohm"}
 SOURCE_UNIT = {"VOLT": ("Volt DC", "V"), "CURR": ("Amp DC", "A")}
 RESISTANCE_RANGES_OHM = (20.0, 200.0, 2e3, 20e3, 200e3, 2e6, 20e6, 200e6)
-
-
-def _range_for(value: float, ranges: tuple[float, ...]) -> float:
-    """Smallest range whose 105 % span holds |value| (the largest if none does)."""
-    for r in ranges:
-        if abs(value) <= r * OVER_RANGE * (1 + 1e-9):
-            return r
-    return ranges[-1]
-
-
-def _ranges_for(values: np.ndarray, ranges: tuple[float, ...]) -> np.ndarray:
-    """_range_for() of every value at once (a NaN gets the largest range, as there)."""
-    spans = np.array(ranges) * OVER_RANGE * (1 + 1e-9)
-    index = np.searchsorted(spans, np.abs(values), side="left")
-    return np.array(ranges)[np.minimum(index, len(ranges) - 1)]
 
 
 def _show_bool(on: bool) -> str:
@@ -353,58 +337,23 @@ class Keithley2450Emulator(ScpiInstrument):
 
     # -- acquisition ----------------------------------------------------------------------
 
-    def _noise_a(self, rng_a: np.ndarray) -> np.ndarray:
-        func = self.sense_function
-        conversions = self.nplc[func] * (self.filter_count[func] if self.filter_on[func] else 1)
-        sigma = NOISE_FRACTION * rng_a / math.sqrt(conversions)
-        return self.bench.instrument_rng.normal(0.0, 1.0, rng_a.shape) * sigma
-
-    def _timing(self, n: int, delay_s: float) -> tuple[np.ndarray, np.ndarray, float]:
-        """Start of each of n readings (s from now), the bench sample times (the aperture's
-        samples of every reading, then the end) and the time per reading."""
-        aperture = self.aperture_s
-        period = delay_s + aperture
-        starts = np.arange(n) * period
-        frac = (np.arange(SAMPLES_PER_APERTURE) + 0.5) / SAMPLES_PER_APERTURE
-        sample_t = (starts[:, None] + delay_s + frac[None, :] * aperture).ravel()
-        return starts, np.append(sample_t, n * period), period
-
-    @staticmethod
-    def _per_reading(samples: np.ndarray, n: int) -> np.ndarray:
-        """A trace row (aperture samples of n readings, then the end) as shape (n, samples)."""
-        return samples[:-1].reshape(n, SAMPLES_PER_APERTURE)
-
     def _acquire(self, levels: np.ndarray, delay_s: float) -> _Readings:
         """Source each voltage in turn: step, delay, measure over the aperture. One bench call."""
         if self.source_function != "VOLT":
             raise ScpiError(-221, "sweeps source voltage: set :SOURce:FUNCtion VOLTage")
         levels = np.asarray(levels, dtype=float)
-        n = levels.size
-        starts, sample_t, period = self._timing(n, delay_s)
         v_prev = self.level_v if self.output_on else 0.0
-        knot_t = np.concatenate([np.repeat(starts, 2), [n * period]])
-        knot_v = np.concatenate([[v_prev], np.repeat(levels, 2)])
-        t0 = self.bench.now
         self.output_on = True
-        trace = self.bench.smu_drive(knot_t, knot_v, sample_t, self.ilimit_a)
-        i = self._per_reading(trace.i_readout, n).mean(axis=1)
-        v = self._per_reading(trace.v_device, n).mean(axis=1)
-        limited = (np.abs(self._per_reading(trace.i_device, n)).max(axis=1)
-                   >= LIMIT_FRACTION * self.ilimit_a)
-        return self._readings(i, v, levels, t0 + starts + delay_s, limited)
+        st = drive_staircase(self.bench, levels, v_prev, delay_s, self.aperture_s,
+                             self.ilimit_a)
+        return self._readings(st.i, st.v, levels, st.t_abs, st.limited)
 
     def _acquire_current(self, level_a: float, n: int, delay_s: float) -> _Readings:
         """Source a current (bounded by the voltage limit) through the circuit and take n
         readings, each after the source delay. One bench call."""
-        starts, sample_t, period = self._timing(n, delay_s)
-        t0 = self.bench.now
         self.output_on = True
-        trace = self.bench.smu_drive_current(n * period, level_a, self.vlimit_v, sample_t)
-        i = self._per_reading(trace.i_readout, n).mean(axis=1)
-        v = self._per_reading(trace.v_device, n).mean(axis=1)
-        limited = (np.abs(self._per_reading(trace.v_device, n)).max(axis=1)
-                   >= LIMIT_FRACTION * self.vlimit_v)
-        return self._readings(i, v, np.full(n, level_a), t0 + starts + delay_s, limited)
+        st = drive_current(self.bench, level_a, n, delay_s, self.aperture_s, self.vlimit_v)
+        return self._readings(st.i, st.v, np.full(n, level_a), st.t_abs, st.limited)
 
     def _open_output_reading(self, n: int) -> _Readings:
         """n spot readings with the output off: 0 V on open terminals."""
@@ -417,9 +366,11 @@ class Keithley2450Emulator(ScpiInstrument):
     def _readings(self, i: np.ndarray, v: np.ndarray, programmed: np.ndarray,
                   t_abs: np.ndarray, limited: np.ndarray, output: bool = True) -> _Readings:
         """Turn device current and voltage into readings of the sense function."""
-        i_range = (_ranges_for(i, CURRENT_RANGES_A) if self.i_range_auto
+        i_range = (ranges_for(i, CURRENT_RANGES_A) if self.i_range_auto
                    else np.full(i.shape, float(self.i_range)))
-        i_meas = i + self._noise_a(i_range)
+        func = self.sense_function
+        filtered = self.filter_count[func] if self.filter_on[func] else 1
+        i_meas = i + noise(self.bench.instrument_rng, i_range, self.nplc[func] * filtered)
         status = np.full(i.size, STAT_TERMINAL if self.terminals == "FRON" else 0)
         over = np.abs(i_meas) > i_range * OVER_RANGE
         if self.sense_function == "CURR":
@@ -522,7 +473,7 @@ class Keithley2450Emulator(ScpiInstrument):
         top = VOLTAGE_MAX_V if self.v_range_auto else self.v_range * OVER_RANGE
         level = parse_number(value, "V", -top, top, default=0.0)
         if self.v_range_auto:
-            self.v_range = _range_for(level, VOLTAGE_RANGES_V)
+            self.v_range = range_for(level, VOLTAGE_RANGES_V)
         self.level_v = level
 
     @scpi(":SOURce[1]:VOLTage[:LEVel][:IMMediate][:AMPLitude]?")
@@ -531,7 +482,7 @@ class Keithley2450Emulator(ScpiInstrument):
 
     @scpi(":SOURce[1]:VOLTage:RANGe")
     def source_voltage_range(self, value: str) -> None:
-        rng = _range_for(parse_number(value, "V", -VOLTAGE_MAX_V, VOLTAGE_MAX_V, 200.0),
+        rng = range_for(parse_number(value, "V", -VOLTAGE_MAX_V, VOLTAGE_MAX_V, 200.0),
                          VOLTAGE_RANGES_V)
         if abs(self.level_v) > rng * OVER_RANGE:
             raise ScpiError(-221, f"source level {self.level_v:g} V exceeds the {rng:g} V range")
@@ -545,7 +496,7 @@ class Keithley2450Emulator(ScpiInstrument):
     def source_voltage_range_auto(self, on: str) -> None:
         self.v_range_auto = parse_bool(on)
         if self.v_range_auto:
-            self.v_range = _range_for(self.level_v, VOLTAGE_RANGES_V)
+            self.v_range = range_for(self.level_v, VOLTAGE_RANGES_V)
 
     @scpi(":SOURce[1]:VOLTage:RANGe:AUTO?")
     def source_voltage_range_auto_query(self) -> str:
@@ -596,7 +547,7 @@ class Keithley2450Emulator(ScpiInstrument):
         top = CURRENT_MAX_A if self.i_source_range_auto else self.i_source_range * OVER_RANGE
         level = parse_number(value, "A", -top, top, default=0.0)
         if self.i_source_range_auto:
-            self.i_source_range = _range_for(level, CURRENT_RANGES_A)
+            self.i_source_range = range_for(level, CURRENT_RANGES_A)
         self.level_a = level
 
     @scpi(":SOURce[1]:CURRent[:LEVel][:IMMediate][:AMPLitude]?")
@@ -605,8 +556,8 @@ class Keithley2450Emulator(ScpiInstrument):
 
     @scpi(":SOURce[1]:CURRent:RANGe")
     def source_current_range(self, value: str) -> None:
-        rng = _range_for(parse_number(value, "A", -CURRENT_MAX_A, CURRENT_MAX_A, 1.0),
-                         CURRENT_RANGES_A)
+        rng = range_for(parse_number(value, "A", -CURRENT_MAX_A, CURRENT_MAX_A, 1.0),
+                        CURRENT_RANGES_A)
         if abs(self.level_a) > rng * OVER_RANGE:
             raise ScpiError(-221, f"source level {self.level_a:g} A exceeds the {rng:g} A range")
         self.i_source_range, self.i_source_range_auto = rng, False
@@ -619,7 +570,7 @@ class Keithley2450Emulator(ScpiInstrument):
     def source_current_range_auto(self, on: str) -> None:
         self.i_source_range_auto = parse_bool(on)
         if self.i_source_range_auto:
-            self.i_source_range = _range_for(self.level_a, CURRENT_RANGES_A)
+            self.i_source_range = range_for(self.level_a, CURRENT_RANGES_A)
 
     @scpi(":SOURce[1]:CURRent:RANGe:AUTO?")
     def source_current_range_auto_query(self) -> str:
@@ -754,7 +705,7 @@ class Keithley2450Emulator(ScpiInstrument):
     @scpi("[:SENSe[1]]:CURRent[:DC]:RANGe[:UPPer]")
     def sense_current_range(self, value: str) -> None:
         rng = parse_number(value, "A", -CURRENT_MAX_A, CURRENT_MAX_A, default=1e-4)
-        self.i_range, self.i_range_auto = _range_for(rng, CURRENT_RANGES_A), False
+        self.i_range, self.i_range_auto = range_for(rng, CURRENT_RANGES_A), False
 
     @scpi("[:SENSe[1]]:CURRent[:DC]:RANGe[:UPPer]?")
     def sense_current_range_query(self) -> str:
@@ -771,7 +722,7 @@ class Keithley2450Emulator(ScpiInstrument):
     @scpi("[:SENSe[1]]:VOLTage[:DC]:RANGe[:UPPer]")
     def sense_voltage_range(self, value: str) -> None:
         rng = parse_number(value, "V", -VOLTAGE_MAX_V, VOLTAGE_MAX_V, default=0.02)
-        self.v_meas_range, self.v_meas_range_auto = _range_for(rng, VOLTAGE_RANGES_V), False
+        self.v_meas_range, self.v_meas_range_auto = range_for(rng, VOLTAGE_RANGES_V), False
 
     @scpi("[:SENSe[1]]:VOLTage[:DC]:RANGe[:UPPer]?")
     def sense_voltage_range_query(self) -> str:
@@ -784,7 +735,7 @@ class Keithley2450Emulator(ScpiInstrument):
     @scpi("[:SENSe[1]]:RESistance:RANGe[:UPPer]")
     def sense_resistance_range(self, value: str) -> None:
         rng = parse_number(value, "OHM", 0.0, 210e6, default=2e5)
-        self.r_range, self.r_range_auto = _range_for(rng, RESISTANCE_RANGES_OHM), False
+        self.r_range, self.r_range_auto = range_for(rng, RESISTANCE_RANGES_OHM), False
 
     @scpi("[:SENSe[1]]:RESistance:RANGe[:UPPer]?")
     def sense_resistance_range_query(self) -> str:
