@@ -29,6 +29,9 @@ VOLTAGE_LIMIT_V = 210.0
 VOLTAGE_RANGES_V = (20e-3, 200e-3, 2.0, 20.0, 200.0)
 CURRENT_RANGES_A = (10e-9, 100e-9, 1e-6, 10e-6, 100e-6, 1e-3, 10e-3, 100e-3, 1.0)
 COMPLIANCE_LIMITS_A = (1e-9, 1.05)
+VOLTAGE_COMPLIANCE_LIMITS_V = (0.02, 210.0)
+CURRENT_LIMIT_A = 1.05
+MEASURE_COUNT_LIMITS = (1, 300_000)
 NPLC_LIMITS = (0.01, 10.0)
 DELAY_LIMITS_S = (0.0, 10e3)
 BUFFER_LIMITS = (1, 4_000_000)
@@ -96,6 +99,21 @@ class Keithley2450(SCPIMixin, Instrument):
         """Control whether readings record the measured rather than programmed source (bool).""",
         validator=strict_discrete_set, values=BOOLS, map_values=True,
     )
+    source_current = Instrument.control(
+        ":SOUR:CURR?", ":SOUR:CURR %g",
+        """Control the source current in A (float, -1.05 to 1.05).""",
+        validator=strict_range, values=(-CURRENT_LIMIT_A, CURRENT_LIMIT_A),
+    )
+    compliance_voltage = Instrument.control(
+        ":SOUR:CURR:VLIM?", ":SOUR:CURR:VLIM %g",
+        """Control the voltage limit of the current source in V (float, 0.02 to 210).""",
+        validator=strict_range, values=VOLTAGE_COMPLIANCE_LIMITS_V,
+    )
+    compliance_voltage_tripped = Instrument.measurement(
+        ":SOUR:CURR:VLIM:TRIP?",
+        """Get whether the current source is limited by the voltage limit (bool).""",
+        cast=lambda v: bool(int(float(v))),
+    )
     output_enabled = Instrument.control(
         ":OUTP?", ":OUTP %d",
         """Control whether the output is on (bool).""",
@@ -129,6 +147,26 @@ class Keithley2450(SCPIMixin, Instrument):
     current = Instrument.measurement(
         ":MEAS:CURR?",
         """Get one current reading in A (float); selects the current measure function.""",
+    )
+    voltage = Instrument.measurement(
+        ":MEAS:VOLT?",
+        """Get one voltage reading in V (float); selects the voltage measure function.""",
+    )
+    measure_count = Instrument.control(
+        ":COUN?", ":COUN %d",
+        """Control the readings each measure request takes into the buffer (int, 1 to
+        300000); :READ? answers the last of them.""",
+        validator=strict_range, values=MEASURE_COUNT_LIMITS, cast=int,
+    )
+    current_autozero = Instrument.control(
+        ":SENS:CURR:AZER?", ":SENS:CURR:AZER %d",
+        """Control whether current readings refresh their reference and zero (bool).""",
+        validator=strict_discrete_set, values=BOOLS, map_values=True,
+    )
+    current_four_wire = Instrument.control(
+        ":SENS:CURR:RSEN?", ":SENS:CURR:RSEN %d",
+        """Control remote (4-wire) sensing for current measurements (bool).""",
+        validator=strict_discrete_set, values=BOOLS, map_values=True,
     )
     line_frequency = Instrument.measurement(
         ":SYST:LFR?",
@@ -170,6 +208,10 @@ class Keithley2450(SCPIMixin, Instrument):
     def disable_source(self) -> None:
         """Switch the output off."""
         self.output_enabled = False
+
+    def autozero_once(self) -> None:
+        """Refresh the reference and zero readings now (with autozero off, before a test)."""
+        self.write(":SENS:AZER:ONCE")
 
     def clear_buffer(self, buffer: str = DEFAULT_BUFFER) -> None:
         """Clear the readings of a buffer."""

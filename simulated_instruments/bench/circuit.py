@@ -13,6 +13,20 @@ from labmem.simulated_instruments.device.model import AgFilament
 
 AWG_OUTPUT_OHM = 50.0
 """Output impedance of a function/arbitrary waveform generator in Ω."""
+ZERO_CURRENT_LIMIT_A = 1.0
+"""Current limit of the loop holding 0 V for a 0 A current source (any value: at 0 V the device
+carries no current, so the limit is never reached)."""
+
+
+def current_source_setpoint(current_a: float, v_limit_v: float) -> tuple[float, float]:
+    """A current source bounded by ±v_limit_v as the SMU loop's voltage set-point and current
+    limit: regulating towards ±v_limit_v with |current_a| as its limit, the loop holds the
+    terminals where the device carries current_a (solved from the device's own I(V) at every
+    step, as a voltage source's clamp is), or at the voltage limit when the device cannot take
+    the current. This is how a source-measure unit's two loops share one output stage."""
+    if current_a == 0.0:
+        return 0.0, ZERO_CURRENT_LIMIT_A
+    return math.copysign(v_limit_v, current_a), abs(current_a)
 
 
 @dataclass(frozen=True)
@@ -126,6 +140,13 @@ class SmuCircuit(Circuit):
 
     def _kernel_args(self) -> tuple[float, float, float, float]:
         return 0.0, self._compliance_a, self.response_s, 0.0
+
+    def run_current(self, duration_s: float, current_a: float, v_limit_v: float,
+                    sample_t: np.ndarray) -> Trace:
+        """Source a constant current for duration_s, bounded by ±v_limit_v (see
+        current_source_setpoint); sampled at sample_t like run(). Its v_source is the set-point."""
+        v, self.compliance_a = current_source_setpoint(current_a, v_limit_v)
+        return self.run(np.array([0.0, duration_s]), np.array([v, v]), sample_t)
 
 
 class SeriesCircuit(Circuit):

@@ -14,7 +14,12 @@ import yaml
 
 from labmem.instruments.femto.femto_dhpca100 import CurrentAmplifier
 from labmem.simulated_instruments.bench.acquisition import Acquisition
-from labmem.simulated_instruments.bench.circuit import SeriesCircuit, SmuCircuit, Trace
+from labmem.simulated_instruments.bench.circuit import (
+    SeriesCircuit,
+    SmuCircuit,
+    Trace,
+    current_source_setpoint,
+)
 from labmem.simulated_instruments.device.model import AgFilament
 from labmem.simulated_instruments.device.params import AgFilamentParams
 
@@ -190,10 +195,24 @@ class Bench:
         if self.setup == "smu":
             self._smu_circuit.compliance_a = compliance_a
             return self._smu_circuit.run(knot_t, knot_v, sample_t)
-        self.advance(float(knot_t[-1]))
-        v = np.interp(sample_t, knot_t, knot_v)
+        return self._open_terminals(float(knot_t[-1]), np.interp(sample_t, knot_t, knot_v),
+                                    sample_t)
+
+    def smu_drive_current(self, duration_s: float, current_a: float, v_limit_v: float,
+                          sample_t: np.ndarray) -> Trace:
+        """The SMU sources a constant current (bounded by ±v_limit_v) for duration_s, sampled
+        at sample_t (from now); on open terminals (pulse set-up) it sits at the voltage limit."""
+        if self.setup == "smu":
+            return self._smu_circuit.run_current(duration_s, current_a, v_limit_v, sample_t)
+        v, _limit = current_source_setpoint(current_a, v_limit_v)
+        return self._open_terminals(duration_s, np.full(np.shape(sample_t), v), sample_t)
+
+    def _open_terminals(self, duration_s: float, v: np.ndarray, sample_t: np.ndarray) -> Trace:
+        """What an SMU on open terminals sees while the pulse path idles: its own output
+        voltage at the terminals and no current."""
+        self.advance(duration_s)
         zero = np.zeros_like(v)
-        return Trace(np.asarray(sample_t, dtype=float), v, zero, zero, zero)
+        return Trace(np.asarray(sample_t, dtype=float), v, v.copy(), zero, zero)
 
     def _smu(self) -> SmuPort:
         smu = self.instruments.get("smu")

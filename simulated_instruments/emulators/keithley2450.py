@@ -1,6 +1,7 @@
 """Keithley 2450 SourceMeter emulator: the SCPI command set of the 2450 reference manual
-(2450-901-01) for voltage sourcing with current measurement, the instrument's own linear and
-list sweeps, reading buffers and binary transfer, acting on the bench's SMU circuit.
+(2450-901-01) for voltage and current sourcing with current, voltage or resistance readings,
+the instrument's own linear and list voltage sweeps, reading buffers and binary transfer,
+acting on the bench's SMU circuit.
 
 Facts taken from the reference manual (and the manuals of its 2460/2461/2470 siblings, which
 share the command set): current measure ranges 10 nA … 1 A, source ranges 20 mV … 200 V with
@@ -23,20 +24,49 @@ model, limit detection and noise are those of ``smu_readings``, shared with the 
 - :INITiate runs the configured sweep at once on the virtual clock (so *WAI/*OPC? return at
   once). The sweep switches the output on and, when done, leaves it on at the source level
   (the bias level). With failAbort ON the sweep stops after the first limited reading.
-- Spot readings (:READ?, :MEASure?, :TRACe:TRIGger) with the output off measure the open
-  output at 0 V (the output-off state); only voltage sourcing acts on the device.
+- Spot readings (:READ?, :MEASure?, :TRACe:TRIGger) take :COUNt readings (each after the
+  source delay) into the buffer and answer the last; with the output off they read the open
+  output at 0 V (the output-off state).
+- Current sourcing goes through the circuit: the SMU loop regulates towards ±VLIM with |I| as
+  its limit (``bench.circuit.current_source_setpoint``), so the device carries I, or sits at
+  VLIM when it cannot take I (limited: VLIMit:TRIPped?, SOURSTATus LIMIT). A voltage reading
+  is the device voltage. On open terminals (pulse set-up) the output reads its own level: the
+  programmed voltage, or VLIM for a current source.
+- Source readback OFF records the programmed level as the reading's source value, ON the
+  measured one (device voltage, or measured current). RSENse ON sets the SENSE source status
+  bit; the two-terminal bench has no lead resistance for it to remove. AZERo is kept per
+  function and changes nothing (the emulated readings do not drift); :AZERo:ONCE takes one
+  aperture. A REPeat averaging filter makes a reading last count apertures; both filter types
+  lower the noise by √count (a MOVing stack is taken as full). DELay:USER<n> values are kept
+  for trigger-model dynamic delays, which are not emulated. *LANG TSP|SCPI2400 is stored for
+  the next power cycle; this emulator always speaks SCPI (*LANG? answers SCPI).
+
+Not emulated, answered as an instrument without the feature (the command is refused and an
+error queued; nothing is stored or answered): digital I/O (:DIGital), TSP-Link (:TSPLink),
+scripts and TSP, configuration lists (:SOURce/:SENSe:CONFiguration:LIST), trigger-model blocks
+and timers (:TRIGger:BLOCk, :TRIGger:TIMer), math, limits and relative offset (:CALCulate,
+:SENSe:<function>:REL), the display (:DISPlay), files (:MMEMory, :TRACe:SAVE), communication
+settings (:SYSTem:COMMunication) and current sweeps (:SOURce:SWEep:CURRent): -113 Undefined
+header; trigger-model templates other than "Empty" (:TRIGger:LOAD): -221 Settings conflict;
+sweeps and lists with the current source selected: -221. The 2400 commands PyMeasure's
+buffer helpers send (:TRACe:FEED, :STATus:MEASurement, a :TRACe:DATA? without indexes) exist
+only under *LANG SCPI2400 and answer -113 / -109 here, as on the 2450 in SCPI mode.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
+from labmem.simulated_instruments.bench.circuit import current_source_setpoint
 from labmem.simulated_instruments.emulators.smu_readings import (
     OVER_RANGE,
+    drive_current,
     drive_staircase,
     noise,
     range_for,
@@ -75,7 +105,13 @@ EPOCH_S = 1_700_000_000.0
 """UTC seconds of virtual time zero (for SEConds/TSTamp)."""
 
 STAT_QUESTIONABLE, STAT_TERMINAL = 1, 8
-SRC_READBACK, SRC_LIMIT, SRC_OUTPUT = 8, 32, 128
+SRC_READBACK, SRC_LIMIT, SRC_SENSE, SRC_OUTPUT = 8, 32, 64, 128
+COUNT_MAX = 300_000
+"""[:SENSe[1]]:COUNt: readings per measure request, 1 to 300 000."""
+FILTER_COUNT = (1, 100)
+USER_DELAYS = 5
+"""User delays per function (DELay:USER1 … USER5), recalled by dynamic delay blocks."""
+LANGUAGES = ("SCPI", "SCPI2400", "TSP")
 
 ELEMENTS = ("DATE", "FORMatted", "FRACtional", "READing", "RELative", "SEConds", "SOURce",
             "SOURFORMatted", "SOURSTATus", "SOURUNIT", "STATus", "TIME", "TSTamp", "UNIT")
@@ -84,7 +120,68 @@ SENSE_FUNCTIONS = ("CURRent[:DC]", "VOLTage[:DC]", "RESistance")
 SENSE_KEY = {"CURRent[:DC]": "CURR", "VOLTage[:DC]": "VOLT", "RESistance": "RES"}
 SENSE_REPLY = {"CURR": '"CURR:DC"', "VOLT": '"VOLT:DC"', "RES": '"RES"'}
 UNIT = {"CURR": "Amp DC", "VOLT": "Volt DC", "RES": "Ohm"}
+SOURCE_UNIT = {"VOLT": ("Volt DC", "V"), "CURR": ("Amp DC", "A")}
 RESISTANCE_RANGES_OHM = (20.0, 200.0, 2e3, 20e3, 200e3, 2e6, 20e6, 200e6)
+
+
+def _show_bool(on: bool) -> str:
+    return "1" if on else "0"
+
+
+def _whole(value: str, minimum: int, maximum: int, default: int) -> int:
+    """A count with MIN/MAX/DEF: a whole number within range."""
+    number = parse_number(value, "", minimum, maximum, default=default)
+    if number != int(number):
+        raise ScpiError(-224, f"{value!r} is not a whole number")
+    return int(number)
+
+
+def _filter_count(value: str) -> int:
+    return _whole(value, *FILTER_COUNT, default=10)
+
+
+def _filter_repeat(value: str) -> bool:
+    return parse_choice(value, ("REPeat", "MOVing")) == "REPeat"
+
+
+def _show_filter(repeat: bool) -> str:
+    return "REP" if repeat else "MOV"
+
+
+def _per_function(pattern: str, table: str, key: str, parse: Callable[[str], Any],
+                  show: Callable[[Any], str]) -> tuple[Callable, Callable]:
+    """Set and query handlers for a setting the instrument keeps per function, held in the
+    emulator's dict attribute `table` under `key` (e.g. autozero of the current function)."""
+
+    @scpi(pattern)
+    def setter(self: Keithley2450Emulator, value: str) -> None:
+        getattr(self, table)[key] = parse(value)
+
+    @scpi(pattern + "?")
+    def getter(self: Keithley2450Emulator) -> str:
+        return show(getattr(self, table)[key])
+
+    return setter, getter
+
+
+def _user_delay(pattern: str, table: str, key: str) -> tuple[Callable, Callable]:
+    """Set and query handlers of DELay:USER<n> (n = 1 … 5) for one function."""
+
+    def index(n: int) -> int:
+        if not 1 <= n <= USER_DELAYS:
+            raise ScpiError(-114, f"user delay {n} (1 to {USER_DELAYS})")
+        return n - 1
+
+    @scpi(pattern)
+    def setter(self: Keithley2450Emulator, n: int, value: str) -> None:
+        getattr(self, table)[key][index(n)] = parse_number(value, "S", 0.0, DELAY_MAX_S,
+                                                            default=0.0)
+
+    @scpi(pattern + "?")
+    def getter(self: Keithley2450Emulator, n: int) -> str:
+        return format_number(getattr(self, table)[key][index(n)])
+
+    return setter, getter
 
 
 @dataclass
@@ -98,6 +195,7 @@ class _Buffer:
     status: list[int] = field(default_factory=list)
     source_status: list[int] = field(default_factory=list)
     unit: str = UNIT["CURR"]
+    source_unit: str = "VOLT"
 
     def clear(self) -> None:
         for col in (self.reading, self.source, self.t_abs, self.status, self.source_status):
@@ -107,13 +205,15 @@ class _Buffer:
         return len(self.reading)
 
     def add(self, reading: np.ndarray, source: np.ndarray, t_abs: np.ndarray,
-            status: np.ndarray, source_status: np.ndarray, unit: str) -> None:
+            status: np.ndarray, source_status: np.ndarray, unit: str,
+            source_unit: str = "VOLT") -> None:
         self.reading += np.asarray(reading, dtype=float).tolist()
         self.source += np.asarray(source, dtype=float).tolist()
         self.t_abs += np.asarray(t_abs, dtype=float).tolist()
         self.status += np.asarray(status).astype(np.int64).tolist()
         self.source_status += np.asarray(source_status).astype(np.int64).tolist()
         self.unit = unit
+        self.source_unit = source_unit
         extra = len(self.reading) - self.capacity
         if extra > 0:  # continuous fill: the oldest readings make room
             for col in (self.reading, self.source, self.t_abs, self.status,
@@ -155,6 +255,8 @@ class Keithley2450Emulator(ScpiInstrument):
         self.line_frequency_hz = line_frequency_hz
         self.buffers: dict[str, _Buffer] = {}
         self.output_on = False
+        self.language_next = "SCPI"
+        """Command set after the next power cycle (*LANG); this emulator speaks SCPI."""
         self.reset()
 
     # -- state ----------------------------------------------------------------------------
@@ -175,7 +277,16 @@ class Keithley2450Emulator(ScpiInstrument):
         self.delay_v_auto = True
         self.delay_i_s = 0.0
         self.delay_i_auto = True
-        self.readback = True
+        self.readback = {"VOLT": True, "CURR": True}
+        self.source_user_delay = {f: [0.0] * USER_DELAYS for f in ("VOLT", "CURR")}
+        self.sense_user_delay = {f: [0.0] * USER_DELAYS for f in ("CURR", "VOLT", "RES")}
+        self.count = 1
+        self.azero = {"CURR": True, "VOLT": True, "RES": True}
+        self.filter_on = {"CURR": False, "VOLT": False, "RES": False}
+        self.filter_count = {"CURR": 10, "VOLT": 10, "RES": 10}
+        self.filter_repeat = {"CURR": True, "VOLT": True, "RES": True}
+        """Averaging filter type: REPeat (each reading averages count new conversions) or
+        MOVing (False: the mean of the last count conversions, the stack taken as full)."""
         self.sense_function = "CURR"
         self.i_range = 1e-4
         self.i_range_auto = True
@@ -184,7 +295,7 @@ class Keithley2450Emulator(ScpiInstrument):
         self.r_range = 2e5
         self.r_range_auto = True
         self.nplc = {"CURR": 1.0, "VOLT": 1.0, "RES": 1.0}
-        self.four_wire = False
+        self.four_wire = {"CURR": False, "VOLT": False, "RES": False}
         self.terminals = "FRON"
         self.data_format = "ASC"
         self.swapped = True
@@ -197,17 +308,26 @@ class Keithley2450Emulator(ScpiInstrument):
         self._last_reading: _Readings | None = None
 
     def idle_output(self) -> tuple[float, float] | None:
-        """What the output holds while nothing is measured: (V, limit A), or None when off."""
-        if not self.output_on or self.source_function != "VOLT":
+        """What the output holds while nothing is measured: (V, limit A) of the SMU loop (a
+        current source as its voltage-loop equivalent), or None when off."""
+        if not self.output_on:
             return None
+        if self.source_function == "CURR":
+            return current_source_setpoint(self.level_a, self.vlimit_v)
         return self.level_v, self.ilimit_a
 
     @property
     def aperture_s(self) -> float:
-        """Integration time of one reading in s."""
-        return self.nplc[self.sense_function] / self.line_frequency_hz
+        """Time of one reading in s: the aperture, times the filter count for a repeating
+        average (each reading then averages that many new conversions)."""
+        func = self.sense_function
+        repeat = self.filter_on[func] and self.filter_repeat[func]
+        repeats = self.filter_count[func] if repeat else 1
+        return repeats * self.nplc[func] / self.line_frequency_hz
 
     def _source_delay_s(self) -> float:
+        if self.source_function == "CURR":
+            return AUTO_DELAY_S if self.delay_i_auto else self.delay_i_s
         return AUTO_DELAY_S if self.delay_v_auto else self.delay_v_s
 
     def _buffer(self, name: str | None) -> tuple[str, _Buffer]:
@@ -219,9 +339,9 @@ class Keithley2450Emulator(ScpiInstrument):
     # -- acquisition ----------------------------------------------------------------------
 
     def _acquire(self, levels: np.ndarray, delay_s: float) -> _Readings:
-        """Source each level in turn: step, delay, measure over the aperture. One bench call."""
+        """Source each voltage in turn: step, delay, measure over the aperture. One bench call."""
         if self.source_function != "VOLT":
-            raise ScpiError(-221, "only voltage sourcing is emulated")
+            raise ScpiError(-221, "sweeps source voltage: set :SOURce:FUNCtion VOLTage")
         levels = np.asarray(levels, dtype=float)
         v_prev = self.level_v if self.output_on else 0.0
         self.output_on = True
@@ -229,21 +349,29 @@ class Keithley2450Emulator(ScpiInstrument):
                              self.ilimit_a)
         return self._readings(st.i, st.v, levels, st.t_abs, st.limited)
 
-    def _open_output_reading(self) -> _Readings:
-        """A spot reading with the output off: 0 V on open terminals."""
+    def _acquire_current(self, level_a: float, n: int, delay_s: float) -> _Readings:
+        """Source a current (bounded by the voltage limit) through the circuit and take n
+        readings, each after the source delay. One bench call."""
+        self.output_on = True
+        st = drive_current(self.bench, level_a, n, delay_s, self.aperture_s, self.vlimit_v)
+        return self._readings(st.i, st.v, np.full(n, level_a), st.t_abs, st.limited)
+
+    def _open_output_reading(self, n: int) -> _Readings:
+        """n spot readings with the output off: 0 V on open terminals."""
         t0 = self.bench.now
-        self.bench.advance(self.aperture_s)
-        zero = np.zeros(1)
-        return self._readings(zero, zero, zero, np.array([t0]), np.zeros(1, dtype=bool),
-                              output=False)
+        self.bench.advance(n * self.aperture_s)
+        zero = np.zeros(n)
+        return self._readings(zero, zero, zero, t0 + np.arange(n) * self.aperture_s,
+                              np.zeros(n, dtype=bool), output=False)
 
     def _readings(self, i: np.ndarray, v: np.ndarray, programmed: np.ndarray,
                   t_abs: np.ndarray, limited: np.ndarray, output: bool = True) -> _Readings:
         """Turn device current and voltage into readings of the sense function."""
         i_range = (ranges_for(i, CURRENT_RANGES_A) if self.i_range_auto
                    else np.full(i.shape, float(self.i_range)))
-        i_meas = i + noise(self.bench.instrument_rng, i_range,
-                           self.nplc[self.sense_function])
+        func = self.sense_function
+        filtered = self.filter_count[func] if self.filter_on[func] else 1
+        i_meas = i + noise(self.bench.instrument_rng, i_range, self.nplc[func] * filtered)
         status = np.full(i.size, STAT_TERMINAL if self.terminals == "FRON" else 0)
         over = np.abs(i_meas) > i_range * OVER_RANGE
         if self.sense_function == "CURR":
@@ -256,8 +384,11 @@ class Keithley2450Emulator(ScpiInstrument):
                 reading = np.where(np.abs(i_meas) > 0, v / i_meas, OVERFLOW)
             over = np.abs(reading) >= OVERFLOW
         status = status | np.where(over, STAT_QUESTIONABLE, 0)
-        source = v if self.readback else programmed
-        flags = (SRC_OUTPUT if output else 0) | (SRC_READBACK if self.readback else 0)
+        readback = self.readback[self.source_function]
+        measured_source = v if self.source_function == "VOLT" else i_meas
+        source = measured_source if readback else programmed
+        flags = ((SRC_OUTPUT if output else 0) | (SRC_READBACK if readback else 0)
+                 | (SRC_SENSE if self.four_wire[self.sense_function] else 0))
         src_status = np.where(limited, flags | SRC_LIMIT, flags).astype(int)
         if self.i_range_auto and i_range.size:
             self.i_range = float(i_range[-1])
@@ -265,18 +396,20 @@ class Keithley2450Emulator(ScpiInstrument):
         return _Readings(reading, source, t_abs, status, src_status, limited)
 
     def _spot(self, buffer_name: str | None) -> _Readings:
-        """One reading now, stored in a buffer (READ?, MEASure?, TRACe:TRIGger)."""
+        """:COUNt readings now, stored in a buffer (READ?, MEASure?, TRACe:TRIGger)."""
         _key, buf = self._buffer(buffer_name)
-        if self.output_on:
-            r = self._acquire(np.array([self.level_v]), self._source_delay_s())
+        if not self.output_on:
+            r = self._open_output_reading(self.count)
+        elif self.source_function == "CURR":
+            r = self._acquire_current(self.level_a, self.count, self._source_delay_s())
         else:
-            r = self._open_output_reading()
+            r = self._acquire(np.full(self.count, self.level_v), self._source_delay_s())
         self._store(buf, r)
         return r
 
     def _store(self, buf: _Buffer, r: _Readings) -> None:
         buf.add(r.reading, r.source, r.t_abs, r.status, r.source_status,
-                UNIT[self.sense_function])
+                UNIT[self.sense_function], self.source_function)
         self._last_reading = r
 
     def _run_sweep(self) -> None:
@@ -299,10 +432,7 @@ class Keithley2450Emulator(ScpiInstrument):
 
     @scpi(":OUTPut[1][:STATe]")
     def output_state(self, on: str) -> None:
-        value = parse_bool(on)
-        if value and self.source_function != "VOLT":
-            raise ScpiError(-221, "only voltage sourcing is emulated")
-        self.output_on = value
+        self.output_on = parse_bool(on)
 
     @scpi(":OUTPut[1][:STATe]?")
     def output_state_query(self) -> str:
@@ -383,7 +513,11 @@ class Keithley2450Emulator(ScpiInstrument):
 
     @scpi(":SOURce[1]:VOLTage:ILIMit[:LEVel]:TRIPped?")
     def source_ilimit_tripped(self) -> str:
-        return "1" if (self.tripped and self.output_on) else "0"
+        return self._tripped("VOLT")
+
+    def _tripped(self, function: str) -> str:
+        """Whether the last reading found the source of this function at its limit."""
+        return _show_bool(self.tripped and self.output_on and self.source_function == function)
 
     @scpi(":SOURce[1]:VOLTage:DELay")
     def source_voltage_delay(self, value: str) -> None:
@@ -402,19 +536,20 @@ class Keithley2450Emulator(ScpiInstrument):
     def source_voltage_delay_auto_query(self) -> str:
         return "1" if self.delay_v_auto else "0"
 
-    @scpi(":SOURce[1]:VOLTage:READ:BACK")
-    def source_voltage_readback(self, on: str) -> None:
-        self.readback = parse_bool(on)
+    source_voltage_readback, source_voltage_readback_query = _per_function(
+        ":SOURce[1]:VOLTage:READ:BACK", "readback", "VOLT", parse_bool, _show_bool)
+    source_voltage_user_delay, source_voltage_user_delay_query = _user_delay(
+        ":SOURce[1]:VOLTage:DELay:USER<n>", "source_user_delay", "VOLT")
 
-    @scpi(":SOURce[1]:VOLTage:READ:BACK?")
-    def source_voltage_readback_query(self) -> str:
-        return "1" if self.readback else "0"
-
-    # current sourcing is settable (PyMeasure's driver touches it) but not emulated
+    # current source: sourced through the circuit, bounded by the voltage limit
 
     @scpi(":SOURce[1]:CURRent[:LEVel][:IMMediate][:AMPLitude]")
     def source_current(self, value: str) -> None:
-        self.level_a = parse_number(value, "A", -CURRENT_MAX_A, CURRENT_MAX_A, default=0.0)
+        top = CURRENT_MAX_A if self.i_source_range_auto else self.i_source_range * OVER_RANGE
+        level = parse_number(value, "A", -top, top, default=0.0)
+        if self.i_source_range_auto:
+            self.i_source_range = range_for(level, CURRENT_RANGES_A)
+        self.level_a = level
 
     @scpi(":SOURce[1]:CURRent[:LEVel][:IMMediate][:AMPLitude]?")
     def source_current_query(self) -> str:
@@ -422,9 +557,11 @@ class Keithley2450Emulator(ScpiInstrument):
 
     @scpi(":SOURce[1]:CURRent:RANGe")
     def source_current_range(self, value: str) -> None:
-        self.i_source_range = range_for(
-            parse_number(value, "A", -CURRENT_MAX_A, CURRENT_MAX_A, 1.0), CURRENT_RANGES_A)
-        self.i_source_range_auto = False
+        rng = range_for(parse_number(value, "A", -CURRENT_MAX_A, CURRENT_MAX_A, 1.0),
+                        CURRENT_RANGES_A)
+        if abs(self.level_a) > rng * OVER_RANGE:
+            raise ScpiError(-221, f"source level {self.level_a:g} A exceeds the {rng:g} A range")
+        self.i_source_range, self.i_source_range_auto = rng, False
 
     @scpi(":SOURce[1]:CURRent:RANGe?")
     def source_current_range_query(self) -> str:
@@ -433,6 +570,8 @@ class Keithley2450Emulator(ScpiInstrument):
     @scpi(":SOURce[1]:CURRent:RANGe:AUTO")
     def source_current_range_auto(self, on: str) -> None:
         self.i_source_range_auto = parse_bool(on)
+        if self.i_source_range_auto:
+            self.i_source_range = range_for(self.level_a, CURRENT_RANGES_A)
 
     @scpi(":SOURce[1]:CURRent:RANGe:AUTO?")
     def source_current_range_auto_query(self) -> str:
@@ -445,6 +584,15 @@ class Keithley2450Emulator(ScpiInstrument):
     @scpi(":SOURce[1]:CURRent:VLIMit[:LEVel]?")
     def source_vlimit_query(self) -> str:
         return format_number(self.vlimit_v)
+
+    @scpi(":SOURce[1]:CURRent:VLIMit[:LEVel]:TRIPped?")
+    def source_vlimit_tripped(self) -> str:
+        return self._tripped("CURR")
+
+    source_current_readback, source_current_readback_query = _per_function(
+        ":SOURce[1]:CURRent:READ:BACK", "readback", "CURR", parse_bool, _show_bool)
+    source_current_user_delay, source_current_user_delay_query = _user_delay(
+        ":SOURce[1]:CURRent:DELay:USER<n>", "source_user_delay", "CURR")
 
     @scpi(":SOURce[1]:CURRent:DELay")
     def source_current_delay(self, value: str) -> None:
@@ -547,99 +695,144 @@ class Keithley2450Emulator(ScpiInstrument):
 
     # -- sense ----------------------------------------------------------------------------
 
-    @scpi(":SENSe[1]:FUNCtion[:ON]")
+    @scpi("[:SENSe[1]]:FUNCtion[:ON]")
     def sense_function_set(self, name: str) -> None:
         self.sense_function = SENSE_KEY[parse_choice(name, SENSE_FUNCTIONS)]
 
-    @scpi(":SENSe[1]:FUNCtion[:ON]?")
+    @scpi("[:SENSe[1]]:FUNCtion[:ON]?")
     def sense_function_query(self) -> str:
         return SENSE_REPLY[self.sense_function]
 
-    @scpi(":SENSe[1]:CURRent[:DC]:RANGe[:UPPer]")
+    @scpi("[:SENSe[1]]:CURRent[:DC]:RANGe[:UPPer]")
     def sense_current_range(self, value: str) -> None:
         rng = parse_number(value, "A", -CURRENT_MAX_A, CURRENT_MAX_A, default=1e-4)
         self.i_range, self.i_range_auto = range_for(rng, CURRENT_RANGES_A), False
 
-    @scpi(":SENSe[1]:CURRent[:DC]:RANGe[:UPPer]?")
+    @scpi("[:SENSe[1]]:CURRent[:DC]:RANGe[:UPPer]?")
     def sense_current_range_query(self) -> str:
         return format_number(self.i_range)
 
-    @scpi(":SENSe[1]:CURRent[:DC]:RANGe:AUTO")
+    @scpi("[:SENSe[1]]:CURRent[:DC]:RANGe:AUTO")
     def sense_current_range_auto(self, on: str) -> None:
         self.i_range_auto = parse_bool(on)
 
-    @scpi(":SENSe[1]:CURRent[:DC]:RANGe:AUTO?")
+    @scpi("[:SENSe[1]]:CURRent[:DC]:RANGe:AUTO?")
     def sense_current_range_auto_query(self) -> str:
         return "1" if self.i_range_auto else "0"
 
-    @scpi(":SENSe[1]:VOLTage[:DC]:RANGe[:UPPer]")
+    @scpi("[:SENSe[1]]:VOLTage[:DC]:RANGe[:UPPer]")
     def sense_voltage_range(self, value: str) -> None:
         rng = parse_number(value, "V", -VOLTAGE_MAX_V, VOLTAGE_MAX_V, default=0.02)
         self.v_meas_range, self.v_meas_range_auto = range_for(rng, VOLTAGE_RANGES_V), False
 
-    @scpi(":SENSe[1]:VOLTage[:DC]:RANGe[:UPPer]?")
+    @scpi("[:SENSe[1]]:VOLTage[:DC]:RANGe[:UPPer]?")
     def sense_voltage_range_query(self) -> str:
         return format_number(self.v_meas_range)
 
-    @scpi(":SENSe[1]:VOLTage[:DC]:RANGe:AUTO")
+    @scpi("[:SENSe[1]]:VOLTage[:DC]:RANGe:AUTO")
     def sense_voltage_range_auto(self, on: str) -> None:
         self.v_meas_range_auto = parse_bool(on)
 
-    @scpi(":SENSe[1]:RESistance:RANGe[:UPPer]")
+    @scpi("[:SENSe[1]]:RESistance:RANGe[:UPPer]")
     def sense_resistance_range(self, value: str) -> None:
         rng = parse_number(value, "OHM", 0.0, 210e6, default=2e5)
         self.r_range, self.r_range_auto = range_for(rng, RESISTANCE_RANGES_OHM), False
 
-    @scpi(":SENSe[1]:RESistance:RANGe[:UPPer]?")
+    @scpi("[:SENSe[1]]:RESistance:RANGe[:UPPer]?")
     def sense_resistance_range_query(self) -> str:
         return format_number(self.r_range)
 
-    @scpi(":SENSe[1]:RESistance:RANGe:AUTO")
+    @scpi("[:SENSe[1]]:RESistance:RANGe:AUTO")
     def sense_resistance_range_auto(self, on: str) -> None:
         self.r_range_auto = parse_bool(on)
 
     def _set_nplc(self, func: str, value: str) -> None:
         self.nplc[func] = parse_number(value, "", *NPLC_LIMITS, default=1.0)
 
-    @scpi(":SENSe[1]:CURRent[:DC]:NPLCycles")
+    @scpi("[:SENSe[1]]:CURRent[:DC]:NPLCycles")
     def sense_current_nplc(self, value: str) -> None:
         self._set_nplc("CURR", value)
 
-    @scpi(":SENSe[1]:CURRent[:DC]:NPLCycles?")
+    @scpi("[:SENSe[1]]:CURRent[:DC]:NPLCycles?")
     def sense_current_nplc_query(self) -> str:
         return format_number(self.nplc["CURR"])
 
-    @scpi(":SENSe[1]:VOLTage[:DC]:NPLCycles")
+    @scpi("[:SENSe[1]]:VOLTage[:DC]:NPLCycles")
     def sense_voltage_nplc(self, value: str) -> None:
         self._set_nplc("VOLT", value)
 
-    @scpi(":SENSe[1]:VOLTage[:DC]:NPLCycles?")
+    @scpi("[:SENSe[1]]:VOLTage[:DC]:NPLCycles?")
     def sense_voltage_nplc_query(self) -> str:
         return format_number(self.nplc["VOLT"])
 
-    @scpi(":SENSe[1]:RESistance:NPLCycles")
+    @scpi("[:SENSe[1]]:RESistance:NPLCycles")
     def sense_resistance_nplc(self, value: str) -> None:
         self._set_nplc("RES", value)
 
-    @scpi(":SENSe[1]:RESistance:NPLCycles?")
+    @scpi("[:SENSe[1]]:RESistance:NPLCycles?")
     def sense_resistance_nplc_query(self) -> str:
         return format_number(self.nplc["RES"])
 
-    @scpi(":SENSe[1]:CURRent[:DC]:RSENse")
-    def sense_current_rsense(self, on: str) -> None:
-        self.four_wire = parse_bool(on)
+    @scpi("[:SENSe[1]]:VOLTage[:DC]:RANGe:AUTO?")
+    def sense_voltage_range_auto_query(self) -> str:
+        return _show_bool(self.v_meas_range_auto)
 
-    @scpi(":SENSe[1]:CURRent[:DC]:RSENse?")
-    def sense_current_rsense_query(self) -> str:
-        return "1" if self.four_wire else "0"
+    @scpi("[:SENSe[1]]:RESistance:RANGe:AUTO?")
+    def sense_resistance_range_auto_query(self) -> str:
+        return _show_bool(self.r_range_auto)
 
-    @scpi(":SENSe[1]:RESistance:RSENse")
-    def sense_resistance_rsense(self, on: str) -> None:
-        self.four_wire = parse_bool(on)
+    @scpi("[:SENSe[1]]:COUNt")
+    def sense_count(self, value: str) -> None:
+        self.count = _whole(value, 1, COUNT_MAX, default=1)
 
-    @scpi(":SENSe[1]:RESistance:RSENse?")
-    def sense_resistance_rsense_query(self) -> str:
-        return "1" if self.four_wire else "0"
+    @scpi("[:SENSe[1]]:COUNt?")
+    def sense_count_query(self) -> str:
+        return str(self.count)
+
+    @scpi("[:SENSe[1]]:AZERo:ONCE")
+    def sense_azero_once(self) -> None:
+        """Refresh the reference and zero readings now: one aperture of the present function."""
+        self.bench.advance(self.nplc[self.sense_function] / self.line_frequency_hz)
+
+    sense_current_rsense, sense_current_rsense_query = _per_function(
+        "[:SENSe[1]]:CURRent[:DC]:RSENse", "four_wire", "CURR", parse_bool, _show_bool)
+    sense_voltage_rsense, sense_voltage_rsense_query = _per_function(
+        "[:SENSe[1]]:VOLTage[:DC]:RSENse", "four_wire", "VOLT", parse_bool, _show_bool)
+    sense_resistance_rsense, sense_resistance_rsense_query = _per_function(
+        "[:SENSe[1]]:RESistance:RSENse", "four_wire", "RES", parse_bool, _show_bool)
+    sense_current_azero, sense_current_azero_query = _per_function(
+        "[:SENSe[1]]:CURRent[:DC]:AZERo[:STATe]", "azero", "CURR", parse_bool, _show_bool)
+    sense_voltage_azero, sense_voltage_azero_query = _per_function(
+        "[:SENSe[1]]:VOLTage[:DC]:AZERo[:STATe]", "azero", "VOLT", parse_bool, _show_bool)
+    sense_resistance_azero, sense_resistance_azero_query = _per_function(
+        "[:SENSe[1]]:RESistance:AZERo[:STATe]", "azero", "RES", parse_bool, _show_bool)
+    sense_current_user_delay, sense_current_user_delay_query = _user_delay(
+        "[:SENSe[1]]:CURRent[:DC]:DELay:USER<n>", "sense_user_delay", "CURR")
+    sense_voltage_user_delay, sense_voltage_user_delay_query = _user_delay(
+        "[:SENSe[1]]:VOLTage[:DC]:DELay:USER<n>", "sense_user_delay", "VOLT")
+    sense_resistance_user_delay, sense_resistance_user_delay_query = _user_delay(
+        "[:SENSe[1]]:RESistance:DELay:USER<n>", "sense_user_delay", "RES")
+    sense_current_filter, sense_current_filter_query = _per_function(
+        "[:SENSe[1]]:CURRent[:DC]:AVERage[:STATe]", "filter_on", "CURR", parse_bool, _show_bool)
+    sense_voltage_filter, sense_voltage_filter_query = _per_function(
+        "[:SENSe[1]]:VOLTage[:DC]:AVERage[:STATe]", "filter_on", "VOLT", parse_bool, _show_bool)
+    sense_resistance_filter, sense_resistance_filter_query = _per_function(
+        "[:SENSe[1]]:RESistance:AVERage[:STATe]", "filter_on", "RES", parse_bool, _show_bool)
+    sense_current_filter_count, sense_current_filter_count_query = _per_function(
+        "[:SENSe[1]]:CURRent[:DC]:AVERage:COUNt", "filter_count", "CURR", _filter_count, str)
+    sense_voltage_filter_count, sense_voltage_filter_count_query = _per_function(
+        "[:SENSe[1]]:VOLTage[:DC]:AVERage:COUNt", "filter_count", "VOLT", _filter_count, str)
+    sense_resistance_filter_count, sense_resistance_filter_count_query = _per_function(
+        "[:SENSe[1]]:RESistance:AVERage:COUNt", "filter_count", "RES", _filter_count, str)
+    sense_current_filter_type, sense_current_filter_type_query = _per_function(
+        "[:SENSe[1]]:CURRent[:DC]:AVERage:TCONtrol", "filter_repeat", "CURR", _filter_repeat,
+        _show_filter)
+    sense_voltage_filter_type, sense_voltage_filter_type_query = _per_function(
+        "[:SENSe[1]]:VOLTage[:DC]:AVERage:TCONtrol", "filter_repeat", "VOLT", _filter_repeat,
+        _show_filter)
+    sense_resistance_filter_type, sense_resistance_filter_type_query = _per_function(
+        "[:SENSe[1]]:RESistance:AVERage:TCONtrol", "filter_repeat", "RES", _filter_repeat,
+        _show_filter)
 
     # -- readings -------------------------------------------------------------------------
 
@@ -681,12 +874,13 @@ class Keithley2450Emulator(ScpiInstrument):
         if name == "UNIT":
             return [buf.unit] * n
         if name == "SOURUNIT":
-            return ["Volt DC"] * n
+            return [SOURCE_UNIT[buf.source_unit][0]] * n
         if name == "FORMatted":
             unit = buf.unit.split()[0]
             return [f"{x:.6g} {unit}" for x in buf.reading[rows]]
         if name == "SOURFORMatted":
-            return [f"{x:.6g} V" for x in buf.source[rows]]
+            unit = SOURCE_UNIT[buf.source_unit][1]
+            return [f"{x:.6g} {unit}" for x in buf.source[rows]]
         secs = [EPOCH_S + t for t in buf.t_abs[rows]]
         if name == "SEConds":
             return [str(int(x)) for x in secs]
@@ -701,16 +895,13 @@ class Keithley2450Emulator(ScpiInstrument):
             return dates
         return [f"{d} {c}" for d, c in zip(dates, clock, strict=True)]  # TSTamp
 
-    def _last(self, r: _Readings, buf: _Buffer, elements: tuple[str, ...]) -> str | bytes:
-        n = len(buf)
-        return self._reply(buf, n - r.reading.size + 1, n, elements)
-
     @scpi(":READ?")
     def read_query(self, buffer: str | None = None, *elements: str) -> str | bytes:
+        """Takes :COUNt readings into the buffer and answers the last (as the manual says)."""
         _key, buf = self._buffer(buffer)
         self._reply_check(elements)
-        r = self._spot(buffer)
-        return self._last(r, buf, elements)
+        self._spot(buffer)
+        return self._reply(buf, len(buf), len(buf), elements)
 
     def _reply_check(self, elements: tuple[str, ...]) -> None:
         for e in elements:  # refuse bad elements before any reading is taken
@@ -876,6 +1067,25 @@ class Keithley2450Emulator(ScpiInstrument):
     @scpi(":SYSTem:ERRor:CLEar")
     def system_error_clear(self) -> None:
         self.errors.clear()
+
+    @scpi(":SYSTem:CLEar")
+    def system_clear(self) -> None:
+        """Clears the event log, which holds the error queue."""
+        self.errors.clear()
+
+    @scpi("*LANG")
+    def common_lang(self, name: str) -> None:
+        """The command set after the next power cycle (the 2450 asks for a reboot)."""
+        self.language_next = parse_choice(name, LANGUAGES)
+
+    @scpi("*LANG?")
+    def common_lang_query(self) -> str:
+        return "SCPI"
+
+    @scpi("*TRG")
+    def common_trg(self) -> None:
+        """A bus trigger event: :INITiate runs the trigger model at once on the virtual clock,
+        so no wait block is ever pending to take it."""
 
     @scpi(":SYSTem:LFRequency?")
     def system_lfrequency(self) -> str:

@@ -1,14 +1,14 @@
 """What every emulated source-meter shares: range choice, measurement noise and the staircase
 a sweep drives through the bench's SMU circuit (used by the Keithley 2450, 2400 and 2600B
-emulators).
+emulators), and the constant current a current source holds there (2450).
 
 Modelling choices (the constants below are the single place to correct them):
 
 - A reading is: source step, delay, then the current averaged over the aperture
   (``SAMPLES_PER_APERTURE`` bench samples). N readings are one ``bench.smu_drive`` call: a
   staircase with a point every delay + aperture.
-- The source is limited (in compliance) when the device current reached ``LIMIT_FRACTION`` of
-  the limit during the aperture.
+- The source is limited (in compliance) when the device current (a current source: the device
+  voltage) reached ``LIMIT_FRACTION`` of the limit during the aperture.
 - Noise: Gaussian, ``NOISE_FRACTION`` of the measure range at 1 NPLC, scaling as 1/√NPLC,
   drawn from ``bench.instrument_rng``.
 """
@@ -19,6 +19,8 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+
+from labmem.simulated_instruments.bench.circuit import Trace
 
 OVER_RANGE = 1.05
 """Readings and source levels go to 105 % of the range (a model with another span, such as the
@@ -46,15 +48,17 @@ def ranges_for(values: np.ndarray, ranges: tuple[float, ...],
 
 
 def noise(rng: np.random.Generator, range_a: np.ndarray, nplc: float) -> np.ndarray:
-    """Measurement noise of readings on their current ranges at this aperture."""
+    """Measurement noise of readings on their current ranges at this aperture (nplc: the line
+    cycles each reading integrates, an averaging filter's count included)."""
     sigma = NOISE_FRACTION * range_a / math.sqrt(nplc)
     return rng.normal(0.0, 1.0, range_a.shape) * sigma
 
 
 @dataclass
 class Staircase:
-    """Aperture means of one staircase: device current and voltage, whether the limit was
-    reached, and each reading's start time (bench clock, s)."""
+    """Aperture means of n readings (a staircase of voltage levels, or a constant current):
+    device current and voltage, whether the limit was reached, and each reading's start time
+    (bench clock, s)."""
 
     i: np.ndarray
     v: np.ndarray
@@ -62,23 +66,46 @@ class Staircase:
     t_abs: np.ndarray
 
 
+def _reading_times(n: int, delay_s: float,
+                   aperture_s: float) -> tuple[np.ndarray, np.ndarray, float]:
+    """Start of each of n readings (s from now), the bench sample times (the aperture's samples
+    of every reading, then the end) and the time per reading (delay + aperture)."""
+    period = delay_s + aperture_s
+    starts = np.arange(n) * period
+    frac = (np.arange(SAMPLES_PER_APERTURE) + 0.5) / SAMPLES_PER_APERTURE
+    sample_t = (starts[:, None] + delay_s + frac[None, :] * aperture_s).ravel()
+    return starts, np.append(sample_t, n * period), period
+
+
+def _aperture_means(trace: Trace, n: int, t_abs: np.ndarray, watched: np.ndarray,
+                    limit: float) -> Staircase:
+    """Readings of a trace sampled by _reading_times: means over each aperture, limited where
+    |watched| (the limited quantity's samples) reached LIMIT_FRACTION of limit."""
+    shape = (n, SAMPLES_PER_APERTURE)
+    i = trace.i_readout[:-1].reshape(shape).mean(axis=1)
+    v = trace.v_device[:-1].reshape(shape).mean(axis=1)
+    limited = np.abs(watched[:-1]).reshape(shape).max(axis=1) >= LIMIT_FRACTION * limit
+    return Staircase(i, v, limited, t_abs)
+
+
 def drive_staircase(bench, levels: np.ndarray, v_prev: float, delay_s: float,
                     aperture_s: float, limit_a: float) -> Staircase:
     """Source each level in turn from v_prev: step, delay, measure over the aperture."""
     levels = np.asarray(levels, dtype=float)
     n = levels.size
-    period = delay_s + aperture_s
-    starts = np.arange(n) * period
+    starts, sample_t, period = _reading_times(n, delay_s, aperture_s)
     knot_t = np.concatenate([np.repeat(starts, 2), [n * period]])
     knot_v = np.concatenate([[v_prev], np.repeat(levels, 2)])
-    frac = (np.arange(SAMPLES_PER_APERTURE) + 0.5) / SAMPLES_PER_APERTURE
-    sample_t = (starts[:, None] + delay_s + frac[None, :] * aperture_s).ravel()
-    sample_t = np.append(sample_t, n * period)
     t0 = bench.now
     trace = bench.smu_drive(knot_t, knot_v, sample_t, limit_a)
-    shape = (n, SAMPLES_PER_APERTURE)
-    i = trace.i_readout[:-1].reshape(shape).mean(axis=1)
-    v = trace.v_device[:-1].reshape(shape).mean(axis=1)
-    limited = (np.abs(trace.i_device[:-1]).reshape(shape).max(axis=1)
-               >= LIMIT_FRACTION * limit_a)
-    return Staircase(i, v, limited, t0 + starts + delay_s)
+    return _aperture_means(trace, n, t0 + starts + delay_s, trace.i_device, limit_a)
+
+
+def drive_current(bench, level_a: float, n: int, delay_s: float, aperture_s: float,
+                  limit_v: float) -> Staircase:
+    """Source a constant current bounded by ±limit_v and take n readings, each after the delay;
+    limited where the device voltage reached the voltage limit."""
+    starts, sample_t, period = _reading_times(n, delay_s, aperture_s)
+    t0 = bench.now
+    trace = bench.smu_drive_current(n * period, level_a, limit_v, sample_t)
+    return _aperture_means(trace, n, t0 + starts + delay_s, trace.v_device, limit_v)

@@ -14,6 +14,7 @@ ERROR_MESSAGES: dict[int, str] = {
     -108: "Parameter not allowed",
     -109: "Missing parameter",
     -113: "Undefined header",
+    -114: "Header suffix out of range",
     -120: "Numeric data error",
     -131: "Invalid suffix",
     -141: "Invalid character data",

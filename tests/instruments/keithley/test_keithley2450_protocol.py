@@ -25,6 +25,11 @@ CONTROLS = [
     ("data_format", ":FORM:DATA", "real", "REAL", "REAL"),
     ("byte_order", ":FORM:BORD", "swapped", "SWAP", "SWAP"),
     ("buffer_points", ":TRAC:POIN", 5000, "5000", "5000"),
+    ("source_current", ":SOUR:CURR", -2e-6, "-2e-06", "-2.000000E-06"),
+    ("compliance_voltage", ":SOUR:CURR:VLIM", 0.5, "0.5", "+5.000000E-01"),
+    ("measure_count", ":COUN", 20, "20", "20"),
+    ("current_autozero", ":SENS:CURR:AZER", False, "0", "0"),
+    ("current_four_wire", ":SENS:CURR:RSEN", True, "1", "1"),
 ]
 
 
@@ -50,6 +55,8 @@ def test_control_get(name, command, value, sent, reply):
     ("source_function", "power"), ("sense_function", "charge"),
     ("data_format", "hex"), ("byte_order", "middle"),
     ("buffer_points", 0),
+    ("source_current", 1.1), ("compliance_voltage", 0.01), ("compliance_voltage", 211.0),
+    ("measure_count", 0), ("measure_count", 300_001), ("current_autozero", 2),
 ])
 def test_validators_refuse(name, value):
     with expected_protocol(Keithley2450, []) as inst, pytest.raises(ValueError):
@@ -59,7 +66,9 @@ def test_validators_refuse(name, value):
 def test_measurements():
     with expected_protocol(Keithley2450, [
         (":SOUR:VOLT:ILIM:TRIP?", "1"),
+        (":SOUR:CURR:VLIM:TRIP?", "0"),
         (":MEAS:CURR?", "-1.234000E-09"),
+        (":MEAS:VOLT?", "+2.500000E-01"),
         (":SYST:LFR?", "50"),
         (':TRAC:ACT? "defbuffer1"', "12"),
         ("*IDN?", "KEITHLEY INSTRUMENTS,MODEL 2450,04412345,1.7.12b"),
@@ -67,7 +76,9 @@ def test_measurements():
         ("SYST:ERR?", '+0,"No error"'),
     ]) as inst:
         assert inst.compliance_tripped is True
+        assert inst.compliance_voltage_tripped is False
         assert inst.current == pytest.approx(-1.234e-9)
+        assert inst.voltage == pytest.approx(0.25)
         assert inst.line_frequency == 50
         assert inst.buffer_count == 12
         assert inst.id.startswith("KEITHLEY")
@@ -77,12 +88,13 @@ def test_measurements():
 def test_output_and_buffer_methods():
     with expected_protocol(Keithley2450, [
         (":OUTP 1", None), (":OUTP 0", None), (':TRAC:CLE "defbuffer1"', None),
-        (":INIT", None), (":ABOR", None),
+        (":SENS:AZER:ONCE", None), (":INIT", None), (":ABOR", None),
         (':INIT;*WAI;:TRAC:ACT? "defbuffer1"', "3"),
     ]) as inst:
         inst.enable_source()
         inst.disable_source()
         inst.clear_buffer()
+        inst.autozero_once()
         inst.start_sweep()
         inst.abort()
         assert inst.run_sweep() == 3

@@ -1,12 +1,13 @@
 """The series circuit reads a scope record off the device's own steps (dense sampling); the
 record must match the one taken with a step ending at every sample: to one scope code on E8
-trials, spike for spike on E6."""
+trials, spike for spike on E6. The SMU circuit's aperture samples match likewise down to
+sub-millivolt levels."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from labmem.simulated_instruments.bench.circuit import SeriesCircuit
+from labmem.simulated_instruments.bench.circuit import SeriesCircuit, SmuCircuit
 from labmem.simulated_instruments.device.model import AgFilament
 from labmem.simulated_instruments.device.params import AgFilamentParams
 from labmem.waveforms import packages, sample_times, segments_to_knots
@@ -86,3 +87,22 @@ def test_e8_trials_within_one_code() -> None:
             switched += int(a.max() > 50e-9)
     assert switched >= 8
     assert worst <= 1
+
+
+def test_smu_samples_match_at_sub_millivolt_levels() -> None:
+    """A set device read at 50 mV, then at 0.4 mV (1 ms delay, eight samples over a 20 ms
+    aperture, as the 2450 reads): dense device voltage and current are the step-per-sample
+    ones within 1e-6 of the level (the loop's settling read linearly off a long step was 10 %
+    off at 0.4 mV), so a current sourced into the LRS (0.35 mV) reads its I·R."""
+    forced, dense = (SmuCircuit(AgFilament(AgFilamentParams(), np.random.default_rng(5)), 1e-3)
+                     for _ in range(2))
+    forced.dense = False
+    forced.run(np.array([0.0, 0.0, 0.05]), np.array([0.0, 3.0, 3.0]), np.array([0.05]))
+    dense.device.restore(forced.device.snapshot())
+    kt = np.array([0.0, 0.0, 0.021, 0.021, 0.042])
+    kv = np.array([0.0, 0.05, 0.05, 4e-4, 4e-4])
+    st = np.concatenate([0.001 + (np.arange(8) + 0.5) / 8 * 0.02 + t0 for t0 in (0.0, 0.021)])
+    a, b = forced.run(kt, kv, st), dense.run(kt, kv, st)
+    assert np.abs(a.i_device).max() > 1e-4, "the device is set (50 mV gives > 100 µA)"
+    assert np.all(np.abs(a.v_device - b.v_device) < 1e-6 * np.abs(a.v_device))
+    assert np.all(np.abs(a.i_device - b.i_device) < 1e-6 * np.abs(a.i_device))
