@@ -16,13 +16,13 @@ READBACK 8, OVER_TEMP 16, LIMIT 32, SENSE 64, OUTPUT 128.
 Modelling choices (the constants below are the single place to correct them):
 
 - A reading is: source step, source delay, then the current averaged over the aperture
-  NPLC / line frequency (``SAMPLES_PER_APERTURE`` bench samples). A sweep of N points is one
-  ``bench.smu_drive`` call: a staircase with a point every delay + aperture.
-- The source is "limited" (SOURSTATus LIMIT, ILIMit:TRIPped?) when the device current reached
-  ``LIMIT_FRACTION`` of the limit during the aperture.
-- Noise: Gaussian, ``NOISE_FRACTION`` of the measure range at 1 NPLC, scaling as 1/√NPLC,
-  drawn from ``bench.instrument_rng``. A fixed range that the current exceeds by more than
-  5 % reads 9.9E37 (QUESTIONABLE set). Auto range picks the smallest range holding the reading.
+  NPLC / line frequency (``smu_readings``: ranges, noise, limit detection and the samples of
+  an aperture, shared with the B2900). A sweep of N points is one ``bench.smu_drive`` call: a
+  staircase with a point every delay + aperture.
+- The source is "limited" (SOURSTATus LIMIT, ILIMit:TRIPped?) as ``smu_readings`` says.
+- Noise is drawn from ``bench.instrument_rng``. A fixed range that the current exceeds by more
+  than 5 % reads 9.9E37 (QUESTIONABLE set). Auto range picks the smallest range holding the
+  reading.
 - :INITiate runs the configured sweep at once on the virtual clock (so *WAI/*OPC? return at
   once). The sweep switches the output on and, when done, leaves it on at the source level
   (the bias level). With failAbort ON the sweep stops after the first limited reading.
@@ -34,11 +34,18 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import math
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from labmem.simulated_instruments.emulators.smu_readings import (
+    OVER_RANGE,
+    noise,
+    range_for,
+    ranges_for,
+    window_means,
+    window_times,
+)
 from labmem.simulated_instruments.scpi.instrument import ScpiInstrument, scpi
 from labmem.simulated_instruments.scpi.program_data import (
     ScpiError,
@@ -54,8 +61,6 @@ log = logging.getLogger(__name__)
 
 CURRENT_RANGES_A = (10e-9, 100e-9, 1e-6, 10e-6, 100e-6, 1e-3, 10e-3, 100e-3, 1.0)
 VOLTAGE_RANGES_V = (20e-3, 200e-3, 2.0, 20.0, 200.0)
-OVER_RANGE = 1.05
-"""Readings and source levels go to 105 % of the range."""
 OVERFLOW = 9.9e37
 ILIMIT_A = (1e-9, 1.05)
 VLIMIT_V = (20e-3, 210.0)
@@ -69,9 +74,6 @@ LIST_CHUNK = 100
 LIST_MAX = 2500
 BUFFER_DEFAULT_POINTS = 100_000
 BUFFER_MAX_POINTS = 4_000_000
-SAMPLES_PER_APERTURE = 8
-LIMIT_FRACTION = 0.99
-NOISE_FRACTION = 1e-5
 EPOCH_S = 1_700_000_000.0
 """UTC seconds of virtual time zero (for SEConds/TSTamp)."""
 
@@ -86,21 +88,6 @@ SENSE_KEY = {"CURRent[:DC]": "CURR", "VOLTage[:DC]": "VOLT", "RESistance": "RES"
 SENSE_REPLY = {"CURR": '"CURR:DC"', "VOLT": '"VOLT:DC"', "RES": '"RES"'}
 UNIT = {"CURR": "Amp DC", "VOLT": "Volt DC", "RES": "Ohm"}
 RESISTANCE_RANGES_OHM = (20.0, 200.0, 2e3, 20e3, 200e3, 2e6, 20e6, 200e6)
-
-
-def _range_for(value: float, ranges: tuple[float, ...]) -> float:
-    """Smallest range whose 105 % span holds |value| (the largest if none does)."""
-    for r in ranges:
-        if abs(value) <= r * OVER_RANGE * (1 + 1e-9):
-            return r
-    return ranges[-1]
-
-
-def _ranges_for(values: np.ndarray, ranges: tuple[float, ...]) -> np.ndarray:
-    """_range_for() of every value at once (a NaN gets the largest range, as there)."""
-    spans = np.array(ranges) * OVER_RANGE * (1 + 1e-9)
-    index = np.searchsorted(spans, np.abs(values), side="left")
-    return np.array(ranges)[np.minimum(index, len(ranges) - 1)]
 
 
 @dataclass
@@ -234,11 +221,6 @@ class Keithley2450Emulator(ScpiInstrument):
 
     # -- acquisition ----------------------------------------------------------------------
 
-    def _noise_a(self, rng_a: np.ndarray) -> np.ndarray:
-        nplc = self.nplc[self.sense_function]
-        sigma = NOISE_FRACTION * rng_a / math.sqrt(nplc)
-        return self.bench.instrument_rng.normal(0.0, 1.0, rng_a.shape) * sigma
-
     def _acquire(self, levels: np.ndarray, delay_s: float) -> _Readings:
         """Source each level in turn: step, delay, measure over the aperture. One bench call."""
         if self.source_function != "VOLT":
@@ -251,17 +233,11 @@ class Keithley2450Emulator(ScpiInstrument):
         v_prev = self.level_v if self.output_on else 0.0
         knot_t = np.concatenate([np.repeat(starts, 2), [n * period]])
         knot_v = np.concatenate([[v_prev], np.repeat(levels, 2)])
-        frac = (np.arange(SAMPLES_PER_APERTURE) + 0.5) / SAMPLES_PER_APERTURE
-        sample_t = (starts[:, None] + delay_s + frac[None, :] * aperture).ravel()
-        sample_t = np.append(sample_t, n * period)
+        sample_t = np.append(window_times(starts + delay_s, aperture), n * period)
         t0 = self.bench.now
         self.output_on = True
         trace = self.bench.smu_drive(knot_t, knot_v, sample_t, self.ilimit_a)
-        shape = (n, SAMPLES_PER_APERTURE)
-        i = trace.i_readout[:-1].reshape(shape).mean(axis=1)
-        v = trace.v_device[:-1].reshape(shape).mean(axis=1)
-        limited = (np.abs(trace.i_device[:-1]).reshape(shape).max(axis=1)
-                   >= LIMIT_FRACTION * self.ilimit_a)
+        i, v, limited = window_means(trace, n, self.ilimit_a)
         t_abs = t0 + starts + delay_s
         return self._readings(i, v, levels, t_abs, limited)
 
@@ -276,9 +252,9 @@ class Keithley2450Emulator(ScpiInstrument):
     def _readings(self, i: np.ndarray, v: np.ndarray, programmed: np.ndarray,
                   t_abs: np.ndarray, limited: np.ndarray, output: bool = True) -> _Readings:
         """Turn device current and voltage into readings of the sense function."""
-        i_range = (_ranges_for(i, CURRENT_RANGES_A) if self.i_range_auto
+        i_range = (ranges_for(i, CURRENT_RANGES_A) if self.i_range_auto
                    else np.full(i.shape, float(self.i_range)))
-        i_meas = i + self._noise_a(i_range)
+        i_meas = i + noise(self.bench.instrument_rng, i_range, self.nplc[self.sense_function])
         status = np.full(i.size, STAT_TERMINAL if self.terminals == "FRON" else 0)
         over = np.abs(i_meas) > i_range * OVER_RANGE
         if self.sense_function == "CURR":
@@ -379,7 +355,7 @@ class Keithley2450Emulator(ScpiInstrument):
         top = VOLTAGE_MAX_V if self.v_range_auto else self.v_range * OVER_RANGE
         level = parse_number(value, "V", -top, top, default=0.0)
         if self.v_range_auto:
-            self.v_range = _range_for(level, VOLTAGE_RANGES_V)
+            self.v_range = range_for(level, VOLTAGE_RANGES_V)
         self.level_v = level
 
     @scpi(":SOURce[1]:VOLTage[:LEVel][:IMMediate][:AMPLitude]?")
@@ -388,8 +364,8 @@ class Keithley2450Emulator(ScpiInstrument):
 
     @scpi(":SOURce[1]:VOLTage:RANGe")
     def source_voltage_range(self, value: str) -> None:
-        rng = _range_for(parse_number(value, "V", -VOLTAGE_MAX_V, VOLTAGE_MAX_V, 200.0),
-                         VOLTAGE_RANGES_V)
+        rng = range_for(parse_number(value, "V", -VOLTAGE_MAX_V, VOLTAGE_MAX_V, 200.0),
+                        VOLTAGE_RANGES_V)
         if abs(self.level_v) > rng * OVER_RANGE:
             raise ScpiError(-221, f"source level {self.level_v:g} V exceeds the {rng:g} V range")
         self.v_range, self.v_range_auto = rng, False
@@ -402,7 +378,7 @@ class Keithley2450Emulator(ScpiInstrument):
     def source_voltage_range_auto(self, on: str) -> None:
         self.v_range_auto = parse_bool(on)
         if self.v_range_auto:
-            self.v_range = _range_for(self.level_v, VOLTAGE_RANGES_V)
+            self.v_range = range_for(self.level_v, VOLTAGE_RANGES_V)
 
     @scpi(":SOURce[1]:VOLTage:RANGe:AUTO?")
     def source_voltage_range_auto_query(self) -> str:
@@ -457,7 +433,7 @@ class Keithley2450Emulator(ScpiInstrument):
 
     @scpi(":SOURce[1]:CURRent:RANGe")
     def source_current_range(self, value: str) -> None:
-        self.i_source_range = _range_for(
+        self.i_source_range = range_for(
             parse_number(value, "A", -CURRENT_MAX_A, CURRENT_MAX_A, 1.0), CURRENT_RANGES_A)
         self.i_source_range_auto = False
 
@@ -593,7 +569,7 @@ class Keithley2450Emulator(ScpiInstrument):
     @scpi(":SENSe[1]:CURRent[:DC]:RANGe[:UPPer]")
     def sense_current_range(self, value: str) -> None:
         rng = parse_number(value, "A", -CURRENT_MAX_A, CURRENT_MAX_A, default=1e-4)
-        self.i_range, self.i_range_auto = _range_for(rng, CURRENT_RANGES_A), False
+        self.i_range, self.i_range_auto = range_for(rng, CURRENT_RANGES_A), False
 
     @scpi(":SENSe[1]:CURRent[:DC]:RANGe[:UPPer]?")
     def sense_current_range_query(self) -> str:
@@ -610,7 +586,7 @@ class Keithley2450Emulator(ScpiInstrument):
     @scpi(":SENSe[1]:VOLTage[:DC]:RANGe[:UPPer]")
     def sense_voltage_range(self, value: str) -> None:
         rng = parse_number(value, "V", -VOLTAGE_MAX_V, VOLTAGE_MAX_V, default=0.02)
-        self.v_meas_range, self.v_meas_range_auto = _range_for(rng, VOLTAGE_RANGES_V), False
+        self.v_meas_range, self.v_meas_range_auto = range_for(rng, VOLTAGE_RANGES_V), False
 
     @scpi(":SENSe[1]:VOLTage[:DC]:RANGe[:UPPer]?")
     def sense_voltage_range_query(self) -> str:
@@ -623,7 +599,7 @@ class Keithley2450Emulator(ScpiInstrument):
     @scpi(":SENSe[1]:RESistance:RANGe[:UPPer]")
     def sense_resistance_range(self, value: str) -> None:
         rng = parse_number(value, "OHM", 0.0, 210e6, default=2e5)
-        self.r_range, self.r_range_auto = _range_for(rng, RESISTANCE_RANGES_OHM), False
+        self.r_range, self.r_range_auto = range_for(rng, RESISTANCE_RANGES_OHM), False
 
     @scpi(":SENSe[1]:RESistance:RANGe[:UPPer]?")
     def sense_resistance_range_query(self) -> str:

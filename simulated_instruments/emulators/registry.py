@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from labmem.simulated_instruments.emulators.b2900 import B2902AEmulator, B2912AEmulator
 from labmem.simulated_instruments.emulators.hp33120a import HP33120AEmulator
 from labmem.simulated_instruments.emulators.keithley2450 import Keithley2450Emulator
 from labmem.simulated_instruments.emulators.mso9104a import MSO9104AEmulator
@@ -11,6 +12,8 @@ EMULATORS: dict[str, type[ScpiInstrument]] = {
     "keithley2450": Keithley2450Emulator,
     "hp33120a": HP33120AEmulator,
     "mso9104a": MSO9104AEmulator,
+    "b2902a": B2902AEmulator,
+    "b2912a": B2912AEmulator,
 }
 """Model name (as in a bench file, any case) → emulator class."""
 

@@ -15,9 +15,8 @@ from labmem.simulated_instruments.emulators.keithley2450 import (
     ELEMENTS,
     EPOCH_S,
     Keithley2450Emulator,
-    _range_for,
-    _ranges_for,
 )
+from labmem.simulated_instruments.emulators.smu_readings import range_for, ranges_for
 from labmem.simulated_instruments.scpi.program_data import parse_choice
 
 
@@ -88,5 +87,5 @@ def test_auto_ranges_of_all_readings_are_those_of_each_reading():
     edges = np.array(CURRENT_RANGES_A) * 1.05 * (1 + 1e-9)
     values = np.concatenate([edges, np.nextafter(edges, np.inf), -edges, [0.0, np.nan, 5.0],
                              np.random.default_rng(1).standard_normal(500) * 1e-5])
-    assert _ranges_for(values, CURRENT_RANGES_A).tolist() == [
-        _range_for(x, CURRENT_RANGES_A) for x in values]
+    assert ranges_for(values, CURRENT_RANGES_A).tolist() == [
+        range_for(x, CURRENT_RANGES_A) for x in values]
