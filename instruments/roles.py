@@ -1,5 +1,5 @@
-"""Role interfaces procedures use: what a source-meter, a waveform generator and an
-oscilloscope must do, whichever instrument fills the role, real or simulated."""
+"""Role interfaces procedures use: what a source-meter (and a pulsing one), a waveform
+generator and an oscilloscope must do, whichever instrument fills the role, real or simulated."""
 
 from __future__ import annotations
 
@@ -93,6 +93,29 @@ class SourceMeter(Role):
     @abc.abstractmethod
     def output_enabled(self) -> bool:
         """True when the output is on."""
+
+
+class PulsedSourceMeter(SourceMeter):
+    """A source-meter that also pulses its voltage with the compliance on and measures the
+    current inside each pulse (the SMU path, without AWG and scope)."""
+
+    @abc.abstractmethod
+    def check_pulse(self, width_s: float, period_s: float | None = None,
+                    measure_delay_s: float | None = None) -> None:
+        """Refuse (ValueError naming the setting and its range) a pulse the instrument cannot
+        time or measure inside, without talking to it."""
+
+    @abc.abstractmethod
+    def pulse(self, amplitude_v: float, width_s: float, base_v: float = 0.0,
+              measure_delay_s: float | None = None) -> tuple[float, float, bool]:
+        """One pulse from base_v to amplitude_v for width_s, measured measure_delay_s after
+        its start (None: as late as the aperture allows): (V, I, in compliance)."""
+
+    @abc.abstractmethod
+    def pulse_train(self, amplitudes: Sequence[float], width_s: float, period_s: float,
+                    base_v: float = 0.0, measure_delay_s: float | None = None) -> SweepResult:
+        """One pulse per amplitude every period_s, run as one pulsed list sweep on the
+        instrument; each reading is taken inside its pulse."""
 
 
 class WaveformGenerator(Role):

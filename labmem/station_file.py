@@ -17,6 +17,7 @@ DRIVERS = {
     "keithley2450": "labmem.instruments.keithley.keithley2450:Keithley2450SourceMeter",
     "hp33120a": "labmem.instruments.hp.hp33120a:HP33120AWaveformGenerator",
     "mso9104a": "labmem.instruments.keysight.mso9104a:MSO9104AOscilloscope",
+    "b2902a": "labmem.instruments.keysight.b2900:B2900SourceMeter",
 }
 """Role implementation of each supported VISA instrument."""
 

@@ -213,12 +213,13 @@ class B2900Emulator(ScpiInstrument):
         one_arm = table[np.arange(ch.trig_count) % table.size]
         return np.tile(one_arm, ch.arm_count)
 
-    def _plan(self, ch: _Channel, levels: np.ndarray, pulsed: bool) -> _Plan:
+    def _plan(self, ch: _Channel, levels: np.ndarray, pulsed: bool, timed: bool = True
+              ) -> _Plan:
         if ch.function != "VOLT":
             raise ScpiError(-221, "only voltage sourcing is emulated")
         busy = max(ch.acq_delay_s + ch.aperture_s,
                    ch.pulse_delay_s + ch.width_s if pulsed else ch.tran_delay_s)
-        if ch.trig_source == "TIM":
+        if timed and ch.trig_source == "TIM":
             if ch.timer_s < busy:
                 raise ScpiError(-221, f"trigger timer {ch.timer_s:g} s is shorter than the "
                                       f"{busy:g} s each point needs")
@@ -394,13 +395,20 @@ class B2900Emulator(ScpiInstrument):
         self._initiate(chans)
         return self._reply(chans, self.elements)
 
+    def _spot(self, chanlist: tuple[str, ...]) -> list[int]:
+        """Spot measurement: one DC point at the immediate level on each channel, now."""
+        chans = _channel_list(chanlist)
+        self._run({c: self._plan(self.ch[c], np.array([self.ch[c].level_v]), False,
+                                 timed=False) for c in chans})
+        return chans
+
+    @scpi(":MEASure[:SCALar]?")
+    def measure(self, *chanlist: str) -> str | bytes:
+        return self._reply(self._spot(chanlist), self.elements)
+
     @scpi(":MEASure[:SCALar]:CURRent[:DC]?")
     def measure_current(self, *chanlist: str) -> str | bytes:
-        """Spot measurement: one DC point at the immediate level on each channel."""
-        chans = _channel_list(chanlist)
-        self._run({c: self._plan(self.ch[c], np.array([self.ch[c].level_v]), False)
-                   for c in chans})
-        return self._reply(chans, ["CURR"])
+        return self._reply(self._spot(chanlist), ["CURR"])
 
     # -- output ---------------------------------------------------------------------------
 
