@@ -185,6 +185,7 @@ class B2900(SCPIMixin, Instrument):
         """Control the data format, 'ascii', 'real32' or 'real64' (str).""",
         validator=strict_discrete_set,
         values={"ascii": "ASC", "real32": "REAL,32", "real64": "REAL,64"}, map_values=True,
+        separator=";",  # the answer "REAL,64" is one value
     )
     byte_order = Instrument.control(
         ":FORM:BORD?", ":FORM:BORD %s",
