@@ -95,6 +95,31 @@ class SourceMeter(Role):
         """True when the output is on."""
 
 
+def sweep_dwell_s(levels: np.ndarray, dwell_s: float | None, rate_v_per_s: float | None,
+                  limits_s: tuple[float, float], timer: str) -> float:
+    """Time per point of a SourceMeter.sweep() from dwell_s or the ramp rate (largest step over
+    the rate) within limits_s; ValueError naming the argument, timer saying who times it."""
+    if (dwell_s is None) == (rate_v_per_s is None):
+        raise ValueError("give exactly one of dwell_s or rate_v_per_s")
+    lo, hi = limits_s
+    if rate_v_per_s is not None:
+        step = float(np.max(np.abs(np.diff(levels)))) if levels.size > 1 else 0.0
+        if not rate_v_per_s > 0 or step == 0:
+            raise ValueError("rate_v_per_s needs a positive rate and a list with steps; "
+                             "give dwell_s instead")
+        dwell_s = step / rate_v_per_s
+        if not lo <= dwell_s <= hi:
+            raise ValueError(
+                f"rate_v_per_s={rate_v_per_s:g} V/s with {step:g} V steps needs "
+                f"{dwell_s:g} s per point; {timer} can time {lo:g} s to {hi:g} s, i.e. "
+                f"rate_v_per_s from {step / hi:g} to {step / lo:g} V/s")
+    assert dwell_s is not None
+    if not lo <= dwell_s <= hi:
+        raise ValueError(f"dwell_s={dwell_s:g} s is outside what {timer} can time: "
+                         f"{lo:g} s to {hi:g} s per point")
+    return dwell_s
+
+
 class PulsedSourceMeter(SourceMeter):
     """A source-meter that also pulses its voltage with the compliance on and measures the
     current inside each pulse (the SMU path, without AWG and scope)."""

@@ -14,10 +14,13 @@ from labmem.instruments.roles import Oscilloscope, Role, SourceMeter, WaveformGe
 from labmem.yaml_lines import FileError, Locator, load_with_lines
 
 DRIVERS = {
+    "keithley2400": "labmem.instruments.keithley.keithley2400:Keithley2400SourceMeter",
     "keithley2450": "labmem.instruments.keithley.keithley2450:Keithley2450SourceMeter",
     "hp33120a": "labmem.instruments.hp.hp33120a:HP33120AWaveformGenerator",
-    "mso9104a": "labmem.instruments.keysight.mso9104a:MSO9104AOscilloscope",
     "b2902a": "labmem.instruments.keysight.b2900:B2900SourceMeter",
+    "infiniivision": "labmem.instruments.keysight.infiniivision:InfiniiVisionOscilloscope",
+    "k33500b": "labmem.instruments.keysight.k33500b:K33500BWaveformGenerator",
+    "mso9104a": "labmem.instruments.keysight.mso9104a:MSO9104AOscilloscope",
 }
 """Role implementation of each supported VISA instrument."""
 

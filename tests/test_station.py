@@ -18,7 +18,7 @@ def test_default_station_roles_and_fixtures():
 
 
 @pytest.mark.parametrize("text, message", [
-    ("roles: {smu: {driver: keithley2400, resource: 'GPIB0::1::INSTR'}}", "unknown driver"),
+    ("roles: {smu: {driver: keithley2636, resource: 'GPIB0::1::INSTR'}}", "unknown driver"),
     ("roles: {smu: {driver: keithley2450}}", "'resource' is a required property"),
     ("roles: {tia: {driver: sr570}}", "unknown TIA driver"),
     ("instruments: {}", "unknown key 'instruments'"),

@@ -20,7 +20,8 @@ from pymeasure.adapters import VISAAdapter
 from pymeasure.instruments import Instrument, SCPIMixin
 from pymeasure.instruments.validators import strict_discrete_set, strict_range
 
-from labmem.instruments.roles import SourceMeter, SweepResult
+from labmem.instruments.keithley.source_list import list_commands
+from labmem.instruments.roles import SourceMeter, SweepResult, sweep_dwell_s
 
 log = logging.getLogger(__name__)
 
@@ -30,8 +31,6 @@ CURRENT_RANGES_A = (10e-9, 100e-9, 1e-6, 10e-6, 100e-6, 1e-3, 10e-3, 100e-3, 1.0
 COMPLIANCE_LIMITS_A = (1e-9, 1.05)
 NPLC_LIMITS = (0.01, 10.0)
 DELAY_LIMITS_S = (0.0, 10e3)
-LIST_CHUNK = 100
-LIST_MAX = 2500
 BUFFER_LIMITS = (1, 4_000_000)
 MIN_SOURCE_DELAY_S = 50e-6
 """Shortest source delay the role programs: the output settles (20 µs loop) before a reading."""
@@ -178,17 +177,7 @@ class Keithley2450(SCPIMixin, Instrument):
 
     def list_commands(self, voltages: Sequence[float]) -> str:
         """The :SOURce:LIST:VOLTage command, with :APPend per 100 values, for a source list."""
-        values = [float(v) for v in voltages]
-        if not 1 <= len(values) <= LIST_MAX:
-            raise ValueError(f"voltages: a source list holds 1 to {LIST_MAX} points, "
-                             f"got {len(values)}")
-        if any(not abs(v) <= VOLTAGE_LIMIT_V for v in values):
-            raise ValueError(f"voltages: every level must be within ±{VOLTAGE_LIMIT_V:g} V")
-        units = []
-        for k in range(0, len(values), LIST_CHUNK):
-            head = ":SOUR:LIST:VOLT" if k == 0 else ":SOUR:LIST:VOLT:APP"
-            units.append(head + " " + ",".join(f"{v:.6g}" for v in values[k:k + LIST_CHUNK]))
-        return ";".join(units)
+        return list_commands(voltages, VOLTAGE_LIMIT_V)
 
     def upload_list(self, voltages: Sequence[float]) -> None:
         """Load a voltage source list (in one message, 100 values per command)."""
@@ -367,25 +356,8 @@ class Keithley2450SourceMeter(SourceMeter):
         """Source each voltage in turn on the instrument (list sweep) and return the buffer."""
         levels = np.asarray(voltages, dtype=float)
         commands = self.driver.list_commands(levels)  # validates count and levels
-        if (dwell_s is None) == (rate_v_per_s is None):
-            raise ValueError("give exactly one of dwell_s or rate_v_per_s")
-        lo, hi = self.point_time_limits_s()
-        if rate_v_per_s is not None:
-            step = float(np.max(np.abs(np.diff(levels)))) if levels.size > 1 else 0.0
-            if not rate_v_per_s > 0 or step == 0:
-                raise ValueError("rate_v_per_s needs a positive rate and a list with steps; "
-                                 "give dwell_s instead")
-            dwell_s = step / rate_v_per_s
-            if not lo <= dwell_s <= hi:
-                raise ValueError(
-                    f"rate_v_per_s={rate_v_per_s:g} V/s with {step:g} V steps needs "
-                    f"{dwell_s:g} s per point; the 2450 at NPLC {self._nplc:g} can time "
-                    f"{lo:g} s to {hi:g} s, i.e. rate_v_per_s from {step / hi:g} to "
-                    f"{step / lo:g} V/s")
-        assert dwell_s is not None
-        if not lo <= dwell_s <= hi:
-            raise ValueError(f"dwell_s={dwell_s:g} s is outside what the 2450 can time at "
-                             f"NPLC {self._nplc:g}: {lo:g} s to {hi:g} s per point")
+        dwell_s = sweep_dwell_s(levels, dwell_s, rate_v_per_s, self.point_time_limits_s(),
+                                f"the 2450 at NPLC {self._nplc:g}")
         delay_s = dwell_s - self._aperture_s()
         d = self.driver
         d.write(f'{commands};:TRAC:CLE "{DEFAULT_BUFFER}";'

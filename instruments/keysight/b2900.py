@@ -22,7 +22,7 @@ from pymeasure.adapters import VISAAdapter
 from pymeasure.instruments import Channel, Instrument, SCPIMixin
 from pymeasure.instruments.validators import strict_discrete_set, strict_range
 
-from labmem.instruments.roles import PulsedSourceMeter, SweepResult
+from labmem.instruments.roles import PulsedSourceMeter, SweepResult, sweep_dwell_s
 
 log = logging.getLogger(__name__)
 
@@ -331,24 +331,8 @@ class B2900SourceMeter(PulsedSourceMeter):
         each point) and read the results in one binary transfer."""
         levels = np.asarray(voltages, dtype=float)
         command = self.driver.ch_1.list_command(levels)  # validates count and levels
-        if (dwell_s is None) == (rate_v_per_s is None):
-            raise ValueError("give exactly one of dwell_s or rate_v_per_s")
-        lo, hi = self.point_time_limits_s()
-        if rate_v_per_s is not None:
-            step = float(np.max(np.abs(np.diff(levels)))) if levels.size > 1 else 0.0
-            if not rate_v_per_s > 0 or step == 0:
-                raise ValueError("rate_v_per_s needs a positive rate and a list with steps; "
-                                 "give dwell_s instead")
-            dwell_s = step / rate_v_per_s
-            if not lo <= dwell_s <= hi:
-                raise ValueError(
-                    f"rate_v_per_s={rate_v_per_s:g} V/s with {step:g} V steps needs "
-                    f"{dwell_s:g} s per point; the B2900 at this aperture can time {lo:g} s "
-                    f"to {hi:g} s, i.e. rate_v_per_s from {step / hi:g} to {step / lo:g} V/s")
-        assert dwell_s is not None
-        if not lo <= dwell_s <= hi:
-            raise ValueError(f"dwell_s={dwell_s:g} s is outside what the B2900 can time at "
-                             f"this aperture: {lo:g} s to {hi:g} s per point")
+        dwell_s = sweep_dwell_s(levels, dwell_s, rate_v_per_s, self.point_time_limits_s(),
+                                "the B2900 at this aperture")
         self.driver.write(f":SOUR1:FUNC:SHAP DC;:SOUR1:VOLT:MODE LIST;{command};"
                           f"{self._timing(levels.size, dwell_s, dwell_s - self.aperture_s())}")
         return self._acquire(levels, levels.size * dwell_s, "sweep")

@@ -99,10 +99,12 @@ class SmuCircuit(Circuit):
     The SMU regulates its terminal voltage towards the programmed value, or towards the
     voltage at which the device carries the compliance current; its loop answers with time
     constant ``response_s``, so a device that switches faster than that overshoots briefly.
-    Its samples are its few measurement instants (a sweep's points), so each ends a step.
+    An emulated SMU samples each reading's aperture several times; those samples are read off
+    the device's own steps (dense), which a switching event still cuts at the next sample.
     """
 
     mode = kernel.MODE_SMU
+    dense = True
 
     def __init__(
         self, device: AgFilament, compliance_a: float, response_s: float = 20e-6

@@ -89,7 +89,6 @@ _DV_STEP = 1e-3  # largest source change per step in V
 _DG_STEP = 0.01  # largest gap change per step in nm
 _DLNM_STEP = 0.05  # largest relative bridge change per step
 _DH_STEP = 0.05  # largest hazard gain per step, relative to the threshold
-_M_EXACT = 5e-4  # bridge / m_neck below which its decay time is constant to 0.1 %
 _G_FIELD_MIN = 0.3  # gap (nm) below which the field across it stops growing (atomic scale)
 
 
@@ -193,13 +192,16 @@ def _advance(
     rng: np.random.Generator,
     v: float,
     i: float,
+    r: float,
     dt_cap: float,
     dt_event: float,
 ) -> float:
     """Advance the device by at most dt_cap at device voltage v and current i; return dt.
 
-    A step that would nucleate is also kept within dt_event, so the onset lands where a step
-    of that length (e.g. to the next sample) would put it."""
+    r is the resistance in series with the device (0 when a source holds its voltage over the
+    step): the bridge's feedback on its own growth goes through it. A step that would nucleate
+    or move a driven gap is also kept within dt_event, so the event lands where a step of that
+    length (e.g. to the next sample) would put it."""
     s = S[ST_S]
     g = S[ST_G]
     m = S[ST_M]
@@ -241,7 +243,23 @@ def _advance(
         ratio = m / P[_MREF]
         drive_m = -P[_KD] * S[ST_FW] * math.sinh(-v / P[_VD]) * m * ratio * ratio
 
-    # Step size: bounded by how far each drive may move the state.
+    # Bridge rate f = drive - m/τ_R and its slope df/dm, through the device's current (and,
+    # behind a series resistor, its voltage): growth raises the current and lowers the voltage
+    # towards v_c, which is what settles the bridge.
+    u = m / P[_MNECK]
+    tau_r = P[_TAUR1] * (1.0 + u) ** 2
+    net_m = drive_m - m / tau_r
+    jac_m = -(1.0 - u) / ((1.0 + u) * tau_r)
+    if drive_m > 0.0:
+        sh = math.sinh(v / P[_VT])
+        di_dm = (G0_S * math.exp(-g / lam) * P[_VT] * sh
+                 / (1.0 + r * _device_slope(v, filament_conductance(g, m, P), P)))
+        eff_slope = math.exp(-(v - P[_VC]) / P[_VM]) / P[_VM]
+        jac_m += drive_m * (di_dm / abs(i) - eff_slope * r * di_dm / eff) if i != 0.0 else 0.0
+    elif drive_m < 0.0 and m > 0.0:
+        jac_m += 3.0 * drive_m / m
+
+    # Step size: bounded by how far each rate may move the state.
     dt = dt_cap
     if rate > 0.0:
         dt = min(dt, _DH_STEP * S[ST_EPS] / rate)
@@ -249,13 +267,14 @@ def _advance(
     pinned = (g <= 0.0 and net_g < 0.0) or (g >= P[_GMAX] and net_g > 0.0)
     if net_g != 0.0 and not pinned:
         dt = min(dt, _DG_STEP / abs(net_g))
-    if drive_m > 0.0 or (drive_m < 0.0 and m > 0.0):
-        dt = min(dt, _DLNM_STEP * (m + P[_MTIP]) / abs(drive_m))
-    # Nucleation, a driven gap and a growing or decaying bridge move with the step's length
-    # (explicit drive, decay time frozen); those steps end at the next sample too (dt_event).
+    if net_m != 0.0:
+        dt = min(dt, _DLNM_STEP * (m + P[_MTIP]) / abs(net_m))
+    if jac_m > 0.0:  # a bridge that feeds its own growth: resolve the runaway
+        dt = min(dt, 0.5 / jac_m)
+    # Nucleation and a driven gap move with the step's length (explicit drive); those steps
+    # end at the next sample too (dt_event). The bridge's step does not depend on it.
     nucleates = v > _DENUC_V and not nuc and S[ST_H] + rate * dt >= S[ST_EPS]
-    bridge = drive_m > 0.0 or m > _M_EXACT * P[_MNECK]
-    if nucleates or (drive_g != 0.0 and not pinned) or bridge:
+    if nucleates or (drive_g != 0.0 and not pinned):
         dt = min(dt, dt_event)
     dt = max(dt, 1e-12)
 
@@ -270,11 +289,14 @@ def _advance(
     g = g + (drive_g + k_gap * (g_rest - g)) * frac
     g = min(max(g, 0.0), P[_GMAX])
 
-    # Bridge: drive explicitly, then surface-diffusion decay with τ_R = τ_R1 (1 + m/m_neck)²
-    # (τ ∝ r⁴ ∝ m² for a grown bridge), exact for τ frozen over the step.
-    m = max(m + drive_m * dt, 0.0)
-    tau_r = P[_TAUR1] * (1.0 + m / P[_MNECK]) ** 2
-    m *= math.exp(-dt / tau_r)
+    # Bridge: surface-diffusion decay with τ_R = τ_R1 (1 + m/m_neck)² (τ ∝ r⁴ ∝ m² for a
+    # grown bridge), exact for τ frozen over the step when nothing drives it; a driven bridge
+    # takes a linearly implicit step, whose fixed point (growth = decay) does not depend on
+    # the step's length and which stays stable however steeply growth falls with m.
+    if drive_m == 0.0:
+        m *= math.exp(-dt / tau_r)
+    else:
+        m = max(m + dt * net_m / (1.0 - dt * jac_m), 0.0)
 
     # Training memory: only high-current events build the preferred path.
     a = 0.0
@@ -393,7 +415,8 @@ def simulate(
         if mode == MODE_SMU and abs(S[ST_VOUT] - target) > 1e-4:
             cap = min(cap, tau_cc)
         i_f = S[ST_IF]
-        dt = _advance(S, P, rng, v_dev, i, cap, t_end - t)
+        dt = _advance(S, P, rng, v_dev, i, r_series if mode == MODE_SERIES else 0.0, cap,
+                      t_end - t)
 
         if mode == MODE_SMU:
             S[ST_VOUT] = target + (S[ST_VOUT] - target) * math.exp(-dt / tau_cc)

@@ -33,8 +33,8 @@ Modelling choices:
 - Out-of-limit settings are refused: the error goes to the queue (−222 or −221) and the output
   keeps its previous setting (the real instrument clips instead).
 - Idle stretches of a periodic output are rendered exactly for at most ``MAX_IDLE_KNOTS``
-  knots (whole cycles); the rest of a longer stretch is held at the waveform's mean level, so
-  hours of a 1 kHz sine cost milliseconds, not gigabytes.
+  knots (awg_output; whole cycles); the rest of a longer stretch is held at the waveform's
+  mean level, so hours of a 1 kHz sine cost milliseconds, not gigabytes.
 """
 
 from __future__ import annotations
@@ -45,6 +45,16 @@ import re
 
 import numpy as np
 
+from labmem.simulated_instruments.emulators.awg_output import (
+    emf_gain,
+    format_load,
+    framed,
+    hold_knots,
+    parse_load,
+    periodic_knots,
+    vpp_from_unit,
+    vpp_to_unit,
+)
 from labmem.simulated_instruments.scpi.instrument import ScpiInstrument, scpi
 from labmem.simulated_instruments.scpi.program_data import (
     ScpiError,
@@ -72,13 +82,11 @@ SAMPLE_RATE = 40e6
 VMAX_50_V = 5.0
 """Peak output (|offset| + Vpp/2) when the load is 50 Ω; twice that into an open circuit."""
 VPP_MIN_50_V = 50e-3
-INF_LOAD = 9.9e37
 NCYCLES_MAX = 50000
 BURST_RATE_HZ = (10e-3, 50e3)
 ARB_EDGE_S = 40e-9
 SQUARE_EDGE_S = 20e-9
 SINE_KNOTS = 64
-MAX_IDLE_KNOTS = 200_000
 BUILTIN_ARBS = ("SINC", "NEG_RAMP", "EXP_RISE", "EXP_FALL", "CARDIAC")
 NVOL_SLOTS = 4
 _NAME = re.compile(r"^[A-Z][A-Z0-9_]{0,7}$")
@@ -163,7 +171,7 @@ class HP33120AEmulator(ScpiInstrument):
     @property
     def _emf_gain(self) -> float:
         """Open-circuit EMF per programmed volt for the selected load."""
-        return 2.0 if self.load_ohm == 50.0 else 1.0
+        return emf_gain(self.load_ohm)
 
     def _arb(self, name: str | None = None) -> np.ndarray:
         name = name or self.user_name
@@ -209,25 +217,8 @@ class HP33120AEmulator(ScpiInstrument):
             return self._vmax
         return min(self._vmax - self.vpp / 2, 2 * self.vpp)
 
-    def _vpp_from_unit(self, value: float, unit: str, shape: str) -> float:
-        if unit == "VPP":
-            return value
-        crest = {"SQU": 1.0, "TRI": math.sqrt(3), "RAMP": math.sqrt(3)}.get(shape, math.sqrt(2))
-        if unit == "DBM":
-            if self.load_ohm != 50.0:
-                raise ScpiError(-221, "dBm needs OUTPut:LOAD 50")
-            value = math.sqrt(50.0 * 1e-3 * 10 ** (value / 10))
-        return 2 * crest * value
-
     def _vpp_to_unit(self, vpp: float) -> float:
-        crest = {"SQU": 1.0, "TRI": math.sqrt(3), "RAMP": math.sqrt(3)}.get(self.shape,
-                                                                           math.sqrt(2))
-        if self.unit == "VPP":
-            return vpp
-        vrms = vpp / (2 * crest)
-        if self.unit == "VRMS":
-            return vrms
-        return 10 * math.log10(vrms ** 2 / 50.0 / 1e-3)
+        return vpp_to_unit(vpp, self.unit, self.shape, self.load_ohm)
 
     def _parse_amplitude(self, arg: str, shape: str) -> float:
         lo, hi = self._vpp_limits(shape)
@@ -249,7 +240,7 @@ class HP33120AEmulator(ScpiInstrument):
             raise ScpiError(-131, f"{suffix!r} is not an amplitude unit")
         unit, scale = units[suffix]
         value = float(m.group(1)) * scale
-        return self._vpp_from_unit(value, unit, shape)
+        return vpp_from_unit(value, unit, shape, self.load_ohm)
 
     # -- output configuration -------------------------------------------------------------
 
@@ -379,18 +370,12 @@ class HP33120AEmulator(ScpiInstrument):
 
     @scpi(":OUTPut:LOAD")
     def output_load(self, value: str) -> None:
-        key = value.strip().upper()
-        if key in ("INF", "INFINITY", "MAX", "MAXIMUM"):
-            load = math.inf
-        elif key in ("MIN", "MINIMUM", "DEF", "DEFAULT"):
-            load = 50.0
-        else:
-            load = parse_number(value, "OHM")
-            if load != 50.0:
-                raise ScpiError(-224, "the load is 50 or INFinity")
+        load = parse_load(value, 50.0, math.inf)
+        if load != 50.0 and not math.isinf(load):
+            raise ScpiError(-224, "the load is 50 or INFinity")
         if load != self.load_ohm:
             # The displayed levels follow the load; the actual output does not change.
-            factor = self._emf_gain / (2.0 if load == 50.0 else 1.0)
+            factor = self._emf_gain / emf_gain(load)
             self.vpp *= factor
             self.offset_v *= factor
             self.load_ohm = load
@@ -400,8 +385,8 @@ class HP33120AEmulator(ScpiInstrument):
     @scpi(":OUTPut:LOAD?")
     def output_load_query(self, which: str = "") -> str:
         if which:
-            return format_number(50.0 if which.strip().upper().startswith("MIN") else INF_LOAD)
-        return format_number(50.0 if self.load_ohm == 50.0 else INF_LOAD)
+            return format_load(50.0 if which.strip().upper().startswith("MIN") else math.inf)
+        return format_load(self.load_ohm)
 
     @scpi(":OUTPut:SYNC")
     def output_sync(self, value: str) -> None:
@@ -658,19 +643,8 @@ class HP33120AEmulator(ScpiInstrument):
 
     def _arb_cycle(self, period: float) -> tuple[np.ndarray, np.ndarray]:
         pts = self._arb()
-        n = pts.size
-        dt = period / n
-        edge = min(ARB_EDGE_S, dt / 2)
-        prev = np.roll(pts, 1)
-        change = np.flatnonzero(pts != prev)
-        t = [0.0]
-        a = [pts[-1]]
-        for i in change:
-            t += [i * dt, i * dt + edge]
-            a += [prev[i], pts[i]]
-        t.append(period)
-        a.append(pts[-1])
-        return np.array(t), np.array(a)
+        dt = period / pts.size
+        return hold_knots(pts, dt, min(ARB_EDGE_S, dt / 2))
 
     @property
     def _idle_level(self) -> float:
@@ -686,47 +660,10 @@ class HP33120AEmulator(ScpiInstrument):
         period = 1.0 / self.freq_hz
         n = self._burst_count()
         start = (self.burst_phase_deg % 360.0) / 360.0 * period
-        t, v, _ = self._periodic(start, n * period, self._cycle(), period, force=True)
-        idle = self._idle_level
+        t, v, _ = periodic_knots(start, n * period, self._cycle(), period, force=True)
         edge = ARB_EDGE_S if self.shape == "USER" else SQUARE_EDGE_S
-        t = np.concatenate([[0.0], t, [t[-1] + edge]])
-        v = np.concatenate([[idle], v, [idle]])
+        t, v = framed(t, v, self._idle_level, edge)
         sync = np.array([0.0]) if self.sync else np.empty(0)
-        return t, v, sync
-
-    def _periodic(self, start: float, duration: float, cycle: tuple[np.ndarray, np.ndarray],
-                  period: float, force: bool = False
-                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Knots of a periodic waveform from phase time `start` (s into the pattern, may be
-        many periods) for `duration`; times relative to the window start; sync times of the
-        cycle starts. Beyond MAX_IDLE_KNOTS (unless force) the rest is held at the mean."""
-        ct, cv = cycle
-        k0 = math.floor(start / period)
-        k1 = max(k0 + 1, math.ceil((start + duration) / period - 1e-12))
-        n_cycles = k1 - k0
-        per = ct.size
-        capped_end = start + duration
-        if not force and n_cycles * per > MAX_IDLE_KNOTS:
-            n_cycles = max(1, MAX_IDLE_KNOTS // per)
-            capped_end = (k0 + n_cycles) * period
-        ks = np.arange(k0, k0 + n_cycles)
-        # Each cycle's end knot is the next one's start: keep it once, at the very end.
-        t_all = np.append((ks[:, None] * period + ct[None, :-1]).ravel(),
-                          (ks[-1] + 1) * period) - start
-        t_all = np.maximum.accumulate(t_all)  # rounding must not make time run backwards
-        v_all = np.append(np.tile(cv[:-1], n_cycles), cv[-1])
-        end = min(capped_end, start + duration) - start
-        inside = (t_all > 0) & (t_all < end)
-        v0 = float(np.interp(0.0, t_all, v_all))
-        v1 = float(np.interp(end, t_all, v_all))
-        t = np.concatenate([[0.0], t_all[inside], [end]])
-        v = np.concatenate([[v0], v_all[inside], [v1]])
-        sync = ks * period - start
-        sync = sync[(sync >= 0) & (sync < end)]
-        if end < duration - 1e-15:
-            mean = float(np.trapezoid(cv, ct) / period)
-            t = np.concatenate([t, [end, duration]])
-            v = np.concatenate([v, [mean, mean]])
         return t, v, sync
 
     def idle_output(self, t_start_s: float, duration_s: float
@@ -739,13 +676,13 @@ class HP33120AEmulator(ScpiInstrument):
         period = 1.0 / self.freq_hz
         phase_t = max(0.0, t_start_s - self.t_ref)
         if not self.burst_on:
-            t, v, sync = self._periodic(phase_t, duration_s, self._cycle(), period)
+            t, v, sync = periodic_knots(phase_t, duration_s, self._cycle(), period)
         elif self.burst_source == "INT" and self.trigger_source == "IMM":
             bt, bv, _ = self._burst_knots()
             rate_period = max(1.0 / self.burst_rate_hz, bt[-1])
             ct = np.concatenate([bt, [rate_period]])
             cv = np.concatenate([bv, [self._idle_level]])
-            t, v, sync = self._periodic(phase_t, duration_s, (ct, cv), rate_period)
+            t, v, sync = periodic_knots(phase_t, duration_s, (ct, cv), rate_period)
         else:  # triggered by BUS/EXT (or gated by an unwired gate): the idle level
             return flat
         return t, v, (sync if self.sync else no_sync)

@@ -13,16 +13,13 @@ available as binary buffer elements (other elements give error 1133). Buffer sta
 (bufferVar.statuses / sourcestatuses): measure QUESTIONABLE 1, TERMINAL (front) 8; source
 READBACK 8, OVER_TEMP 16, LIMIT 32, SENSE 64, OUTPUT 128.
 
-Modelling choices (the constants below are the single place to correct them):
+Modelling choices (the constants below are the single place to correct them; the reading
+model, limit detection and noise are those of ``smu_readings``, shared with the 2400):
 
-- A reading is: source step, source delay, then the current averaged over the aperture
-  NPLC / line frequency (``smu_readings``: ranges, noise, limit detection and the samples of
-  an aperture, shared with the B2900). A sweep of N points is one ``bench.smu_drive`` call: a
-  staircase with a point every delay + aperture.
-- The source is "limited" (SOURSTATus LIMIT, ILIMit:TRIPped?) as ``smu_readings`` says.
-- Noise is drawn from ``bench.instrument_rng``. A fixed range that the current exceeds by more
-  than 5 % reads 9.9E37 (QUESTIONABLE set). Auto range picks the smallest range holding the
-  reading.
+- A sweep of N points is one ``bench.smu_drive`` call: a staircase with a point every
+  delay + aperture (NPLC / line frequency).
+- A fixed range that the current exceeds by more than 5 % reads 9.9E37 (QUESTIONABLE set).
+  Auto range picks the smallest range holding the reading.
 - :INITiate runs the configured sweep at once on the virtual clock (so *WAI/*OPC? return at
   once). The sweep switches the output on and, when done, leaves it on at the source level
   (the bias level). With failAbort ON the sweep stops after the first limited reading.
@@ -40,11 +37,10 @@ import numpy as np
 
 from labmem.simulated_instruments.emulators.smu_readings import (
     OVER_RANGE,
+    drive_staircase,
     noise,
     range_for,
     ranges_for,
-    window_means,
-    window_times,
 )
 from labmem.simulated_instruments.scpi.instrument import ScpiInstrument, scpi
 from labmem.simulated_instruments.scpi.program_data import (
@@ -226,20 +222,11 @@ class Keithley2450Emulator(ScpiInstrument):
         if self.source_function != "VOLT":
             raise ScpiError(-221, "only voltage sourcing is emulated")
         levels = np.asarray(levels, dtype=float)
-        n = levels.size
-        aperture = self.aperture_s
-        period = delay_s + aperture
-        starts = np.arange(n) * period
         v_prev = self.level_v if self.output_on else 0.0
-        knot_t = np.concatenate([np.repeat(starts, 2), [n * period]])
-        knot_v = np.concatenate([[v_prev], np.repeat(levels, 2)])
-        sample_t = np.append(window_times(starts + delay_s, aperture), n * period)
-        t0 = self.bench.now
         self.output_on = True
-        trace = self.bench.smu_drive(knot_t, knot_v, sample_t, self.ilimit_a)
-        i, v, limited = window_means(trace, n, self.ilimit_a)
-        t_abs = t0 + starts + delay_s
-        return self._readings(i, v, levels, t_abs, limited)
+        st = drive_staircase(self.bench, levels, v_prev, delay_s, self.aperture_s,
+                             self.ilimit_a)
+        return self._readings(st.i, st.v, levels, st.t_abs, st.limited)
 
     def _open_output_reading(self) -> _Readings:
         """A spot reading with the output off: 0 V on open terminals."""
@@ -254,7 +241,8 @@ class Keithley2450Emulator(ScpiInstrument):
         """Turn device current and voltage into readings of the sense function."""
         i_range = (ranges_for(i, CURRENT_RANGES_A) if self.i_range_auto
                    else np.full(i.shape, float(self.i_range)))
-        i_meas = i + noise(self.bench.instrument_rng, i_range, self.nplc[self.sense_function])
+        i_meas = i + noise(self.bench.instrument_rng, i_range,
+                           self.nplc[self.sense_function])
         status = np.full(i.size, STAT_TERMINAL if self.terminals == "FRON" else 0)
         over = np.abs(i_meas) > i_range * OVER_RANGE
         if self.sense_function == "CURR":
@@ -365,7 +353,7 @@ class Keithley2450Emulator(ScpiInstrument):
     @scpi(":SOURce[1]:VOLTage:RANGe")
     def source_voltage_range(self, value: str) -> None:
         rng = range_for(parse_number(value, "V", -VOLTAGE_MAX_V, VOLTAGE_MAX_V, 200.0),
-                        VOLTAGE_RANGES_V)
+                         VOLTAGE_RANGES_V)
         if abs(self.level_v) > rng * OVER_RANGE:
             raise ScpiError(-221, f"source level {self.level_v:g} V exceeds the {rng:g} V range")
         self.v_range, self.v_range_auto = rng, False

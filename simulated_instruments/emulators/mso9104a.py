@@ -35,8 +35,14 @@ import time
 
 import numpy as np
 
-from labmem.simulated_instruments.bench.acquisition import AUX, Acquisition, AcquisitionSettings
-from labmem.simulated_instruments.scpi.instrument import ScpiInstrument, scpi
+from labmem.simulated_instruments.bench.acquisition import AUX, AcquisitionSettings
+from labmem.simulated_instruments.emulators.scope_screen import (
+    BenchScope,
+    adc_codes,
+    parse_edge_source,
+    rate_sequence,
+)
+from labmem.simulated_instruments.scpi.instrument import scpi
 from labmem.simulated_instruments.scpi.program_data import (
     ScpiError,
     format_block,
@@ -65,17 +71,9 @@ OFFSET_LIMIT_V = {"DC": 40.0, "AC": 40.0, "DC50": 12.0}
 TIMEBASE_SCALE_LIMITS_S = (5e-12, 20.0)
 AUX_LEVEL_LIMIT_V = 5.0
 CHANNEL_LEVEL_LIMIT_V = 40.0
-ARM_WAIT_S = 1.0
-"""Virtual time the emulator lets pass waiting for a trigger (:DIGitize, *OPC?, *WAI)."""
-SEARCH_SAMPLES = 500_000
-"""A channel-edge search samples the signal: it idles at most this many sample intervals
-(or ARM_WAIT_S, whichever is shorter), which bounds the simulation work of a lost trigger."""
 REFERENCE_FRACTION = {"LEFT": 0.1, "CENTer": 0.5, "RIGHt": 0.9}
 
-_MANTISSAS = (1.0, 2.0, 2.5, 4.0, 5.0)
-SAMPLE_RATES = tuple(sorted(
-    m * 10.0 ** e for e in range(1, 11) for m in _MANTISSAS
-    if MIN_SRATE_SA_S <= m * 10.0 ** e <= MAX_SRATE_SA_S))
+SAMPLE_RATES = rate_sequence(MIN_SRATE_SA_S, MAX_SRATE_SA_S)
 """Selectable sample rates (1-2-2.5-4-5 sequence); other values round up to the next one."""
 
 FORMAT_CODE = {"ASCii": 0, "BYTE": 1, "WORD": 2}
@@ -101,15 +99,13 @@ class _Channel:
         self.input = "DC"
 
 
-class MSO9104AEmulator(ScpiInstrument):
+class MSO9104AEmulator(BenchScope):
     """Emulated Infiniium MSO9104A on a simulated bench."""
 
     idn = "KEYSIGHT TECHNOLOGIES,MSO9104A,MY12345678,06.30.00609"
 
     def __init__(self, bench) -> None:
-        super().__init__()
-        self.bench = bench
-        self.acquisition: Acquisition | None = None
+        super().__init__(bench)
         self.reset()
 
     # -- state ----------------------------------------
@@ -134,13 +130,10 @@ class MSO9104AEmulator(ScpiInstrument):
         self.wav_streaming = False
         self.header = False
         self.run_state = "STOP"
-        self.last: Acquisition | None = None
-        self._last_vertical: dict[int, tuple[float, float, str]] = {}
+        self.last = None
+        self._last_vertical = {}
         self._ader = self._pder = self._ter = False
-        self._latched = False
-        self._trig_seen = False
-        if self.acquisition is not None and not self.acquisition.complete:
-            self.acquisition = None
+        self.drop_pending()
 
     def _record_settings(self) -> tuple[float, int]:
         """Effective (sample rate, points) from the timebase and acquisition settings."""
@@ -174,45 +167,23 @@ class MSO9104AEmulator(ScpiInstrument):
         return AcquisitionSettings(1.0 / rate, pts, pre, self.trig_source,
                                    self.trig_levels[self.trig_source], self.trig_slope)
 
+    def vertical(self) -> dict[int, tuple[float, float, str]]:
+        """(V/div, offset, input) of every channel, kept with the record."""
+        return {n: (c.scale_v, c.offset_v, c.input) for n, c in self.channels.items()}
+
     def _arm(self) -> None:
         if self.acq_mode != "RTIMe":
             raise ScpiError(-221, f"acquisition mode {self.acq_mode} is not emulated")
-        settings = self.settings()
-        self._last_vertical = {n: (c.scale_v, c.offset_v, c.input)
-                               for n, c in self.channels.items()}
-        self.acquisition = Acquisition(settings, self.bench.now)
         self._ader = self._pder = self._ter = False
-        self._latched = self._trig_seen = False
-        log.debug("armed: %s", settings)
-        self.bench.advance(max(settings.pre_trigger_s, 0.0))
+        super()._arm()
 
-    def _poll(self) -> None:
-        """Latch trigger and completion events of the acquisition in progress."""
-        acq = self.acquisition
-        if acq is None:
-            return
-        if acq.trigger_s is not None and not self._trig_seen:
-            self._trig_seen = self._ter = True
-        if acq.complete and not self._latched:
-            self._latched = self._ader = self._pder = True
-            self.last = acq
-            if self.run_state == "SING":
-                self.run_state = "STOP"
+    def triggered(self) -> None:
+        self._ter = True
 
-    def _pending(self) -> bool:
-        self._poll()
-        return self.acquisition is not None and not self.acquisition.complete
-
-    def wait_complete(self) -> None:
-        """Let the bench idle until the armed acquisition completes (bounded)."""
-        if self._pending():
-            assert self.acquisition is not None
-            settings = self.acquisition.settings
-            wait_s = ARM_WAIT_S
-            if settings.source != AUX:
-                wait_s = min(wait_s, SEARCH_SAMPLES * settings.sample_interval_s)
-            self.bench.settle_acquisition(wait_s)
-            self._poll()
+    def completed(self) -> None:
+        self._ader = self._pder = True
+        if self.run_state == "SING":
+            self.run_state = "STOP"
 
     def _dispatch(self, header: str, path: str, params: list[str]):
         reply, new_path = super()._dispatch(header, path, params)
@@ -400,15 +371,7 @@ class MSO9104AEmulator(ScpiInstrument):
 
     @staticmethod
     def _source(value: str) -> int:
-        key = value.strip().upper()
-        if key in ("AUX", "AUXILIARY"):
-            return AUX
-        for prefix in ("CHANNEL", "CHAN"):
-            if key.startswith(prefix) and key[len(prefix):].isdigit():
-                n = int(key[len(prefix):])
-                if 1 <= n <= N_CHANNELS:
-                    return n
-        raise ScpiError(-224, f"{value!r} is not a trigger source (CHANnel1–4, AUX)")
+        return parse_edge_source(value, N_CHANNELS, ("AUXILIARY", "AUX"))
 
     @staticmethod
     def _source_name(n: int) -> str:
@@ -557,12 +520,6 @@ class MSO9104AEmulator(ScpiInstrument):
     def waveform_streaming_query(self) -> str:
         return "1" if self.wav_streaming else "0"
 
-    def _record(self) -> Acquisition:
-        self._poll()
-        if self.last is None:
-            raise ScpiError(-230, "no acquisition has completed")
-        return self.last
-
     def _scaling(self) -> tuple[float, float, str]:
         """(V/div, offset, input) of the waveform source when the record was taken."""
         if self.last is not None and self.wav_source in self._last_vertical:
@@ -576,14 +533,10 @@ class MSO9104AEmulator(ScpiInstrument):
 
     def codes(self) -> np.ndarray:
         """8-bit ADC codes of the waveform source's last record."""
-        acq = self._record()
+        v = self.record_volts(self.wav_source)
         scale, offset, _ = self._scaling()
-        v = acq.record.get(self.wav_source)
-        if v is None:  # nothing is wired to this input: it sees 0 V
-            v = np.zeros(acq.settings.points)
-        lsb = scale * DIVISIONS_V / ADC_CODES
-        return np.clip(np.round((v - offset) / lsb), -ADC_CODES // 2,
-                       ADC_CODES // 2 - 1).astype(np.int8)
+        return adc_codes(v - offset, scale * DIVISIONS_V / ADC_CODES, 0, -ADC_CODES // 2,
+                         ADC_CODES // 2 - 1).astype(np.int8)
 
     def _yincrement(self) -> float:
         return self._lsb() / (256 if self.wav_format == "WORD" else 1)

@@ -4,16 +4,33 @@ from __future__ import annotations
 
 from labmem.simulated_instruments.emulators.b2900 import B2902AEmulator, B2912AEmulator
 from labmem.simulated_instruments.emulators.hp33120a import HP33120AEmulator
+from labmem.simulated_instruments.emulators.infiniivision import (
+    InfiniiVision4000XEmulator,
+    InfiniiVisionEmulator,
+)
+from labmem.simulated_instruments.emulators.k33500b import K33500BEmulator, K33521BEmulator
+from labmem.simulated_instruments.emulators.keithley2400 import (
+    Keithley2400Emulator,
+    Keithley2401Emulator,
+    Keithley2410Emulator,
+)
 from labmem.simulated_instruments.emulators.keithley2450 import Keithley2450Emulator
 from labmem.simulated_instruments.emulators.mso9104a import MSO9104AEmulator
 from labmem.simulated_instruments.scpi.instrument import ScpiInstrument
 
 EMULATORS: dict[str, type[ScpiInstrument]] = {
+    "keithley2400": Keithley2400Emulator,
+    "keithley2401": Keithley2401Emulator,
+    "keithley2410": Keithley2410Emulator,
+    "33521b": K33521BEmulator,
+    "33522b": K33500BEmulator,
     "keithley2450": Keithley2450Emulator,
     "hp33120a": HP33120AEmulator,
     "mso9104a": MSO9104AEmulator,
     "b2902a": B2902AEmulator,
     "b2912a": B2912AEmulator,
+    "dsox3024t": InfiniiVisionEmulator,
+    "dsox4024a": InfiniiVision4000XEmulator,
 }
 """Model name (as in a bench file, any case) → emulator class."""
 

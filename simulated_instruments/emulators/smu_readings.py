@@ -1,16 +1,22 @@
-"""What an emulated SMU's reading is made of, shared by the 2450 and B2900 emulators: measure
-ranges read to 105 %, Gaussian noise that scales with the aperture, and a reading as the mean
-of bench samples spread over its aperture window.
+"""What every emulated source-meter shares: range choice, measurement noise and the staircase
+a sweep drives through the bench's SMU circuit (used by the Keithley 2450 and 2400 emulators),
+and the aperture windows a reading averages (also used by the B2900 emulator for its pulses).
 
-Modelling choices (the constants are the single place to correct them): noise is
-``NOISE_FRACTION`` of the measure range at 1 NPLC, scaling as 1/√NPLC; a reading averages
-``SAMPLES_PER_APERTURE`` samples; the source counts as limited when the device current reached
-``LIMIT_FRACTION`` of the compliance during the aperture.
+Modelling choices (the constants below are the single place to correct them):
+
+- A reading is: source step, delay, then the current averaged over the aperture
+  (``SAMPLES_PER_APERTURE`` bench samples). N readings are one ``bench.smu_drive`` call: a
+  staircase with a point every delay + aperture.
+- The source is limited (in compliance) when the device current reached ``LIMIT_FRACTION`` of
+  the limit during the aperture.
+- Noise: Gaussian, ``NOISE_FRACTION`` of the measure range at 1 NPLC, scaling as 1/√NPLC,
+  drawn from ``bench.instrument_rng``.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -18,9 +24,9 @@ from labmem.simulated_instruments.bench.circuit import Trace
 
 OVER_RANGE = 1.05
 """Readings and source levels go to 105 % of the range."""
-NOISE_FRACTION = 1e-5
 SAMPLES_PER_APERTURE = 8
 LIMIT_FRACTION = 0.99
+NOISE_FRACTION = 1e-5
 
 
 def range_for(value: float, ranges: tuple[float, ...]) -> float:
@@ -38,10 +44,37 @@ def ranges_for(values: np.ndarray, ranges: tuple[float, ...]) -> np.ndarray:
     return np.array(ranges)[np.minimum(index, len(ranges) - 1)]
 
 
-def noise(rng: np.random.Generator, ranges: np.ndarray, nplc: float) -> np.ndarray:
-    """Measurement noise in A of readings taken on these ranges at this NPLC."""
-    sigma = NOISE_FRACTION * ranges / math.sqrt(nplc)
-    return rng.normal(0.0, 1.0, ranges.shape) * sigma
+def noise(rng: np.random.Generator, range_a: np.ndarray, nplc: float) -> np.ndarray:
+    """Measurement noise of readings on their current ranges at this aperture."""
+    sigma = NOISE_FRACTION * range_a / math.sqrt(nplc)
+    return rng.normal(0.0, 1.0, range_a.shape) * sigma
+
+
+@dataclass
+class Staircase:
+    """Aperture means of one staircase: device current and voltage, whether the limit was
+    reached, and each reading's start time (bench clock, s)."""
+
+    i: np.ndarray
+    v: np.ndarray
+    limited: np.ndarray
+    t_abs: np.ndarray
+
+
+def drive_staircase(bench, levels: np.ndarray, v_prev: float, delay_s: float,
+                    aperture_s: float, limit_a: float) -> Staircase:
+    """Source each level in turn from v_prev: step, delay, measure over the aperture."""
+    levels = np.asarray(levels, dtype=float)
+    n = levels.size
+    period = delay_s + aperture_s
+    starts = np.arange(n) * period
+    knot_t = np.concatenate([np.repeat(starts, 2), [n * period]])
+    knot_v = np.concatenate([[v_prev], np.repeat(levels, 2)])
+    sample_t = np.append(window_times(starts + delay_s, aperture_s), n * period)
+    t0 = bench.now
+    trace = bench.smu_drive(knot_t, knot_v, sample_t, limit_a)
+    i, v, limited = window_means(trace, n, limit_a)
+    return Staircase(i, v, limited, t0 + starts + delay_s)
 
 
 def window_times(starts: np.ndarray, aperture_s: float) -> np.ndarray:
@@ -50,7 +83,7 @@ def window_times(starts: np.ndarray, aperture_s: float) -> np.ndarray:
     return (np.asarray(starts, dtype=float)[:, None] + frac[None, :] * aperture_s).ravel()
 
 
-def window_means(trace: Trace, n: int, compliance_a: float
+def window_means(trace: Trace, n: int, limit_a: float
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(current read, device voltage, limited) of n readings whose window_times() samples
     open the trace."""
@@ -58,5 +91,5 @@ def window_means(trace: Trace, n: int, compliance_a: float
     k = n * SAMPLES_PER_APERTURE
     i = trace.i_readout[:k].reshape(shape).mean(axis=1)
     v = trace.v_device[:k].reshape(shape).mean(axis=1)
-    limited = np.abs(trace.i_device[:k]).reshape(shape).max(axis=1) >= LIMIT_FRACTION * compliance_a
+    limited = np.abs(trace.i_device[:k]).reshape(shape).max(axis=1) >= LIMIT_FRACTION * limit_a
     return i, v, limited

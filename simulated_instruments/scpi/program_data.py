@@ -228,9 +228,10 @@ def parse_block(arg: str) -> bytes:
     return data
 
 
-def format_block(data: bytes) -> bytes:
-    """Encode bytes as an IEEE-488.2 definite-length block."""
-    length = str(len(data))
+def format_block(data: bytes, digits: int | None = None) -> bytes:
+    """Encode bytes as an IEEE-488.2 definite-length block; digits fixes the width of the
+    length field (e.g. 8 or 9, zero-padded) for instruments that always send that header."""
+    length = str(len(data)) if digits is None else f"{len(data):0{digits}d}"
     return f"#{len(length)}{length}".encode() + data
 
 

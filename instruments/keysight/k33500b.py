@@ -1,0 +1,366 @@
+"""Keysight (Agilent) 33500B series waveform generator (33522B two channels, 33521B one):
+PyMeasure driver (33500 Series Operating and Service Guide command set) and the
+WaveformGenerator role procedures use.
+
+Limits from the guide and data sheet: 1 mVpp … 10 Vpp into 50 Ω, |offset| + Vpp/2 ≤ 5 V into
+50 Ω (twice both into an open circuit), OUTPut:LOAD 1 Ω … 10 kΩ or INFinity; arbitrary
+waveforms of 8 … 1,048,576 points per channel as 16-bit DAC codes ±32767 (DATA:ARB:DAC, two
+bytes per point in a binary block), 1 µSa/s … 250 MSa/s (62.5 MSa/s with the filter off);
+burst count 1 … 100,000,000; trigger delay 0 … 1000 s.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from pymeasure.instruments import Channel, Instrument, SCPIMixin
+from pymeasure.instruments.validators import strict_discrete_set, strict_range
+
+from labmem.instruments.roles import Segment, WaveformGenerator
+
+log = logging.getLogger(__name__)
+
+FREQUENCY_LIMITS_HZ = (1e-6, 30e6)
+AMPLITUDE_LIMITS_VPP = (1e-3, 20.0)
+"""Widest amplitude range (1 mVpp into 50 Ω … 20 Vpp into an open circuit)."""
+OFFSET_LIMITS_V = (-10.0, 10.0)
+EMF_LIMIT_V = 10.0
+"""Largest |open-circuit EMF|: 5 V programmed into 50 Ω."""
+LOAD_LIMITS_OHM = (1.0, 10e3)
+ARB_POINTS = (8, 1_048_576)
+DAC_MAX = 32767
+SAMPLE_RATE_LIMITS = (1e-6, 250e6)
+BURST_COUNT_LIMITS = (1, 100_000_000)
+PERIOD_LIMITS_S = (1e-6, 8000.0)
+TIME_RESOLUTION_S = 1e-12
+"""Segment durations are matched to the point grid to this resolution."""
+ARB_NAME = "LABMEM"
+SHAPES = {"sine": "SIN", "square": "SQU", "triangle": "TRI", "ramp": "RAMP", "pulse": "PULS",
+          "prbs": "PRBS", "noise": "NOIS", "arb": "ARB", "dc": "DC"}
+BOOLS = {True: 1, False: 0}
+PLAY_MODES = ("once", "onceWaitTrig", "repeat", "repeatInf", "repeatTilTrig")
+MARKER_MODES = ("maintain", "lowAtStart", "highAtStart", "highAtStartGoLow")
+
+
+def _load_get(value: float) -> float:
+    return math.inf if value > 1e37 else value
+
+
+def _load_set(value: float) -> str:
+    return "INF" if value == math.inf else f"{value:g}"
+
+
+class K33500BChannel(Channel):
+    """One output channel: the SOURce<n>, OUTPut<n> and TRIGger<n> commands."""
+
+    shape = Channel.control(
+        "SOUR{ch}:FUNC?", "SOUR{ch}:FUNC %s",
+        """Control the function: sine, square, triangle, ramp, pulse, prbs, noise, arb, dc.""",
+        validator=strict_discrete_set, values=SHAPES, map_values=True,
+    )
+    frequency = Channel.control(
+        "SOUR{ch}:FREQ?", "SOUR{ch}:FREQ %.12g",
+        """Control the frequency in Hz (float, 1 µHz to 30 MHz; less for ramps).""",
+        validator=strict_range, values=FREQUENCY_LIMITS_HZ,
+    )
+    amplitude = Channel.control(
+        "SOUR{ch}:VOLT?", "SOUR{ch}:VOLT %.6g",
+        """Control the amplitude in the selected unit, Vpp by default (float).""",
+        validator=strict_range, values=AMPLITUDE_LIMITS_VPP,
+    )
+    offset = Channel.control(
+        "SOUR{ch}:VOLT:OFFS?", "SOUR{ch}:VOLT:OFFS %.6g",
+        """Control the DC offset in V for the selected load (float, -10 to 10).""",
+        validator=strict_range, values=OFFSET_LIMITS_V,
+    )
+    voltage_high = Channel.control(
+        "SOUR{ch}:VOLT:HIGH?", "SOUR{ch}:VOLT:HIGH %.6g",
+        """Control the high level in V (float).""",
+        validator=strict_range, values=OFFSET_LIMITS_V,
+    )
+    voltage_low = Channel.control(
+        "SOUR{ch}:VOLT:LOW?", "SOUR{ch}:VOLT:LOW %.6g",
+        """Control the low level in V (float).""",
+        validator=strict_range, values=OFFSET_LIMITS_V,
+    )
+    amplitude_unit = Channel.control(
+        "SOUR{ch}:VOLT:UNIT?", "SOUR{ch}:VOLT:UNIT %s",
+        """Control the amplitude unit: 'VPP', 'VRMS' or 'DBM' (str).""",
+        validator=strict_discrete_set, values=("VPP", "VRMS", "DBM"),
+    )
+    pulse_width = Channel.control(
+        "SOUR{ch}:FUNC:PULS:WIDT?", "SOUR{ch}:FUNC:PULS:WIDT %.6g",
+        """Control the pulse width in s (float, 16 ns up).""",
+        validator=strict_range, values=(16e-9, 1e6),
+    )
+    pulse_transition = Channel.control(
+        "SOUR{ch}:FUNC:PULS:TRAN?", "SOUR{ch}:FUNC:PULS:TRAN %.6g",
+        """Control both pulse edge times in s (float, 8.4 ns to 1 µs).""",
+        validator=strict_range, values=(8.4e-9, 1e-6),
+    )
+    output_enabled = Channel.control(
+        "OUTP{ch}?", "OUTP{ch} %d",
+        """Control whether the output relay is closed (bool).""",
+        validator=strict_discrete_set, values=BOOLS, map_values=True,
+    )
+    load = Channel.control(
+        "OUTP{ch}:LOAD?", "OUTP{ch}:LOAD %s",
+        """Control the load in Ω the levels assume: 1 to 10k, or inf (float).""",
+        validator=lambda v, _: v if v == math.inf else strict_range(v, LOAD_LIMITS_OHM),
+        values=LOAD_LIMITS_OHM, set_process=_load_set, get_process=_load_get,
+    )
+    arb_name = Channel.control(
+        "SOUR{ch}:FUNC:ARB?", "SOUR{ch}:FUNC:ARB %s",
+        """Control the arb or sequence the arb function plays (str).""",
+        get_process=lambda v: v.strip('"'),
+    )
+    arb_sample_rate = Channel.control(
+        "SOUR{ch}:FUNC:ARB:SRAT?", "SOUR{ch}:FUNC:ARB:SRAT %.12g",
+        """Control the arb sample rate in Sa/s (float, 1 µSa/s to 250 MSa/s).""",
+        validator=strict_range, values=SAMPLE_RATE_LIMITS,
+    )
+    arb_filter = Channel.control(
+        "SOUR{ch}:FUNC:ARB:FILT?", "SOUR{ch}:FUNC:ARB:FILT %s",
+        """Control the arb filter: 'NORM', 'STEP' or 'OFF' (str).""",
+        validator=strict_discrete_set, values=("NORM", "STEP", "OFF"),
+    )
+    arb_points = Channel.measurement(
+        "SOUR{ch}:DATA:ATTR:POIN?",
+        """Get the number of points of the selected arb (int).""",
+        cast=int,
+    )
+    marker_point = Channel.control(
+        "SOUR{ch}:MARK:POIN?", "SOUR{ch}:MARK:POIN %d",
+        """Control the arb point at which the sync marker falls (int).""",
+        validator=strict_range, values=(4, ARB_POINTS[1]), cast=int,
+    )
+    burst_enabled = Channel.control(
+        "SOUR{ch}:BURS:STAT?", "SOUR{ch}:BURS:STAT %d",
+        """Control whether burst mode is on (bool).""",
+        validator=strict_discrete_set, values=BOOLS, map_values=True,
+    )
+    burst_mode = Channel.control(
+        "SOUR{ch}:BURS:MODE?", "SOUR{ch}:BURS:MODE %s",
+        """Control the burst mode: 'TRIG' (triggered) or 'GAT' (gated) (str).""",
+        validator=strict_discrete_set, values=("TRIG", "GAT"),
+    )
+    burst_count = Channel.control(
+        "SOUR{ch}:BURS:NCYC?", "SOUR{ch}:BURS:NCYC %d",
+        """Control the cycles per burst (int, 1 to 100,000,000).""",
+        validator=strict_range, values=BURST_COUNT_LIMITS, cast=lambda v: int(float(v)),
+    )
+    burst_period = Channel.control(
+        "SOUR{ch}:BURS:INT:PER?", "SOUR{ch}:BURS:INT:PER %.12g",
+        """Control the period of immediately triggered bursts in s (float).""",
+        validator=strict_range, values=PERIOD_LIMITS_S,
+    )
+    trigger_source = Channel.control(
+        "TRIG{ch}:SOUR?", "TRIG{ch}:SOUR %s",
+        """Control the trigger source: 'IMM', 'EXT', 'TIM' or 'BUS' (str).""",
+        validator=strict_discrete_set, values=("IMM", "EXT", "TIM", "BUS"),
+    )
+    trigger_delay = Channel.control(
+        "TRIG{ch}:DEL?", "TRIG{ch}:DEL %.12g",
+        """Control the delay from trigger to output in s (float, 0 to 1000).""",
+        validator=strict_range, values=(0.0, 1000.0),
+    )
+
+    def clear_volatile(self) -> None:
+        """Delete the channel's arbs and sequences from volatile memory (DATA:VOL:CLE)."""
+        self.write("SOUR{ch}:DATA:VOL:CLE")
+
+    def download_dac(self, name: str, codes: Sequence[int]) -> None:
+        """Send DAC codes (±32767, 8 to 1,048,576 points) as one binary block of int16."""
+        data = np.asarray(codes)
+        if data.ndim != 1 or not ARB_POINTS[0] <= data.size <= ARB_POINTS[1]:
+            raise ValueError(f"an arb holds {ARB_POINTS[0]} to {ARB_POINTS[1]} points, "
+                             f"got {data.size}")
+        if not np.all(np.isfinite(data)) or np.any(data != np.round(data)):
+            raise ValueError("DAC codes must be integers")
+        if np.abs(data).max() > DAC_MAX:
+            raise ValueError(f"DAC codes must lie in -{DAC_MAX} to {DAC_MAX}, "
+                             f"got {data.min():g} to {data.max():g}")
+        _check_name(name)
+        self.write_binary_values(f"FORM:BORD SWAP;:SOUR{{ch}}:DATA:ARB:DAC {name},",
+                                 data.astype("<i2"), termination="\n", datatype="h",
+                                 is_big_endian=False)
+
+    def download_sequence(self, name: str,
+                          steps: Sequence[tuple[str, int, str, str, int]]) -> None:
+        """Define a sequence of (arb, count, play mode, marker mode, marker point) steps
+        (DATA:SEQ with a definite-length block)."""
+        _check_name(name)
+        if not steps:
+            raise ValueError("a sequence needs at least one step")
+        fields = [f'"{name}"']
+        for arb, count, mode, marker, point in steps:
+            strict_discrete_set(mode, PLAY_MODES)
+            strict_discrete_set(marker, MARKER_MODES)
+            fields.append(f'"{arb}",{int(count)},{mode},{marker},{int(point)}')
+        text = ",".join(fields)
+        self.write(f"SOUR{{ch}}:DATA:SEQ #{len(str(len(text)))}{len(text)}{text}")
+
+
+def _check_name(name: str) -> None:
+    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{0,11}", name):
+        raise ValueError(f"arb name {name!r}: a letter then up to 11 letters, digits or _")
+
+
+class K33500B(SCPIMixin, Instrument):
+    """Keysight 33500B series waveform generator (33522B: two channels)."""
+
+    ch_1 = Instrument.ChannelCreator(K33500BChannel, 1)
+    ch_2 = Instrument.ChannelCreator(K33500BChannel, 2)
+
+    def __init__(self, adapter, name: str = "Keysight 33500B Waveform Generator",
+                 **kwargs: Any) -> None:
+        super().__init__(adapter, name, read_termination="\n", write_termination="\n",
+                         **kwargs)
+
+    sync_enabled = Instrument.control(
+        "OUTP:SYNC?", "OUTP:SYNC %d",
+        """Control whether the sync output is on (bool).""",
+        validator=strict_discrete_set, values=BOOLS, map_values=True,
+    )
+    sync_source = Instrument.control(
+        "OUTP:SYNC:SOUR?", "OUTP:SYNC:SOUR CH%d",
+        """Control which channel the sync output follows (int, 1 or 2).""",
+        validator=strict_discrete_set, values=(1, 2),
+        get_process=lambda v: int(v.strip()[-1]),
+    )
+    byte_order = Instrument.control(
+        "FORM:BORD?", "FORM:BORD %s",
+        """Control the binary block byte order: 'NORM' (MSB first) or 'SWAP' (str).""",
+        validator=strict_discrete_set, values=("NORM", "SWAP"),
+    )
+
+    def trigger(self) -> None:
+        """Send the bus trigger (*TRG) to every channel whose trigger source is BUS."""
+        self.write("*TRG")
+
+    def check_errors(self) -> list:
+        """Read the error queue until empty; return the (code, message) entries."""
+        errors = []
+        for _ in range(20):
+            code, _, message = self.ask("SYST:ERR?").partition(",")
+            if int(code) == 0:
+                break
+            errors.append((int(code), message.strip('"')))
+        return errors
+
+
+class K33500BWaveformGenerator(WaveformGenerator):
+    """WaveformGenerator role on channel 1 of a 33500B: segments → one arb at the sample rate
+    that puts every boundary on a point, bus-triggered bursts.
+
+    Levels are the open-circuit voltage (EMF): the output is told an infinite load (the pulse
+    path's series resistor + device ≫ 50 Ω). Offset 0 V, so the idle level between bursts is
+    0 V; the amplitude is twice the largest |level|, DAC codes level / largest |level| × 32767.
+    """
+
+    IDN_PATTERNS = (r"(AGILENT|KEYSIGHT) TECHNOLOGIES,3352[12]B,",)
+    """*IDN? answers of the 33521B and 33522B (Agilent before 2014, Keysight after)."""
+
+    def __init__(self, resource: str, visa_library: str = "", **kwargs: Any) -> None:
+        self.driver = K33500B(resource, visa_library=visa_library, **kwargs)
+        self.plan: dict[str, Any] | None = None
+
+    @property
+    def idn(self) -> str:
+        """The instrument's *IDN? answer."""
+        return self.driver.id
+
+    def compile(self, segments: Sequence[Segment]) -> tuple[np.ndarray, float]:
+        """(level of every point in V, repetition frequency in Hz) of segments, or ValueError
+        saying what would fit: every boundary on a point, 8 … 1,048,576 points, ≤ 250 MSa/s."""
+        if not segments:
+            raise ValueError("a waveform needs at least one segment")
+        levels = np.array([float(lv) for lv, _ in segments])
+        durations = [float(d) for _, d in segments]
+        if not all(d > 0 and math.isfinite(d) for d in durations):
+            raise ValueError(f"segment durations must be > 0 s, got {durations}")
+        peak = float(np.abs(levels).max())
+        if peak > EMF_LIMIT_V:
+            bad = float(levels[np.argmax(np.abs(levels))])
+            raise ValueError(f"level {bad:g} V is beyond the 33500B output limit of "
+                             f"±{EMF_LIMIT_V:g} V open-circuit (±5 V into 50 Ω)")
+        ticks = [round(d / TIME_RESOLUTION_S) for d in durations]
+        if min(ticks) < 1:
+            raise ValueError(f"segment of {min(durations):g} s is shorter than "
+                             f"{TIME_RESOLUTION_S:g} s")
+        quantum = math.gcd(*ticks)
+        n_min = sum(ticks) // quantum
+        total = sum(durations)
+        if n_min > ARB_POINTS[1]:
+            raise ValueError(
+                f"segment boundaries need {n_min} points on a {quantum * TIME_RESOLUTION_S:g} s "
+                f"grid; the 33500B holds {ARB_POINTS[1]} per channel: put every duration on "
+                f"a common grid of at least {total / ARB_POINTS[1]:.6g} s, or keep the total "
+                f"under {ARB_POINTS[1] * quantum * TIME_RESOLUTION_S:.6g} s")
+        n = n_min * max(1, math.ceil(ARB_POINTS[0] / n_min))
+        rate = n / total
+        if rate > SAMPLE_RATE_LIMITS[1] * (1 + 1e-9):
+            raise ValueError(
+                f"segment grid of {1 / rate:.4g} s per point is faster than 250 MSa/s: put "
+                f"every duration on a multiple of 4 ns")
+        if rate < SAMPLE_RATE_LIMITS[0]:
+            raise ValueError(f"waveform of {total:g} s needs {rate:g} Sa/s, below 1 µSa/s")
+        counts = [t // quantum * (n // n_min) for t in ticks]
+        return np.repeat(levels, counts), 1.0 / total
+
+    def load(self, segments: Sequence[Segment], bursts: int = 1) -> float:
+        """Compile segments into channel 1's volatile memory (one binary transfer) for
+        bus-triggered bursts of `bursts` cycles, output off, idling at 0 V; returns the burst
+        duration in s."""
+        if not (isinstance(bursts, int) and BURST_COUNT_LIMITS[0] <= bursts
+                <= BURST_COUNT_LIMITS[1]):
+            raise ValueError(f"bursts is a cycle count of 1 to {BURST_COUNT_LIMITS[1]}, "
+                             f"got {bursts!r}")
+        point_levels, freq = self.compile(segments)
+        full_scale_v = max(float(np.abs(point_levels).max()), AMPLITUDE_LIMITS_VPP[0])
+        codes = np.round(point_levels / full_scale_v * DAC_MAX).astype(int)
+        rate = len(codes) * freq
+        d, ch = self.driver, self.driver.ch_1
+        d.write("OUTP1 OFF;:OUTP1:LOAD INF;:SOUR1:FUNC DC;:SOUR1:VOLT:OFFS 0;"
+                ":SOUR1:DATA:VOL:CLE")
+        ch.download_dac(ARB_NAME, codes)
+        d.write(f"SOUR1:FUNC:ARB {ARB_NAME};:SOUR1:FUNC:ARB:FILT STEP;"
+                f":SOUR1:FUNC:ARB:SRAT {rate:.12g};:SOUR1:FUNC ARB;"
+                f":SOUR1:VOLT {2 * full_scale_v:.6g};:SOUR1:BURS:MODE TRIG;"
+                f":SOUR1:BURS:NCYC {bursts};:SOUR1:BURS:STAT ON;:TRIG1:SOUR BUS;:TRIG1:DEL 0;"
+                ":OUTP:SYNC:SOUR CH1;:OUTP:SYNC ON")
+        errors = d.check_errors()
+        if errors:
+            self.safe_off()
+            raise RuntimeError(f"33500B refused the waveform: {errors}")
+        duration = bursts / freq
+        self.plan = {"points": len(codes), "sample_rate": rate, "amplitude_vpp":
+                     2 * full_scale_v, "burst_s": duration}
+        log.info("33500B: %d points at %g Sa/s, %g Vpp, %d cycles per burst", len(codes),
+                 rate, 2 * full_scale_v, bursts)
+        return duration
+
+    def enable(self) -> None:
+        """Close channel 1's output relay; bursts idle at 0 V until triggered."""
+        if self.plan is None:
+            raise RuntimeError("load() a waveform before enable()")
+        self.driver.ch_1.output_enabled = True
+
+    def trigger(self) -> None:
+        """Start one burst now (bus trigger)."""
+        self.driver.trigger()
+
+    def safe_off(self) -> None:
+        """Channel 1's output relay open and its source at DC 0 V."""
+        d = self.driver
+        try:
+            d.adapter.connection.clear()
+        except Exception:  # a device clear is best effort
+            log.debug("device clear failed", exc_info=True)
+        d.write("OUTP1 OFF;:SOUR1:BURS:STAT OFF;:SOUR1:FUNC DC;:SOUR1:VOLT:OFFS 0")
+        self.plan = None
