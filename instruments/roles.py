@@ -126,9 +126,16 @@ class PulsedSourceMeter(SourceMeter):
 
     @abc.abstractmethod
     def check_pulse(self, width_s: float, period_s: float | None = None,
-                    measure_delay_s: float | None = None) -> None:
+                    measure_delay_s: float | None = None, nplc: float | None = None) -> None:
         """Refuse (ValueError naming the setting and its range) a pulse the instrument cannot
-        time or measure inside, without talking to it."""
+        time or measure inside at this NPLC (None: the configured one), changing nothing."""
+
+    @abc.abstractmethod
+    def check_pulse_train(self, amplitudes: Sequence[float], width_s: float, period_s: float,
+                          base_v: float = 0.0, measure_delay_s: float | None = None,
+                          nplc: float | None = None) -> None:
+        """Refuse (ValueError) what pulse_train() cannot run at this NPLC (None: the
+        configured one): check_pulse() and the levels and their count, changing nothing."""
 
     @abc.abstractmethod
     def pulse(self, amplitude_v: float, width_s: float, base_v: float = 0.0,

@@ -266,6 +266,7 @@ class B2900SourceMeter(PulsedSourceMeter):
     def __init__(self, resource: str, visa_library: str = "", **kwargs: Any) -> None:
         self.driver = B2900(resource, visa_library=visa_library, **kwargs)
         self._aperture_s: float | None = None
+        self._line_hz: float | None = None
 
     @property
     def idn(self) -> str:
@@ -351,20 +352,34 @@ class B2900SourceMeter(PulsedSourceMeter):
                            in_compliance=(status & IN_COMPLIANCE) > 0)
 
     def check_pulse(self, width_s: float, period_s: float | None = None,
-                    measure_delay_s: float | None = None) -> None:
+                    measure_delay_s: float | None = None, nplc: float | None = None) -> None:
         """Refuse (ValueError naming the setting and its range) a pulse the B2900 cannot time
-        or measure inside at the configured aperture."""
+        or measure inside at this NPLC (None: the configured aperture)."""
         _check("width_s", width_s, PULSE_WIDTH_LIMITS_S, "s")
         if period_s is not None:
             _check("period_s", period_s, (max(width_s, TIMER_LIMITS_S[0]), TIMER_LIMITS_S[1]),
                    "s")
-        aperture = self.aperture_s()
+        if nplc is None:
+            aperture = self.aperture_s()
+        else:
+            if self._line_hz is None:
+                self._line_hz = float(self.driver.line_frequency)
+            aperture = _check("nplc", nplc, NPLC_LIMITS, "PLC") / self._line_hz
         delay = width_s - aperture if measure_delay_s is None else measure_delay_s
         if not 0 <= delay <= width_s - aperture:
             raise ValueError(f"measure_delay_s={delay:g} s: a reading of {aperture:g} s "
                              f"(the aperture) fits inside a {width_s:g} s pulse only from 0 "
                              f"to {width_s - aperture:g} s after its start; widen the pulse "
                              f"or configure a lower nplc")
+
+    def check_pulse_train(self, amplitudes: Sequence[float], width_s: float, period_s: float,
+                          base_v: float = 0.0, measure_delay_s: float | None = None,
+                          nplc: float | None = None) -> None:
+        """Refuse (ValueError) a pulse train the B2900 cannot run: 1 to 2500 levels within
+        ±210 V, and check_pulse()."""
+        self.driver.ch_1.list_command(amplitudes)
+        _check("base_v", base_v, (-VOLTAGE_LIMIT_V, VOLTAGE_LIMIT_V), "V")
+        self.check_pulse(width_s, period_s, measure_delay_s, nplc)
 
     def pulse(self, amplitude_v: float, width_s: float, base_v: float = 0.0,
               measure_delay_s: float | None = None) -> tuple[float, float, bool]:
@@ -376,9 +391,8 @@ class B2900SourceMeter(PulsedSourceMeter):
                     base_v: float = 0.0, measure_delay_s: float | None = None) -> SweepResult:
         """One pulse per amplitude every period_s from base_v, as one pulsed list sweep."""
         levels = np.asarray(amplitudes, dtype=float)
+        self.check_pulse_train(levels, width_s, period_s, base_v, measure_delay_s)
         command = self.driver.ch_1.list_command(levels)
-        base_v = _check("base_v", base_v, (-VOLTAGE_LIMIT_V, VOLTAGE_LIMIT_V), "V")
-        self.check_pulse(width_s, period_s, measure_delay_s)
         delay = width_s - self.aperture_s() if measure_delay_s is None else measure_delay_s
         self.driver.write(f":SOUR1:FUNC:SHAP PULS;:SOUR1:VOLT {base_v:.6g};"
                           f":SOUR1:PULS:DEL 0;:SOUR1:PULS:WIDT {width_s:.9g};"

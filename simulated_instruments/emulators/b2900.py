@@ -236,7 +236,8 @@ class B2900Emulator(ScpiInstrument):
         if plan.pulsed:
             base = np.full(n, ch.level_v)
             on = starts + ch.pulse_delay_s
-            off = on + ch.width_s
+            off = np.minimum(on + ch.width_s, np.append(on[1:], end))  # width = period: no
+            # rounding may end a pulse after the next one starts
             knot_t = np.concatenate([[0.0, 0.0], np.column_stack([on, on, off, off]).ravel(),
                                      [end]])
             knot_v = np.concatenate([[prev, ch.level_v],

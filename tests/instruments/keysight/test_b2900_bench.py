@@ -106,6 +106,8 @@ def test_pulse_is_measured_inside_the_pulse(smu):
     assert np.all(np.diff(train.i) > 0) and not train.in_compliance.any()
     with pytest.raises(ValueError, match="measure_delay_s"):
         smu.pulse(0.1, 1e-3, measure_delay_s=0.95e-3)
+    back_to_back = smu.pulse_train([0.1] * 50, 1e-3, 1e-3, base_v=0.05)  # period = width
+    assert back_to_back.i == pytest.approx(dc[0.1], rel=0.02)
 
 
 def test_safe_off_after_an_exception_mid_sweep(smu, monkeypatch):

@@ -101,8 +101,22 @@ def _role(comm_pairs, aperture_s: float | None = 2e-4):
     """The role over a protocol-checked driver."""
     ctx = expected_protocol(B2900, comm_pairs)
     role = B2900SourceMeter.__new__(B2900SourceMeter)
-    role.driver, role._aperture_s = ctx.__enter__(), aperture_s
+    role.driver, role._aperture_s, role._line_hz = ctx.__enter__(), aperture_s, None
     return ctx, role
+
+
+def test_role_checks_a_pulse_train_at_a_planned_nplc():
+    """At a planned NPLC the aperture follows from the line frequency (asked once), not from
+    the configured aperture; levels and their count are checked as the list command does."""
+    ctx, role = _role([(":SYST:LFR?", "50")])
+    role.check_pulse_train([1.0, 0.0], 1e-3, 1e-3, measure_delay_s=0.5e-3, nplc=0.02)
+    with pytest.raises(ValueError, match="measure_delay_s"):  # 0.5 ms + 0.6 ms > 1 ms
+        role.check_pulse_train([1.0, 0.0], 1e-3, 1e-3, measure_delay_s=0.5e-3, nplc=0.03)
+    with pytest.raises(ValueError, match="2500"):
+        role.check_pulse_train([1.0] * 2501, 1e-3, 1e-3, nplc=0.02)
+    with pytest.raises(ValueError, match="base_v"):
+        role.check_pulse_train([1.0], 1e-3, 1e-3, base_v=300.0, nplc=0.02)
+    ctx.__exit__(None, None, None)
 
 
 def test_role_refuses_without_talking():
