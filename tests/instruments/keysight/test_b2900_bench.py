@@ -1,7 +1,8 @@
 """Keysight B2902A driver, role and emulator end to end through @labmem, with the B2902A as
 the bench's SMU: instrument-side sweeps show volatile and nonvolatile switching and the reset,
 compliance holds, pulses are measured inside the pulse, a raw PyVISA script from the manual
-works (PyMeasure 0.16 has no B2900 driver), and a sweep costs a fixed number of transactions."""
+works (PyMeasure 0.16 has no B2900 driver), and a sweep costs a fixed number of transactions
+and 8 bytes a point."""
 
 from __future__ import annotations
 
@@ -183,10 +184,12 @@ def test_raw_pyvisa_script_from_the_manual(lib):
 def test_sweep_transactions_do_not_grow_with_points(smu, lib):
     smu.configure(1e-6, nplc=0.01)
     visalib = pyvisa.ResourceManager(lib).visalib
-    counts = {}
+    counts, bytes_in = {}, {}
     for n in (100, 1000):
         with count_traffic(visalib) as traffic:
             r = smu.sweep(np.linspace(0.0, 0.3, n), dwell_s=1e-3)
         assert r.i.size == n
-        counts[n] = traffic.transactions
+        counts[n], bytes_in[n] = traffic.transactions, traffic.bytes_in
     assert counts[100] == counts[1000] <= 6
+    # current and status in REAL,32; the longer block has one more length digit in its header
+    assert bytes_in[1000] - bytes_in[100] == 8 * 900 + 1

@@ -81,20 +81,20 @@ def test_list_command_checks_points_and_levels():
 
 
 def block(rows: list[list[float]]) -> bytes:
-    """A REAL,64 SWAPped reply: definite-length block and newline."""
-    data = np.array(rows, "<f8").tobytes()
+    """A REAL,32 SWAPped reply: definite-length block and newline."""
+    data = np.array(rows, "<f4").tobytes()
     return f"#{len(str(len(data)))}{len(data)}".encode() + data + b"\n"
 
 
 def test_run_and_fetch_reads_one_block():
-    rows = [[1e-9, 0.01, 0.0], [2e-9, 0.02, 2.0]]
+    rows = [[1e-9, 0.0], [2e-9, 2.0]]
     with expected_protocol(B2900, [
-        (":FORM REAL,64;:FORM:BORD SWAP;:INIT (@1);*WAI;:FETC:ARR? (@1)", block(rows)),
-        (":FORM REAL,64;:FORM:BORD SWAP;:INIT (@1);*WAI;:FETC:ARR? (@1)", b"#14abcd\n"),
+        (":FORM REAL,32;:FORM:BORD SWAP;:INIT (@1);*WAI;:FETC:ARR? (@1)", block(rows)),
+        (":FORM REAL,32;:FORM:BORD SWAP;:INIT (@1);*WAI;:FETC:ARR? (@1)", b"#14abcd\n"),
     ]) as inst:
-        assert np.array_equal(inst.run_and_fetch(2, 3), rows)
+        assert np.array_equal(inst.run_and_fetch(2, 2), np.array(rows, "<f4").astype(float))
         with pytest.raises(ValueError, match="block"):
-            inst.run_and_fetch(2, 3)
+            inst.run_and_fetch(2, 2)
 
 
 def _role(comm_pairs, aperture_s: float | None = 2e-4):
@@ -163,10 +163,10 @@ def test_role_sweep_is_one_set_up_one_init_and_one_block():
     ctx, role = _role([
         (":SOUR1:FUNC:SHAP DC;:SOUR1:VOLT:MODE LIST;:SOUR1:LIST:VOLT 0,0.1,0.2;"
          ":TRIG1:SOUR TIM;:TRIG1:TIM 0.01;:TRIG1:COUN 3;:ARM1:COUN 1;:TRIG1:TRAN:DEL 0;"
-         ":TRIG1:ACQ:DEL 0.0098;:FORM:ELEM:SENS CURR,TIME,STAT", None),
+         ":TRIG1:ACQ:DEL 0.0098;:FORM:ELEM:SENS CURR,STAT", None),
         ("SYST:ERR?", '+0,"No error"'),
-        (":FORM REAL,64;:FORM:BORD SWAP;:INIT (@1);*WAI;:FETC:ARR? (@1)",
-         block([[1e-12, 5.0098, 0.0], [2e-12, 5.0198, 0.0], [1e-8, 5.0298, 2.0]])),
+        (":FORM REAL,32;:FORM:BORD SWAP;:INIT (@1);*WAI;:FETC:ARR? (@1)",
+         block([[1e-12, 0.0], [2e-12, 0.0], [1e-8, 2.0]])),
     ])
     r = role.sweep([0.0, 0.1, 0.2], rate_v_per_s=10.0)
     assert np.array_equal(r.v, [0.0, 0.1, 0.2])
@@ -180,7 +180,7 @@ def test_role_pulse_train_is_one_pulsed_list_sweep():
         (":SOUR1:FUNC:SHAP PULS;:SOUR1:VOLT 0.05;:SOUR1:PULS:DEL 0;:SOUR1:PULS:WIDT 0.001;"
          ":SOUR1:VOLT:MODE LIST;:SOUR1:LIST:VOLT 1,1.5;"
          ":TRIG1:SOUR TIM;:TRIG1:TIM 0.005;:TRIG1:COUN 2;:ARM1:COUN 1;:TRIG1:TRAN:DEL 0;"
-         ":TRIG1:ACQ:DEL 0.0008;:FORM:ELEM:SENS CURR,TIME,STAT", None),
+         ":TRIG1:ACQ:DEL 0.0008;:FORM:ELEM:SENS CURR,STAT", None),
         ("SYST:ERR?", '-222,"Data out of range"'), ("SYST:ERR?", '+0,"No error"'),
     ])
     with pytest.raises(RuntimeError, match="refused the pulse train set-up"):
