@@ -140,7 +140,7 @@ class MainWindow(QtWidgets.QMainWindow):
                                  "runs can be browsed; a new run needs a folder labmem can "
                                  "write (labmem gui --data FOLDER)")
             procedure = panel.procedure()
-            problem = self.station_panel.problem(procedure.ROLES)
+            problem = self.station_panel.problem(procedure.roles_on(self.station))
             if problem is not None:
                 raise ValueError(problem)
             procedure.station = self.station

@@ -1,5 +1,5 @@
-"""Role interfaces procedures use: what a source-meter, a waveform generator and an
-oscilloscope must do, whichever instrument fills the role, real or simulated."""
+"""Role interfaces procedures use: what a source-meter (and a pulsing one), a waveform
+generator and an oscilloscope must do, whichever instrument fills the role, real or simulated."""
 
 from __future__ import annotations
 
@@ -93,6 +93,61 @@ class SourceMeter(Role):
     @abc.abstractmethod
     def output_enabled(self) -> bool:
         """True when the output is on."""
+
+
+def sweep_dwell_s(levels: np.ndarray, dwell_s: float | None, rate_v_per_s: float | None,
+                  limits_s: tuple[float, float], timer: str) -> float:
+    """Time per point of a SourceMeter.sweep() from dwell_s or the ramp rate (largest step over
+    the rate) within limits_s; ValueError naming the argument, timer saying who times it."""
+    if (dwell_s is None) == (rate_v_per_s is None):
+        raise ValueError("give exactly one of dwell_s or rate_v_per_s")
+    lo, hi = limits_s
+    if rate_v_per_s is not None:
+        step = float(np.max(np.abs(np.diff(levels)))) if levels.size > 1 else 0.0
+        if not rate_v_per_s > 0 or step == 0:
+            raise ValueError("rate_v_per_s needs a positive rate and a list with steps; "
+                             "give dwell_s instead")
+        dwell_s = step / rate_v_per_s
+        if not lo <= dwell_s <= hi:
+            raise ValueError(
+                f"rate_v_per_s={rate_v_per_s:g} V/s with {step:g} V steps needs "
+                f"{dwell_s:g} s per point; {timer} can time {lo:g} s to {hi:g} s, i.e. "
+                f"rate_v_per_s from {step / hi:g} to {step / lo:g} V/s")
+    assert dwell_s is not None
+    if not lo <= dwell_s <= hi:
+        raise ValueError(f"dwell_s={dwell_s:g} s is outside what {timer} can time: "
+                         f"{lo:g} s to {hi:g} s per point")
+    return dwell_s
+
+
+class PulsedSourceMeter(SourceMeter):
+    """A source-meter that also pulses its voltage with the compliance on and measures the
+    current inside each pulse (the SMU path, without AWG and scope)."""
+
+    @abc.abstractmethod
+    def check_pulse(self, width_s: float, period_s: float | None = None,
+                    measure_delay_s: float | None = None, nplc: float | None = None) -> None:
+        """Refuse (ValueError naming the setting and its range) a pulse the instrument cannot
+        time or measure inside at this NPLC (None: the configured one), changing nothing."""
+
+    @abc.abstractmethod
+    def check_pulse_train(self, amplitudes: Sequence[float], width_s: float, period_s: float,
+                          base_v: float = 0.0, measure_delay_s: float | None = None,
+                          nplc: float | None = None) -> None:
+        """Refuse (ValueError) what pulse_train() cannot run at this NPLC (None: the
+        configured one): check_pulse() and the levels and their count, changing nothing."""
+
+    @abc.abstractmethod
+    def pulse(self, amplitude_v: float, width_s: float, base_v: float = 0.0,
+              measure_delay_s: float | None = None) -> tuple[float, float, bool]:
+        """One pulse from base_v to amplitude_v for width_s, measured measure_delay_s after
+        its start (None: as late as the aperture allows): (V, I, in compliance)."""
+
+    @abc.abstractmethod
+    def pulse_train(self, amplitudes: Sequence[float], width_s: float, period_s: float,
+                    base_v: float = 0.0, measure_delay_s: float | None = None) -> SweepResult:
+        """One pulse per amplitude every period_s, run as one pulsed list sweep on the
+        instrument; each reading is taken inside its pulse."""
 
 
 class WaveformGenerator(Role):

@@ -19,6 +19,7 @@ DRIVERS = {
     "keithley2450": "labmem.instruments.keithley.keithley2450:Keithley2450SourceMeter",
     "keithley2636b": "labmem.instruments.keithley.keithley2600:Keithley2600SourceMeter",
     "hp33120a": "labmem.instruments.hp.hp33120a:HP33120AWaveformGenerator",
+    "b2902a": "labmem.instruments.keysight.b2900:B2900SourceMeter",
     "infiniivision": "labmem.instruments.keysight.infiniivision:InfiniiVisionOscilloscope",
     "k33500b": "labmem.instruments.keysight.k33500b:K33500BWaveformGenerator",
     "k81160a": "labmem.instruments.keysight.k81160a:K81160AWaveformGenerator",

@@ -155,6 +155,11 @@ class StationProcedure(Procedure):
                 raise ValueError(problem)
         self.check_plan()
 
+    def roles_on(self, station: Station) -> tuple[str, ...]:
+        """The roles the procedure talks to on this station (ROLES unless it has another path
+        there)."""
+        return self.ROLES
+
     def check_plan(self) -> None:
         """Procedure-specific checks of the whole plan against the instruments (override)."""
 

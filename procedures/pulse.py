@@ -1,19 +1,30 @@
 """The pulse machinery every pulse procedure shares, on the pulse set-up (AWG → series R →
 device → TIA → scope): PulseProcedure plays a segment list as one AWG burst and captures it;
 the scope records the AWG output and the TIA output on the channels the station wires them
-to (CH1 and CH2 by default), triggered by the AWG sync."""
+to (CH1 and CH2 by default), triggered by the AWG sync.
+
+On a station with no AWG and scope but a PulsedSourceMeter as its SMU, the same segment list
+plays on the SMU instead (the SMU path, set-up "smu"): a pulsed list with one reading inside
+each pulse, the compliance limiting the current where the series resistor does on the pulse
+path."""
 
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import groupby
+from typing import ClassVar, cast
 
 import numpy as np
 from pymeasure.experiment import FloatParameter
 
 from labmem.instruments.femto.femto_dhpca100 import CurrentAmplifier
+from labmem.instruments.roles import PulsedSourceMeter
 from labmem.procedures.base import StationProcedure
+from labmem.station import Station
+from labmem.station_file import driver_class
 from labmem.waveforms import Segment
 
 log = logging.getLogger(__name__)
@@ -22,6 +33,15 @@ SCREEN_MARGIN = 0.05
 """Fraction of the expected signal span added above and below it on the scope screen."""
 RECORD_MARGIN = 1.02
 """Scope record length per burst length: the burst plus its pre-trigger part and the end."""
+SMU_READ_DELAY = 0.5
+"""On the SMU path a reading opens this fraction of the pulse width after the pulse starts."""
+SMU_APERTURE = 0.4
+"""and lasts at most this fraction of the width at 50 Hz mains (1/3 at 60 Hz; at most 1 PLC),
+so it ends inside the pulse."""
+SLOWEST_MAINS_HZ = 50.0
+"""The mains frequency with the longest power-line cycle, for the NPLC of that aperture."""
+TICKS_PER_S = 1e12
+"""The SMU path finds the pulse period on segment times rounded to 1 ps."""
 
 
 @dataclass(frozen=True)
@@ -65,31 +85,120 @@ def segment_windows(segments: Sequence[Segment], above_v: float) -> list[tuple[f
     return out
 
 
+def smu_pulse_path(station: Station) -> bool:
+    """True when the station has no AWG and scope but a PulsedSourceMeter as its SMU (read
+    from the station file, no I/O): pulse procedures then pulse the SMU."""
+    roles = station.config.roles
+    if ("awg" in roles and "scope" in roles) or "smu" not in roles:
+        return False
+    return issubclass(driver_class(roles["smu"]["driver"]), PulsedSourceMeter)
+
+
+@dataclass(frozen=True)
+class SmuPulses:
+    """A segment list as the pulsed list an SMU plays: lead_s at base_v, then one slot of
+    period_s per level, each a pulse of width_s from base_v to its level (the base itself
+    where the waveform has no pulse), then the rest of duration_s at base_v."""
+
+    base_v: float
+    width_s: float
+    period_s: float
+    levels: np.ndarray
+    lead_s: float
+    duration_s: float
+
+    @property
+    def nplc(self) -> float:
+        """Integration time that fits the reading inside the pulse (SMU_APERTURE)."""
+        return min(1.0, SMU_APERTURE * self.width_s * SLOWEST_MAINS_HZ)
+
+
+def smu_pulses(segments: Sequence[Segment]) -> SmuPulses:
+    """The pulsed list of a waveform: the base is its last level, every stretch at another
+    level is a pulse. ValueError when the pulses differ in width or do not start on a common
+    period (one reading per pulse width when every stretch lasts whole widths)."""
+    merged = [(level, sum(d for _, d in group)) for level, group in
+              groupby(segments, key=lambda seg: seg[0])]
+    ticks = np.round(np.cumsum([0.0] + [d for _, d in merged]) * TICKS_PER_S).astype(int)
+    base = merged[-1][0]
+    pulses = [(int(ticks[k]), int(ticks[k + 1] - ticks[k]))
+              for k, (level, _) in enumerate(merged) if level != base]
+    if not pulses:
+        raise ValueError(f"the waveform has no pulse: every segment is at its base level "
+                         f"{base:g} V")
+    widths = {w for _, w in pulses}
+    if len(widths) > 1:
+        raise ValueError("the SMU pulses with one width; this waveform's pulses last "
+                         + ", ".join(f"{w / TICKS_PER_S:g}" for w in sorted(widths))
+                         + " s")
+    width, first, last = widths.pop(), pulses[0][0], pulses[-1][0]
+    edges = [int(t) - first for t in ticks if first <= t <= last + width]
+    period = math.gcd(*edges)  # every stretch in whole widths: a reading per width;
+    if period != width:  # else a reading per pulse period (the base where it has no pulse)
+        period = math.gcd(*(t - first for t, _ in pulses)) or width
+    if period < width:
+        raise ValueError(f"the pulses ({width / TICKS_PER_S:g} s wide) do not start on a "
+                         f"common period of at least their width; the SMU times them with "
+                         "one trigger period")
+    slots = first + period * np.arange((last - first) // period + 1)
+    levels = np.array([merged[k][0] for k in np.searchsorted(ticks, slots, side="right") - 1])
+    return SmuPulses(base, width / TICKS_PER_S, period / TICKS_PER_S, levels,
+                     first / TICKS_PER_S, ticks[-1] / TICKS_PER_S)
+
+
 class PulseProcedure(StationProcedure):
     """Shared by the pulse procedures: the set-up, the plan check and one captured burst."""
 
     SETUP = "pulse"
     ROLES = ("awg", "scope")
+    SMU_PATH_REFUSAL: ClassVar[str] = ""
+    """Why the procedure cannot run on the SMU path ("" when it can)."""
 
     series_ohm = FloatParameter("Series resistance", units="ohm", minimum=0.0, maximum=1e9,
                                 default=2e6)
     tia_gain = FloatParameter("TIA gain", units="V/A", minimum=1e2, maximum=1e8, default=1e5)
     sample_interval_s = FloatParameter("Scope sample interval", units="s", minimum=25e-12,
                                        maximum=1.0, default=1e-6)
+    smu_compliance_a = FloatParameter("SMU compliance (no AWG/scope)", units="A",
+                                      minimum=1e-12, maximum=3.0, default=1e-6)
 
     def segments(self) -> list[Segment]:
         """The waveform the AWG plays (override)."""
         raise NotImplementedError
 
+    def roles_on(self, station: Station) -> tuple[str, ...]:
+        """AWG and scope, or the SMU alone on the SMU path."""
+        return ("smu",) if smu_pulse_path(station) else self.ROLES
+
+    @property
+    def on_smu(self) -> bool:
+        """True when the pulses play on the SMU (smu_pulse_path)."""
+        return self.station is not None and smu_pulse_path(self.station)
+
     def use_setup(self) -> None:
-        """Pulse set-up with this series resistor and TIA gain."""
+        """Pulse set-up with this series resistor and TIA gain; the SMU set-up on the SMU
+        path."""
         assert self.station is not None
+        if self.on_smu:
+            self.station.use_setup("smu")
+            return
         self.station.use_setup("pulse", series_ohm=self.series_ohm,
                                tia_gain_v_per_a=self.tia_gain)
 
+    def limited_current_a(self, level_v: float) -> float:
+        """The current the path lets a shorted device carry at level_v: the level over the
+        series resistor and the AWG's 50 Ω, or the compliance on the SMU path."""
+        if self.on_smu:
+            return math.copysign(self.smu_compliance_a, level_v)
+        return level_v / (self.series_ohm + 50.0)
+
     def check_plan(self) -> None:
-        """The AWG must hold the waveform, the scope the record, the station the fixtures."""
+        """The AWG must hold the waveform, the scope the record, the station the fixtures (on
+        the SMU path: check_smu_plan)."""
         assert self.station is not None
+        if self.on_smu:
+            self.check_smu_plan()
+            return
         try:  # the amplifier's own table of gains for the station's mode
             CurrentAmplifier(self.tia_gain, self.station.tia.mode)
         except ValueError as err:
@@ -107,6 +216,27 @@ class PulseProcedure(StationProcedure):
         self.station.scope.check_record(duration * RECORD_MARGIN,
                                         self.record_points(duration))
         self.check_screens(segments)
+
+    def check_smu_plan(self) -> SmuPulses:
+        """The SMU path's plan: the procedure must allow it, the SMU must play the waveform
+        as a pulsed list at this compliance. Returns the plan."""
+        assert self.station is not None
+        if self.SMU_PATH_REFUSAL:
+            raise ValueError(f"{type(self).__name__} cannot run with pulses on the SMU (the "
+                             f"station has no AWG and scope): {self.SMU_PATH_REFUSAL}")
+        try:
+            plan = smu_pulses(self.segments())
+        except ValueError as err:
+            raise ValueError(f"the waveform is not allowed on the SMU: {err}") from None
+        smu = cast(PulsedSourceMeter, self.station.smu)
+        try:
+            smu.check_pulse_train(plan.levels, plan.width_s, plan.period_s, plan.base_v,
+                                  SMU_READ_DELAY * plan.width_s, plan.nplc)
+            smu.check_configuration(self.smu_compliance_a, None, plan.nplc)
+        except ValueError as err:
+            raise ValueError(f"the pulses are not allowed on the SMU at SMU compliance "
+                             f"(smu_compliance_a) {self.smu_compliance_a:g} A: {err}") from None
+        return plan
 
     def current_range_a(self, segments: Sequence[Segment]) -> tuple[float, float]:
         """The device current the TIA screen spans: the series-limited current of the
@@ -152,6 +282,8 @@ class PulseProcedure(StationProcedure):
         current_range_a(segments). Stored in HDF5."""
         assert self.station is not None
         self.stop_point()  # an abort asked for before the burst plays nothing more
+        if self.on_smu:
+            return self.smu_capture(segments, name)
         awg, scope = self.station.awg, self.station.scope
         screens = self.check_screens(segments)
         current_range_a = self.current_range_a(segments)
@@ -181,3 +313,25 @@ class PulseProcedure(StationProcedure):
                          over_range_samples=int(clipped.sum()),
                          i_screen_a=np.array([offset - 4 * scale, offset + 4 * scale]) / gain)
         return capture
+
+    def smu_capture(self, segments: Sequence[Segment], name: str) -> Capture:
+        """Play segments on the SMU as one pulsed list (smu_pulses), a reading inside each
+        pulse, and return the readings as a capture (nothing is clipped: the compliance is
+        the path's limit). Stored in HDF5."""
+        assert self.station is not None
+        plan = smu_pulses(segments)
+        smu = cast(PulsedSourceMeter, self.station.smu)
+        smu.configure(self.smu_compliance_a, None, plan.nplc)
+        if plan.lead_s > 0:
+            smu.apply(plan.base_v)
+            self.station.wait(plan.lead_s)
+        delay = SMU_READ_DELAY * plan.width_s
+        r = smu.pulse_train(plan.levels, plan.width_s, plan.period_s, plan.base_v, delay)
+        self.station.wait(plan.duration_s - plan.lead_s - plan.levels.size * plan.period_s)
+        t = plan.lead_s + delay + r.t
+        self.store_trace(name, t, {"v_source": r.v, "i_device": r.i},
+                         {"v_source": "V", "i_device": "A"},
+                         compliance_a=self.smu_compliance_a, pulse_width_s=plan.width_s,
+                         pulse_period_s=plan.period_s,
+                         in_compliance=r.in_compliance.astype(np.int8))
+        return Capture(t, r.v, r.i, np.zeros(t.size, dtype=bool))

@@ -78,7 +78,7 @@ def run_procedure(procedure: StationProcedure, station: Station, data_dir: str |
     as ended. operator and note go into the catalog row. on_row is told of every row as a dict,
     on_table of every batch of rows as columns (cheaper: e.g. to keep them in memory)."""
     procedure.station = station
-    station.check_roles(procedure.ROLES)
+    station.check_roles(procedure.roles_on(station))
     procedure.check()
     data_dir = Path(data_dir)
     results_path, traces_path = data_paths(data_dir, procedure, device_id)

@@ -21,7 +21,7 @@ from pymeasure.instruments import Instrument, SCPIMixin
 from pymeasure.instruments.validators import strict_discrete_set, strict_range
 
 from labmem.instruments.keithley.source_list import list_commands
-from labmem.instruments.roles import SourceMeter, SweepResult
+from labmem.instruments.roles import SourceMeter, SweepResult, sweep_dwell_s
 
 log = logging.getLogger(__name__)
 
@@ -414,25 +414,8 @@ class Keithley2450SourceMeter(SourceMeter):
         """
         levels = np.asarray(voltages, dtype=float)
         commands = self.driver.list_commands(levels)  # validates count and levels
-        if (dwell_s is None) == (rate_v_per_s is None):
-            raise ValueError("give exactly one of dwell_s or rate_v_per_s")
-        lo, hi = self.point_time_limits_s()
-        if rate_v_per_s is not None:
-            step = float(np.max(np.abs(np.diff(levels)))) if levels.size > 1 else 0.0
-            if not rate_v_per_s > 0 or step == 0:
-                raise ValueError("rate_v_per_s needs a positive rate and a list with steps; "
-                                 "give dwell_s instead")
-            dwell_s = step / rate_v_per_s
-            if not lo <= dwell_s <= hi:
-                raise ValueError(
-                    f"rate_v_per_s={rate_v_per_s:g} V/s with {step:g} V steps needs "
-                    f"{dwell_s:g} s per point; the 2450 at NPLC {self._nplc:g} can time "
-                    f"{lo:g} s to {hi:g} s, i.e. rate_v_per_s from {step / hi:g} to "
-                    f"{step / lo:g} V/s")
-        assert dwell_s is not None
-        if not lo <= dwell_s <= hi:
-            raise ValueError(f"dwell_s={dwell_s:g} s is outside what the 2450 can time at "
-                             f"NPLC {self._nplc:g}: {lo:g} s to {hi:g} s per point")
+        dwell_s = sweep_dwell_s(levels, dwell_s, rate_v_per_s, self.point_time_limits_s(),
+                                f"the 2450 at NPLC {self._nplc:g}")
         delay_s = dwell_s - self._aperture_s()
         d = self.driver
         d.write(f'{commands};:TRAC:CLE "{DEFAULT_BUFFER}";'

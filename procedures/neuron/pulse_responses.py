@@ -63,7 +63,7 @@ class PulseTrain(PulseProcedure):
 class AllOrNone(PulseProcedure):
     """E4: pulses of rising amplitude through a large series resistor; a pulse responds when
     the device takes less than half the applied voltage (its current exceeds half the
-    series-limited value)."""
+    series-limited value; on the SMU path, half the compliance)."""
 
     DATA_COLUMNS: ClassVar[list[str]] = ["Pulse", "Amplitude (V)", "Peak current (A)", "Responded",
                                          OVER_RANGE]
@@ -92,14 +92,13 @@ class AllOrNone(PulseProcedure):
         """One burst; a row per pulse."""
         segments = self.segments()
         cap = self.capture(segments, "all_or_none")
-        r_total = self.series_ohm + 50.0
         for k, (amp, (start, stop)) in enumerate(zip(self.amplitudes(),
                                                      segment_windows(segments, 0.0),
                                                      strict=True)):
             peak = cap.peak(start, stop)
             self.emit("results", {"Pulse": k + 1, "Amplitude (V)": float(amp),
                                   "Peak current (A)": peak,
-                                  "Responded": int(peak > 0.5 * amp / r_total),
+                                  "Responded": int(peak > 0.5 * self.limited_current_a(amp)),
                                   OVER_RANGE: cap.clipped(start, stop)})
 
     def run_metrics(self, rows: pd.DataFrame) -> Metrics:
@@ -165,8 +164,9 @@ class IntegrateAndFire(PulseProcedure):
         super().check_plan()
 
     def spike_threshold_a(self) -> float:
-        """Half the series-limited current at the high level: a spike crosses it."""
-        return 0.5 * self.high_v / (self.series_ohm + 50.0)
+        """Half the series-limited current at the high level (on the SMU path, half the
+        compliance): a spike crosses it."""
+        return 0.5 * self.limited_current_a(self.high_v)
 
     def segments(self) -> list[Segment]:
         """Package k holds k pulses."""

@@ -32,6 +32,8 @@ class SwitchingDelay(PulseProcedure):
     DATA_COLUMNS: ClassVar[list[str]] = ["Amplitude (V)", "Trial", "Delay (s)", "Window (s)",
                                          "On at start", OVER_RANGE]
     METRICS = metrics.DELAY
+    SMU_PATH_REFUSAL = ("each delay (µs to s) is found inside one pulse's scope record; an SMU "
+                        "reads a pulse once")
 
     series_ohm = FloatParameter("Series resistance", units="ohm", minimum=0.0, maximum=1e9,
                                 default=2e6)

@@ -31,6 +31,9 @@ class SynapticWeight(PulseProcedure):
     METRICS = metrics.SYNAPSE
     ROLES = ("smu", "awg", "scope")
     """Forming sweeps on the SMU, then the pulse path."""
+    SMU_PATH_REFUSAL = ("its writes and reads differ in width (the SMU pulses with one width) "
+                        "and its conductances are corrected for the pulse set-up's series "
+                        "resistor")
 
     series_ohm = FloatParameter("Series resistance", units="ohm", minimum=0.0, maximum=1e9,
                                 default=1e3)

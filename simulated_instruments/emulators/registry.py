@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from labmem.simulated_instruments.emulators.b2900 import B2902AEmulator, B2912AEmulator
 from labmem.simulated_instruments.emulators.hp33120a import HP33120AEmulator
 from labmem.simulated_instruments.emulators.infiniivision import (
     InfiniiVision4000XEmulator,
@@ -47,6 +48,8 @@ EMULATORS: dict[str, type[ScpiInstrument]] = {
     "81160a": K81160AEmulator,
     # oscilloscopes
     "mso9104a": MSO9104AEmulator,
+    "b2902a": B2902AEmulator,
+    "b2912a": B2912AEmulator,
     "dsox3024t": InfiniiVisionEmulator,
     "dsox4024a": InfiniiVision4000XEmulator,
     "mso54": TektronixMSO5Emulator,

@@ -1,6 +1,7 @@
 """What every emulated source-meter shares: range choice, measurement noise and the staircase
 a sweep drives through the bench's SMU circuit (used by the Keithley 2450, 2400 and 2600B
-emulators), and the constant current a current source holds there (2450).
+emulators), the constant current a current source holds there (2450), and the aperture windows
+a reading averages (also used by the B2900 emulator for its pulses).
 
 Modelling choices (the constants below are the single place to correct them):
 
@@ -72,20 +73,7 @@ def _reading_times(n: int, delay_s: float,
     of every reading, then the end) and the time per reading (delay + aperture)."""
     period = delay_s + aperture_s
     starts = np.arange(n) * period
-    frac = (np.arange(SAMPLES_PER_APERTURE) + 0.5) / SAMPLES_PER_APERTURE
-    sample_t = (starts[:, None] + delay_s + frac[None, :] * aperture_s).ravel()
-    return starts, np.append(sample_t, n * period), period
-
-
-def _aperture_means(trace: Trace, n: int, t_abs: np.ndarray, watched: np.ndarray,
-                    limit: float) -> Staircase:
-    """Readings of a trace sampled by _reading_times: means over each aperture, limited where
-    |watched| (the limited quantity's samples) reached LIMIT_FRACTION of limit."""
-    shape = (n, SAMPLES_PER_APERTURE)
-    i = trace.i_readout[:-1].reshape(shape).mean(axis=1)
-    v = trace.v_device[:-1].reshape(shape).mean(axis=1)
-    limited = np.abs(watched[:-1]).reshape(shape).max(axis=1) >= LIMIT_FRACTION * limit
-    return Staircase(i, v, limited, t_abs)
+    return starts, np.append(window_times(starts + delay_s, aperture_s), n * period), period
 
 
 def drive_staircase(bench, levels: np.ndarray, v_prev: float, delay_s: float,
@@ -98,7 +86,8 @@ def drive_staircase(bench, levels: np.ndarray, v_prev: float, delay_s: float,
     knot_v = np.concatenate([[v_prev], np.repeat(levels, 2)])
     t0 = bench.now
     trace = bench.smu_drive(knot_t, knot_v, sample_t, limit_a)
-    return _aperture_means(trace, n, t0 + starts + delay_s, trace.i_device, limit_a)
+    i, v, limited = window_means(trace, n, limit_a)
+    return Staircase(i, v, limited, t0 + starts + delay_s)
 
 
 def drive_current(bench, level_a: float, n: int, delay_s: float, aperture_s: float,
@@ -108,4 +97,25 @@ def drive_current(bench, level_a: float, n: int, delay_s: float, aperture_s: flo
     starts, sample_t, period = _reading_times(n, delay_s, aperture_s)
     t0 = bench.now
     trace = bench.smu_drive_current(n * period, level_a, limit_v, sample_t)
-    return _aperture_means(trace, n, t0 + starts + delay_s, trace.v_device, limit_v)
+    i, v, limited = window_means(trace, n, limit_v, watched=trace.v_device)
+    return Staircase(i, v, limited, t0 + starts + delay_s)
+
+
+def window_times(starts: np.ndarray, aperture_s: float) -> np.ndarray:
+    """Sample times (flat, in order) spread over each aperture window that opens at starts."""
+    frac = (np.arange(SAMPLES_PER_APERTURE) + 0.5) / SAMPLES_PER_APERTURE
+    return (np.asarray(starts, dtype=float)[:, None] + frac[None, :] * aperture_s).ravel()
+
+
+def window_means(trace: Trace, n: int, limit: float, watched: np.ndarray | None = None
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(current read, device voltage, limited) of n readings whose window_times() samples open
+    the trace; limited where |watched| (the limited quantity's samples, by default the device
+    current) reached LIMIT_FRACTION of limit."""
+    shape = (n, SAMPLES_PER_APERTURE)
+    k = n * SAMPLES_PER_APERTURE
+    watched = trace.i_device if watched is None else watched
+    i = trace.i_readout[:k].reshape(shape).mean(axis=1)
+    v = trace.v_device[:k].reshape(shape).mean(axis=1)
+    limited = np.abs(watched[:k]).reshape(shape).max(axis=1) >= LIMIT_FRACTION * limit
+    return i, v, limited
