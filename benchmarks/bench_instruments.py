@@ -1,6 +1,7 @@
 """Instrument-path efficiency on the simulated bench: VISA transactions per I(V) sweep, the
-1000-point list sweep against a per-point :READ? loop on the same emulator, bytes on the wire
-per AWG point and per scope sample, and wall time of each.
+1000-point list sweep against a per-point :READ? loop on the same emulator, transactions and
+bytes in per point of a 1000-point sweep on each Keithley SMU role, bytes on the wire per AWG
+point and per scope sample, and wall time of each.
 
 Run: .venv/bin/python benchmarks/bench_instruments.py
 """
@@ -13,9 +14,22 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pyvisa
+import yaml
 
-from labmem.simulated_instruments.visa.traffic import count_traffic
+from labmem.instruments.keithley.keithley2400 import Keithley2400SourceMeter
+from labmem.instruments.keithley.keithley2450 import Keithley2450SourceMeter
+from labmem.instruments.keithley.keithley2600 import Keithley2600SourceMeter
+from labmem.instruments.roles import SourceMeter
+from labmem.simulated_instruments.visa.traffic import Traffic, count_traffic
 from labmem.station import Station, simulated_station
+
+SMU_MODELS: dict[str, tuple[type[SourceMeter], str]] = {
+    "keithley2400": (Keithley2400SourceMeter, "GPIB0::24::INSTR"),
+    "keithley2450": (Keithley2450SourceMeter, "USB0::0x05E6::0x2450::04412345::INSTR"),
+    "keithley2636b": (Keithley2600SourceMeter, "USB0::0x05E6::0x2636::04412346::INSTR"),
+}
+"""Emulator model → role and resource of the SMUs whose sweep transfer is measured."""
 
 
 def fresh_station(tmp: Path, name: str) -> Station:
@@ -43,6 +57,23 @@ def sweep_cost(station: Station, points: int) -> tuple[int, float]:
     assert len(result.i) == points
     smu.safe_off()
     return traffic.transactions, wall
+
+
+def smu_sweep_traffic(tmp: Path, model: str, points: int) -> Traffic:
+    """Traffic of one triangle sweep of `points` on a bench whose only instrument is `model`."""
+    role_class, resource = SMU_MODELS[model]
+    path = tmp / f"smu_{model}.yaml"
+    path.write_text(yaml.safe_dump(
+        {"seed": 4, "instruments": {"smu": {"model": model, "resource": resource}}}))
+    lib = f"{path}@labmem"
+    visalib = pyvisa.ResourceManager(lib).visalib
+    smu = role_class(resource, visa_library=lib)
+    smu.configure(compliance_a=1e-3, nplc=0.01)
+    with count_traffic(visalib) as traffic:
+        result = smu.sweep(triangle(points), dwell_s=2e-3)
+    assert len(result.i) == points
+    smu.safe_off()
+    return traffic
 
 
 def point_loop_cost(station: Station, points: int) -> tuple[int, float]:
@@ -110,6 +141,10 @@ def main() -> None:
               f"transactions {list_wall * 1e3:.1f} ms, per-point :READ? loop {loops[0][0]} "
               f"transactions {loop_wall * 1e3:.1f} ms: {loop_wall / list_wall:.0f}× faster "
               "as a list")
+        for model in SMU_MODELS:
+            t = smu_sweep_traffic(tmp_path, model, n)
+            print(f"{model:13s} sweep {n} points: {t.transactions} VISA transactions, "
+                  f"{t.bytes_in} bytes in = {t.bytes_in / n:.3f} bytes/point")
         per_point, wall = awg_cost(fresh_station(tmp_path, "awg"), 16000)
         print(f"AWG download 16000 points: {per_point:.3f} bytes/point on the wire, "
               f"{wall * 1e3:.1f} ms wall")

@@ -105,15 +105,16 @@ def test_safe_state_after_an_exception_mid_sweep(smu, monkeypatch):
     assert smu.driver.source_voltage_mode == "fixed"
 
 
-def test_sweep_is_five_transactions_whatever_its_length(smu, lib):
+def test_sweep_is_five_transactions_and_8_bytes_per_point(smu, lib):
     smu.configure(1e-6, nplc=0.01)
     visalib = pyvisa.ResourceManager(lib).visalib
-    counts = {}
+    traffic = {}
     for n in (100, 2500):
-        with count_traffic(visalib) as traffic:
+        with count_traffic(visalib) as t:
             assert smu.sweep(np.linspace(0.0, 0.3, n), dwell_s=1e-3).i.size == n
-        counts[n] = traffic.transactions
-    assert counts[100] == counts[2500] == 5
+        traffic[n] = t
+    assert traffic[100].transactions == traffic[2500].transactions == 5
+    assert traffic[2500].bytes_in - traffic[100].bytes_in == 8 * 2400
     with pytest.raises(ValueError, match="voltages"):
         smu.sweep(np.zeros(2501), dwell_s=0.1)
 

@@ -104,7 +104,7 @@ def _role(comm_pairs):
     ctx = expected_protocol(Keithley2400, comm_pairs)
     driver = ctx.__enter__()
     role = Keithley2400SourceMeter.__new__(Keithley2400SourceMeter)
-    role.driver, role._nplc, role._line_hz = driver, None, None
+    role.driver, role._nplc, role._line_hz, role._limit_a = driver, None, None, None
     return ctx, role
 
 
@@ -152,15 +152,17 @@ def test_role_configure_apply_measure_safe_off():
 
 
 def test_role_sweep_is_one_list_sweep_and_one_read():
-    block = np.array([[1e-12, 0.004, 20484], [2e-12, 0.014, 20484], [1e-8, 0.024, 20492]],
-                     dtype="<f4")
+    """8 bytes a point (CURR, TIME); the limit flag from |i| vs the compliance, asked once
+    when configure() did not set it."""
+    block = np.array([[1e-12, 0.004], [2e-12, 0.014], [-9.95e-9, 0.024]], dtype="<f4")
+    setup = (":SOUR:LIST:VOLT 0,0.1,0.2;:SOUR:VOLT:MODE LIST;:SYST:TIME:RES;:SOUR:DEL 0.0098;"
+             ":TRIG:DEL 0;:ARM:COUN 1;:TRIG:COUN 3;:FORM:ELEM CURR,TIME;:FORM:DATA REAL,32;"
+             ":FORM:BORD SWAP")
+    read = ":OUTP ON;:READ?;:SOUR:VOLT:MODE FIX;:TRIG:COUN 1;:FORM:DATA ASC"
     ctx, role = _role([
-        (":SOUR:LIST:VOLT 0,0.1,0.2;:SOUR:VOLT:MODE LIST;:SYST:TIME:RES;:SOUR:DEL 0.0098;"
-         ":TRIG:DEL 0;:ARM:COUN 1;:TRIG:COUN 3;:FORM:ELEM CURR,TIME,STAT;:FORM:DATA REAL,32;"
-         ":FORM:BORD SWAP", None),
-        (":SYST:ERR:COUN?", "0"),
-        (":OUTP ON;:READ?;:SOUR:VOLT:MODE FIX;:TRIG:COUN 1;:FORM:DATA ASC",
-         b"#0" + block.tobytes() + b"\n"),
+        (setup, None), (":SYST:ERR:COUN?", "0"), (read, b"#0" + block.tobytes() + b"\n"),
+        (":SENS:CURR:PROT?", "+1.000000E-08"),
+        (setup, None), (":SYST:ERR:COUN?", "0"), (read, b"#0" + block.tobytes() + b"\n"),
     ])
     role._nplc, role._line_hz = 0.01, 50.0
     with pytest.raises(ValueError, match="dwell_s"):
@@ -173,4 +175,27 @@ def test_role_sweep_is_one_list_sweep_and_one_read():
     assert np.array_equal(r.v, [0.0, 0.1, 0.2])
     assert np.allclose(r.t, [0.0, 0.01, 0.02], atol=1e-7)
     assert np.array_equal(r.in_compliance, [False, False, True])
+    role._limit_a = 1.5e-12  # as configure() keeps it: no query
+    r = role.sweep([0.0, 0.1, 0.2], rate_v_per_s=10.0)
+    assert np.array_equal(r.in_compliance, [False, True, True])
+    ctx.__exit__(None, None, None)
+
+
+def test_role_sweep_limit_is_a_lower_fixed_range():
+    """With a fixed 10 µA range under a 1 mA compliance the source is held at 10.5 µA."""
+    block = np.array([[1e-12, 0.004], [1.04e-5, 0.014], [-1.05e-5, 0.024]], dtype="<f4")
+    ctx, role = _role([
+        (":SOUR:FUNC VOLT", None), (':SENS:FUNC "CURR:DC"', None),
+        (":SENS:CURR:RANG 1e-05", None), (":SENS:CURR:NPLC 0.01", None),
+        (":SENS:CURR:PROT 0.001", None), (":SYST:ERR:COUN?", "0"), (":SYST:LFR?", "50"),
+        (":SOUR:LIST:VOLT 0,0.1,0.2;:SOUR:VOLT:MODE LIST;:SYST:TIME:RES;:SOUR:DEL 0.0098;"
+         ":TRIG:DEL 0;:ARM:COUN 1;:TRIG:COUN 3;:FORM:ELEM CURR,TIME;:FORM:DATA REAL,32;"
+         ":FORM:BORD SWAP", None),
+        (":SYST:ERR:COUN?", "0"),
+        (":OUTP ON;:READ?;:SOUR:VOLT:MODE FIX;:TRIG:COUN 1;:FORM:DATA ASC",
+         b"#0" + block.tobytes() + b"\n"),
+    ])
+    role.configure(1e-3, current_range_a=1e-5, nplc=0.01)
+    r = role.sweep([0.0, 0.1, 0.2], dwell_s=0.01)
+    assert np.array_equal(r.in_compliance, [False, True, True])
     ctx.__exit__(None, None, None)

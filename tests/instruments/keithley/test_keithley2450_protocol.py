@@ -134,14 +134,19 @@ def test_sweep_configuration():
 def test_read_buffer_binary_and_ascii():
     data = np.array([[1e-9, 0.0], [2e-9, 0.01], [-3e-9, 0.02]])
     block = b"#0" + data.astype("<f8").tobytes() + b"\n"
+    single = b"#0" + data.astype("<f4").tobytes() + b"\n"
     with expected_protocol(Keithley2450, [
         (':FORM:DATA REAL;:FORM:BORD SWAP;:TRAC:DATA? 1,3,"defbuffer1",READ,REL;'
          ':FORM:DATA ASC', block),
+        (':FORM:DATA SRE;:FORM:BORD SWAP;:TRAC:DATA? 1,3,"defbuffer1",READ,REL;'
+         ':FORM:DATA ASC', single),
         (':FORM:DATA ASC;:TRAC:DATA? 1,3,"defbuffer1",SOURSTAT', "136,168,136"),
         (':FORM:DATA ASC;:READ? "defbuffer1",SOUR,READ,SOURSTAT',
          "+1.000000E-01,+2.000000E-05,136"),
     ]) as inst:
         assert np.array_equal(inst.read_buffer(1, 3, ("READ", "REL")), data)
+        assert np.array_equal(inst.read_buffer(1, 3, ("READ", "REL"), single=True),
+                              data.astype("<f4"))
         assert inst.read_buffer_ascii(1, 3, ("SOURSTAT",)) == ["136", "168", "136"]
         assert inst.read_point() == (0.1, 2e-5, 136)
         with pytest.raises(ValueError):
@@ -153,7 +158,7 @@ def _role(comm_pairs):
     ctx = expected_protocol(Keithley2450, comm_pairs)
     driver = ctx.__enter__()
     role = Keithley2450SourceMeter.__new__(Keithley2450SourceMeter)
-    role.driver, role._nplc, role._line_hz = driver, None, None
+    role.driver, role._nplc, role._line_hz, role._compliance_a = driver, None, None, None
     return ctx, role
 
 
@@ -187,16 +192,23 @@ def test_role_configure_apply_measure_safe_off():
 
 
 def test_role_sweep_transcript():
+    """One float32 block of current and relative time; the limit flag from |i| vs ILIM (the
+    limit is asked once when configure() did not set it); overflow is not compliance."""
+    sweep = (':SOUR:LIST:VOLT 0,0.1,0.2;:TRAC:CLE "defbuffer1";'
+             ':SOUR:SWE:VOLT:LIST 1,0.0098,1,OFF,"defbuffer1"')
+    block = np.array([[1e-12, 0.0], [-9.95e-9, 0.01], [9.9e37, 0.02]], "<f4")
     ctx, role = _role([
-        (':SOUR:LIST:VOLT 0,0.1,0.2;:TRAC:CLE "defbuffer1";'
-         ':SOUR:SWE:VOLT:LIST 1,0.0098,1,OFF,"defbuffer1"', None),
+        (sweep, None),
         (":SYST:ERR:COUN?", "0"),
         (':INIT;*WAI;:TRAC:ACT? "defbuffer1"', "3"),
-        (':FORM:DATA REAL;:FORM:BORD SWAP;:TRAC:DATA? 1,3,"defbuffer1",READ,REL;'
-         ':FORM:DATA ASC',
-         b"#0" + np.array([[1e-12, 0.0], [2e-12, 0.01], [1e-8, 0.02]], "<f8").tobytes()
-         + b"\n"),
-        (':FORM:DATA ASC;:TRAC:DATA? 1,3,"defbuffer1",SOURSTAT', "136,136,168"),
+        (':FORM:DATA SRE;:FORM:BORD SWAP;:TRAC:DATA? 1,3,"defbuffer1",READ,REL;'
+         ':FORM:DATA ASC', b"#0" + block.tobytes() + b"\n"),
+        (":SOUR:VOLT:ILIM?", "+1.000000E-08"),
+        (sweep, None),
+        (":SYST:ERR:COUN?", "0"),
+        (':INIT;*WAI;:TRAC:ACT? "defbuffer1"', "3"),
+        (':FORM:DATA SRE;:FORM:BORD SWAP;:TRAC:DATA? 1,3,"defbuffer1",READ,REL;'
+         ':FORM:DATA ASC', b"#0" + block.tobytes() + b"\n"),
     ])
     role._nplc, role._line_hz = 0.01, 50.0
     with pytest.raises(ValueError, match="dwell_s"):
@@ -207,6 +219,8 @@ def test_role_sweep_transcript():
         role.sweep([0.0, 0.1, 0.2])
     r = role.sweep([0.0, 0.1, 0.2], rate_v_per_s=10.0)
     assert np.array_equal(r.v, [0.0, 0.1, 0.2])
-    assert np.array_equal(r.t, [0.0, 0.01, 0.02])
-    assert np.array_equal(r.in_compliance, [False, False, True])
+    assert np.allclose(r.t, [0.0, 0.01, 0.02], rtol=1e-7, atol=0)
+    assert np.array_equal(r.in_compliance, [False, True, False])
+    role._compliance_a = 1e-7  # as configure() keeps it: no query
+    assert not role.sweep([0.0, 0.1, 0.2], rate_v_per_s=10.0).in_compliance.any()
     ctx.__exit__(None, None, None)
