@@ -106,6 +106,12 @@ class Station:
         return self.role("smu")  # type: ignore[return-value]
 
     @property
+    def smu2(self) -> SourceMeter:
+        """The second source-measure unit (optional role), e.g. a bias on the device's other
+        terminal."""
+        return self.role("smu2")  # type: ignore[return-value]
+
+    @property
     def awg(self) -> WaveformGenerator:
         """The arbitrary waveform generator."""
         return self.role("awg")  # type: ignore[return-value]

@@ -49,8 +49,10 @@ wiring:
 
 
 ROLE_KINDS: dict[str, type[Role]] = {"smu": SourceMeter, "awg": WaveformGenerator,
-                                      "scope": Oscilloscope}
-"""The VISA roles a station fills and the interface each role's driver must have."""
+                                      "scope": Oscilloscope, "smu2": SourceMeter}
+"""The VISA roles a station fills and the interface each role's driver must have (smu2: an
+optional second source-meter, e.g. the other channel of a 2636B biasing the device's bottom
+terminal; it may share the smu's resource)."""
 WIRING_DEFAULTS = {"scope_awg_channel": 1, "scope_tia_channel": 2}
 """Scope channels of the pulse path (AWG output, TIA output) unless the station file says."""
 

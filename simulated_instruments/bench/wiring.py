@@ -1,6 +1,7 @@
 """The simulated bench: one device, one virtual clock and the wiring between the emulated
-instruments — SMU-direct, or AWG → series resistor → device → TIA → scope (AWG sync → scope
-aux trigger). Emulators act on the world only through this object."""
+instruments — SMU-direct (with an optional second SMU, role ``smu2``, biasing the device's
+bottom terminal), or AWG → series resistor → device → TIA → scope (AWG sync → scope aux
+trigger). Emulators act on the world only through this object."""
 
 from __future__ import annotations
 
@@ -26,7 +27,12 @@ from labmem.simulated_instruments.device.params import AgFilamentParams
 log = logging.getLogger(__name__)
 
 SETUPS = ("smu", "pulse")
-"""smu: SMU ↔ device. pulse: AWG → series R → device → TIA → scope."""
+"""smu: SMU ↔ device (↔ smu2 or ground). pulse: AWG → series R → device → TIA → scope."""
+SMU_ROLES = ("smu", "smu2")
+"""smu: the SMU on the device's top terminal. smu2 (optional): a second SMU on its bottom
+terminal, which is at ground when smu2 is absent or its output is off."""
+IDLE_LIMIT_A = 1e-3
+"""Current limit of the SMU circuit while no SMU output is on (0 V: never reached)."""
 
 DEFAULT_INSTRUMENTS = {
     "smu": ("keithley2450", "USB0::0x05E6::0x2450::04412345::INSTR"),
@@ -37,7 +43,8 @@ DEFAULT_INSTRUMENTS = {
 
 
 class SmuPort(Protocol):
-    """What the bench asks of the SMU emulator: its idle output (V, compliance A) or None."""
+    """What the bench asks of an SMU emulator (smu or smu2 role): its idle output
+    (V, compliance A) or None when the output is off."""
 
     def idle_output(self) -> tuple[float, float] | None: ...
 
@@ -74,6 +81,13 @@ class BenchConfig:
     MSO9104A opts in to it (BenchScope.front_end); the InfiniiVision scopes stay ideal."""
     instruments: dict[str, tuple[str, str]] = field(
         default_factory=lambda: dict(DEFAULT_INSTRUMENTS))
+
+    def __post_init__(self) -> None:
+        smu2 = self.instruments.get("smu2")
+        if smu2 is not None and smu2 != self.instruments.get("smu"):
+            raise ValueError("instruments.smu2 is the second channel of the smu's instrument: "
+                             "give it the same model and resource as instruments.smu (a "
+                             "separate instrument in smu2 is not modelled)")
 
     @classmethod
     def from_yaml(cls, path: str | Path) -> BenchConfig:
@@ -115,9 +129,11 @@ class Bench:
         self.resources: dict[str, Any] = {}
         """VISA resource name → emulator."""
 
-    def attach(self, role: str, resource: str, emulator: Any) -> None:
-        """Put an emulated instrument on the bench in a role, reachable at a resource name."""
-        self.instruments[role] = emulator
+    def attach(self, role: str, resource: str, emulator: Any, port: Any = None) -> None:
+        """Put an emulated instrument on the bench in a role, reachable at a resource name;
+        port (e.g. one channel of a two-channel SMU) is what the bench asks in that role
+        instead of the instrument itself."""
+        self.instruments[role] = emulator if port is None else port
         self.resources[resource] = emulator
 
     # -- state ---------------------------------------------------------------------------
@@ -175,7 +191,11 @@ class Bench:
             return
         if self.setup == "smu":
             out = self._smu().idle_output()
-            v, compliance = out if out is not None else (0.0, 1e-3)
+            v, compliance = out if out is not None else (0.0, IDLE_LIMIT_A)
+            bias = self._bias()
+            if bias is not None:  # the device sees V1 − V2; see smu_drive for the limit
+                limit = compliance if out is not None else bias[1]
+                v, compliance = v - bias[0], min(limit, bias[1])
             self._smu_circuit.compliance_a = compliance
             self._smu_circuit.wait(duration_s, v)
             return
@@ -189,22 +209,57 @@ class Bench:
     # -- SMU path -----------------------------------------------------------------------
 
     def smu_drive(self, knot_t: np.ndarray, knot_v: np.ndarray, sample_t: np.ndarray,
-                  compliance_a: float) -> Trace:
-        """The SMU sources knots (times from now) and samples; with the SMU unplugged from the
-        device (pulse set-up) it sees open terminals while the pulse path idles."""
-        if self.setup == "smu":
+                  compliance_a: float, role: str = "smu") -> Trace:
+        """The SMU in role (smu or smu2) sources knots (times from now) and samples, while the
+        other SMU holds its idle output; the trace is in that SMU's frame (see _pair). With
+        the SMUs unplugged from the device (pulse set-up) it sees open terminals while the
+        pulse path idles."""
+        if role not in SMU_ROLES:
+            raise ValueError(f"SMU role must be one of {SMU_ROLES}, got {role!r}")
+        if self.setup != "smu":
+            return self._open_terminals(float(knot_t[-1]), np.interp(sample_t, knot_t, knot_v),
+                                        sample_t)
+        if role == "smu" and self._bias() is None:  # bottom terminal at ground
             self._smu_circuit.compliance_a = compliance_a
             return self._smu_circuit.run(knot_t, knot_v, sample_t)
-        return self._open_terminals(float(knot_t[-1]), np.interp(sample_t, knot_t, knot_v),
-                                    sample_t)
+        return self._pair(np.asarray(knot_t, float), np.asarray(knot_v, float), sample_t,
+                          compliance_a, role)
+
+    def _pair(self, knot_t: np.ndarray, knot_v: np.ndarray, sample_t: np.ndarray,
+              compliance_a: float, role: str) -> Trace:
+        """Both SMUs on the device: the device sees V1 − V2, the circuit plays that and each
+        SMU reads in its own frame (its programmed level; the current out of its HI, which is
+        −I for smu2). Approximation: the pair is one source of V1 − V2 limited by the smaller
+        current limit; the SMU with that limit is the one that leaves its level when the pair
+        clamps (ties: the SMU driving), the other reads its programmed level. An SMU whose
+        output is off holds 0 V and does not limit."""
+        other = self._bias() if role == "smu" else self._smu().idle_output()
+        v_other, limit_other = other if other is not None else (0.0, compliance_a)
+        sign = 1.0 if role == "smu" else -1.0
+        self._smu_circuit.compliance_a = min(compliance_a, limit_other)
+        trace = self._smu_circuit.run(knot_t, sign * (knot_v - v_other), sample_t)
+        v_level = v_other + sign * trace.v_source
+        v_terminal = v_other + sign * trace.v_device if compliance_a <= limit_other else v_level
+        return Trace(trace.t, v_level, v_terminal, sign * trace.i_device,
+                     sign * trace.i_readout, trace.triggered)
+
+    def _bias(self) -> tuple[float, float] | None:
+        """The second SMU's output on the device's bottom terminal, (V2, its limit A), or None
+        (no smu2, or its output off: the terminal is at ground)."""
+        smu2 = self.instruments.get("smu2")
+        return None if smu2 is None else smu2.idle_output()
 
     def smu_drive_current(self, duration_s: float, current_a: float, v_limit_v: float,
                           sample_t: np.ndarray) -> Trace:
         """The SMU sources a constant current (bounded by ±v_limit_v) for duration_s, sampled
-        at sample_t (from now); on open terminals (pulse set-up) it sits at the voltage limit."""
-        if self.setup == "smu":
+        at sample_t (from now); on open terminals (pulse set-up) it sits at the voltage limit.
+        With a smu2 bias the current source's loop is the voltage source of smu_drive."""
+        if self.setup == "smu" and self._bias() is None:
             return self._smu_circuit.run_current(duration_s, current_a, v_limit_v, sample_t)
-        v, _limit = current_source_setpoint(current_a, v_limit_v)
+        v, limit = current_source_setpoint(current_a, v_limit_v)
+        if self.setup == "smu":
+            return self._pair(np.array([0.0, duration_s]), np.array([v, v]), sample_t, limit,
+                              "smu")
         return self._open_terminals(duration_s, np.full(np.shape(sample_t), v), sample_t)
 
     def _open_terminals(self, duration_s: float, v: np.ndarray, sample_t: np.ndarray) -> Trace:

@@ -26,8 +26,10 @@ Modelling choices (the constants below are the single place to correct them):
 - ``smua`` is the bench's SMU: a reading is the aperture mean after a delay, a trigger-model
   sweep (``smua.trigger.initiate()``) one ``bench.smu_drive`` staircase, as on the 2450
   (``smu_readings.py``: reading model, limit detection and noise; ranges at 101 %).
-  ``smub`` sees open terminals: it sources its programmed level, measures 0 A and noise, and
-  its voltage readback is the programmed level.
+  ``smub`` sees open terminals (it sources its programmed level, measures 0 A and noise, and
+  its voltage readback is the programmed level) unless the bench file gives the ``smu2``
+  role the same resource as ``smu``: then ``port("smu2")`` makes it the bench's second SMU,
+  on the device's bottom terminal (its readings in its own frame, the device current as −I).
 - The trigger model runs at once on the virtual clock (``waitcomplete()`` returns at once); it
   sources ``trigger.count`` points of its list (wrapping around the list), each held for the
   source delay, the measure delay and the aperture; ``endsweep.action`` SOURCE_IDLE returns the
@@ -229,7 +231,8 @@ class _Channel:
     """One SMU channel's settings, output and buffers."""
 
     name: str
-    connected: bool
+    role: str | None
+    """The bench's SMU role the channel fills (smu, smu2), or None: open terminals."""
     func: int = VOLTS
     levelv: float = 0.0
     leveli: float = 0.0
@@ -264,6 +267,13 @@ class _Channel:
     endpulse: int = SOURCE_HOLD
     endsweep: int = SOURCE_IDLE
 
+    def idle_output(self) -> tuple[float, float] | None:
+        """What the channel holds on the device while nothing is measured: (V, limit A) or
+        None (output off)."""
+        if not self.output or self.func != VOLTS:
+            return None
+        return self.out_v, self.limiti
+
 
 class Keithley2600Emulator(ScpiInstrument):
     """Emulated Keithley 2636B System SourceMeter (TSP) on a simulated bench."""
@@ -291,7 +301,7 @@ class Keithley2600Emulator(ScpiInstrument):
         self._attrs: dict[str, dict[str, tuple[Callable[[], Any], Callable[[Any], None] | None]]]
         self._attrs, self._functions = {}, {}
         self._collecting: tuple[str, list[str], bool] | None = None
-        self.channels = {"a": _Channel("a", connected=True), "b": _Channel("b", connected=False)}
+        self.channels = {"a": _Channel("a", role="smu"), "b": _Channel("b", role=None)}
         self.format_data, self.byteorder, self.asciiprecision = 1, 1, 6
         self.timer_t0 = 0.0
         for ch in self.channels.values():
@@ -486,7 +496,7 @@ class Keithley2600Emulator(ScpiInstrument):
         self.format_data, self.byteorder, self.asciiprecision = 1, 1, 6
 
     def _reset_channel(self, ch: _Channel) -> None:
-        fresh = _Channel(ch.name, ch.connected)
+        fresh = _Channel(ch.name, ch.role)
         for name in fresh.__dataclass_fields__:
             if name.startswith("nvbuffer"):
                 buf, new = getattr(ch, name), getattr(fresh, name)
@@ -498,10 +508,17 @@ class Keithley2600Emulator(ScpiInstrument):
 
     def idle_output(self) -> tuple[float, float] | None:
         """What smua holds on the device while nothing is measured: (V, limit A) or None."""
-        ch = self.channels["a"]
-        if not ch.output or ch.func != VOLTS:
-            return None
-        return ch.out_v, ch.limiti
+        return self.channels["a"].idle_output()
+
+    def port(self, role: str) -> _Channel:
+        """smub as the bench's second SMU (role smu2, the device's bottom terminal): the
+        channel is wired to the device and answers the bench's idle_output()."""
+        if role != "smu2":
+            raise ValueError(f"a {self.model} fills the smu role with smua and smu2 with smub, "
+                             f"not {role!r}")
+        ch = self.channels["b"]
+        ch.role = role
+        return ch
 
     def _vrange(self, value: float) -> float:
         return range_for(value, self.voltage_ranges_v, OVER_RANGE)
@@ -536,10 +553,11 @@ class Keithley2600Emulator(ScpiInstrument):
         """Readings (current, voltage) at each level in turn, sourced on the channel."""
         delay, aperture = self._measure_delay_s(ch), self._aperture_s(ch)
         t0 = self.bench.now
-        if ch.connected and ch.output:
-            s = drive_staircase(self.bench, levels, ch.out_v, delay, aperture, limit_a)
+        if ch.role is not None and ch.output:
+            s = drive_staircase(self.bench, levels, ch.out_v, delay, aperture, limit_a,
+                                ch.role)
             i, v, limited, t_abs = s.i, s.v, s.limited, s.t_abs
-        else:  # open terminals (smub, or the output off): time passes, no current flows
+        else:  # open terminals (smub off the bench, or the output off): no current flows
             self.bench.advance(levels.size * (delay + aperture))
             i = np.zeros(levels.size)
             v = levels.copy() if ch.output else np.zeros(levels.size)

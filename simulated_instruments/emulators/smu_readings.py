@@ -77,15 +77,16 @@ def _reading_times(n: int, delay_s: float,
 
 
 def drive_staircase(bench, levels: np.ndarray, v_prev: float, delay_s: float,
-                    aperture_s: float, limit_a: float) -> Staircase:
-    """Source each level in turn from v_prev: step, delay, measure over the aperture."""
+                    aperture_s: float, limit_a: float, role: str = "smu") -> Staircase:
+    """Source each level in turn from v_prev: step, delay, measure over the aperture (as the
+    bench's SMU in role: smu, or smu2 on the device's other terminal)."""
     levels = np.asarray(levels, dtype=float)
     n = levels.size
     starts, sample_t, period = _reading_times(n, delay_s, aperture_s)
     knot_t = np.concatenate([np.repeat(starts, 2), [n * period]])
     knot_v = np.concatenate([[v_prev], np.repeat(levels, 2)])
     t0 = bench.now
-    trace = bench.smu_drive(knot_t, knot_v, sample_t, limit_a)
+    trace = bench.smu_drive(knot_t, knot_v, sample_t, limit_a, role)
     i, v, limited = window_means(trace, n, limit_a)
     return Staircase(i, v, limited, t0 + starts + delay_s)
 

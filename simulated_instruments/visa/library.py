@@ -39,6 +39,16 @@ class _Session:
     offset: int = 0
 
 
+def _channel_port(emulator: ScpiInstrument, role: str) -> Any:
+    """The port of a further role on an instrument already on the bench (the second channel
+    of a two-channel SMU as smu2); ValueError when the instrument has none for it."""
+    port = getattr(emulator, "port", None)
+    if port is None:
+        raise ValueError(f"role {role!r}: the {type(emulator).__name__} at its resource is "
+                         "already on the bench in another role and has no channel for this one")
+    return port(role)
+
+
 class LabmemVisaLibrary(highlevel.VisaLibraryBase):
     """VISA library whose resources are the emulated instruments of one simulated bench."""
 
@@ -65,8 +75,14 @@ class LabmemVisaLibrary(highlevel.VisaLibraryBase):
             config = BenchConfig.from_yaml(path)
             self.opened[str(Path(path).resolve())] = Path(path).read_text()
         self.bench = Bench(config)
-        for role, (model, resource) in config.instruments.items():
-            self.bench.attach(role, resource, emulator_class(model)(self.bench))
+        # smu2 last: it goes on the smu's instrument (BenchConfig checks they share it)
+        for role, (model, resource) in sorted(config.instruments.items(),
+                                              key=lambda item: item[0] == "smu2"):
+            shared = self.bench.resources.get(resource)
+            if shared is None:
+                self.bench.attach(role, resource, emulator_class(model)(self.bench))
+            else:
+                self.bench.attach(role, resource, shared, _channel_port(shared, role))
         self.sessions: dict[int, _Session | None] = {}
         self.faults = FaultInjector(self.bench)
         """Faults to inject into the traffic (tests): faults.inject(role, kind, at, pattern)."""
