@@ -86,6 +86,7 @@ MODE_SERIES = 1
 _ONSET_V = 0.02  # |V| above which a bias counts as applied (write-event onset)
 _DENUC_V = 0.05  # below this device voltage a fully retracted nucleus dissolves
 _DV_STEP = 1e-3  # largest source change per step in V
+_DT_EDGE = 1e-9  # shortest step the source change forces (a ns edge is crossed in ns steps)
 _DG_STEP = 0.01  # largest gap change per step in nm
 _DLNM_STEP = 0.05  # largest relative bridge change per step
 _DH_STEP = 0.05  # largest hazard gain per step, relative to the threshold
@@ -344,6 +345,20 @@ def _source(t: float, k: int, kt: np.ndarray, kv: np.ndarray) -> tuple:
 
 
 @numba.njit(cache=True)
+def _edge_step(v_src: float, v_knot: float, slope: float) -> float:
+    """Longest step the source's change allows: _DV_STEP of change, but at least _DT_EDGE on
+    a fast edge, except where that step would reach the bias-onset window |V| <= _ONSET_V
+    (a zero crossing is a new bias event, which _DV_STEP steps never jump over)."""
+    step = _DV_STEP / slope
+    if step >= _DT_EDGE:
+        return step
+    v_next = v_src + math.copysign(slope * _DT_EDGE, v_knot - v_src)
+    if v_src * v_next > 0.0 and min(abs(v_src), abs(v_next)) > _ONSET_V:
+        return _DT_EDGE
+    return step
+
+
+@numba.njit(cache=True)
 def _operating_point(
     S: np.ndarray, P: np.ndarray, mode: int, v_src: float, r: float, i_cc: float
 ) -> tuple:
@@ -411,7 +426,7 @@ def simulate(
             cap = min(cap, knot_t[k + 1] - t)
             slope = abs(knot_v[k + 1] - knot_v[k]) / (knot_t[k + 1] - knot_t[k])
             if slope > 0.0:
-                cap = min(cap, _DV_STEP / slope)
+                cap = min(cap, _edge_step(v_src, knot_v[k + 1], slope))
         if mode == MODE_SMU and abs(S[ST_VOUT] - target) > 1e-4:
             cap = min(cap, tau_cc)
         i_f = S[ST_IF]
