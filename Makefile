@@ -35,6 +35,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_reproduce.py
 	$(BIN)/python benchmarks/bench_programme.py
 	$(BIN)/python benchmarks/bench_instruments.py
+	$(BIN)/python benchmarks/bench_memory.py
 	QT_QPA_PLATFORM=offscreen $(BIN)/python benchmarks/bench_gui.py
 
 screenshots: $(STAMP)

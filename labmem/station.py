@@ -55,6 +55,8 @@ class Station:
         """Roles whose safe_off did not return in time, with why: never tried again."""
         self.safe_off_timeout_s = SAFE_OFF_TIMEOUT_S
         """Deadline of each role's safe_off (seconds of wall time)."""
+        self.safe_offs = 0
+        """How many times safe_off() ran: a set-up made before the last one is gone."""
         self.visalib = pyvisa.ResourceManager(self.config.visa_library).visalib
         self.tia = tia_from(self.config.roles.get("tia", {}))
         self.setup = "smu"
@@ -248,6 +250,7 @@ class Station:
     def safe_off(self) -> list[str]:
         """Every opened role to its safe state, each within safe_off_timeout_s; returns what
         could not be made safe, one "role: why" per role (empty when all of it is safe)."""
+        self.safe_offs += 1
         errors = []
         for name in list(self._roles):
             error = self._role_safe_off(name)

@@ -3,7 +3,8 @@ dataset per acquisition, with units and the time axis as attributes; the file's 
 the run's identity (run id, procedure, device, start time, labmem version).
 
 Datasets are deflate-compressed at level 1 with the byte shuffle: on the programme's traces
-as fast as h5py's lzf and smaller, and unlike lzf readable by every HDF5 tool."""
+as fast as h5py's lzf and smaller, and unlike lzf readable by every HDF5 tool. A time axis
+equal to the previous acquisition's is a hard link to it (repeated trials store it once)."""
 
 from __future__ import annotations
 
@@ -25,6 +26,8 @@ class TraceStore:
         self.path = Path(path)
         self.attrs = dict(attrs or {})
         self._file: h5py.File | None = None
+        self._last_t: tuple[np.ndarray, h5py.Dataset] | None = None
+        """The last time axis stored, and its dataset (repeated axes link to it)."""
         self.count = 0
 
     def add(self, name: str, t: np.ndarray, channels: dict[str, np.ndarray],
@@ -38,8 +41,12 @@ class TraceStore:
         key = f"{self.count:05d}_{name}"
         group = self._file.create_group(key)
         t = np.asarray(t, dtype=float)
-        dset = group.create_dataset("t", data=t, **COMPRESSION)
-        dset.attrs["units"] = "s"
+        if self._last_t is not None and np.array_equal(self._last_t[0], t):
+            group["t"] = self._last_t[1]  # a hard link: a repeated time axis is stored once
+        else:
+            dset = group.create_dataset("t", data=t, **COMPRESSION)
+            dset.attrs["units"] = "s"
+            self._last_t = (t.copy(), dset)
         if t.size > 1:
             steps = np.diff(t)
             if np.allclose(steps, steps[0], rtol=1e-6, atol=0):
@@ -57,6 +64,7 @@ class TraceStore:
         if self._file is not None:
             self._file.close()
             self._file = None
+            self._last_t = None
 
 
 def read_traces(path: str | Path) -> dict[str, dict[str, Any]]:

@@ -296,7 +296,8 @@ class Bench:
             self._series.run(knot_t, knot_v, np.array([duration]))
             return
         wanted = acq.wanted_times(t0, t0 + duration, sync_t + t0) - t0
-        wanted = np.unique(np.clip(wanted, 0.0, duration))
+        wanted = np.clip(wanted, 0.0, duration)  # ascending: drop the repeats clipping made
+        wanted = wanted[np.concatenate(([True], np.diff(wanted) > 0))] if wanted.size else wanted
         if wanted.size == 0 or wanted[-1] < duration:
             wanted = np.append(wanted, duration)
         trace = self._series.run(knot_t, knot_v, wanted)

@@ -9,6 +9,7 @@ import pytest
 
 from labmem import analysis
 from labmem.simulated_instruments.bench.circuit import SeriesCircuit, SmuCircuit
+from labmem.simulated_instruments.device import kernel
 from labmem.simulated_instruments.device.model import AgFilament
 from labmem.waveforms import pulse_train, segments_to_knots, triangle_knots
 
@@ -157,3 +158,20 @@ def test_compliance_must_be_positive():
         SmuCircuit(AgFilament(), -1e-3)
     with pytest.raises(ValueError, match="knots"):
         SmuCircuit(AgFilament(), 1e-3).run(np.array([0.0]), np.array([0.0]), np.array([0.0]))
+
+
+def write_efficiency_redrawn(low_v: float, seed: int) -> bool:
+    """Hold 2 V, then a 4 ns edge to low_v: is the write efficiency drawn anew on the edge?"""
+    device = AgFilament(rng=np.random.default_rng(seed))
+    circuit = SeriesCircuit(device, 2e6)
+    circuit.run(np.array([0.0, 1e-9, 1e-6]), np.array([0.0, 2.0, 2.0]), np.array([1e-6]))
+    before = device.snapshot()[0][kernel.ST_FW]
+    circuit.run(np.array([0.0, 4e-9, 1e-6]), np.array([2.0, low_v, low_v]), np.array([1e-6]))
+    return bool(device.snapshot()[0][kernel.ST_FW] != before)
+
+
+def test_a_fast_edge_through_zero_is_a_new_bias_event_and_one_that_stays_positive_is_not():
+    # 0.75 V/ns: the kernel's shortest edge step (1 ns) would jump over the ±20 mV onset
+    # window; it must land in it, as the 1 mV steps of a slow edge do.
+    assert all(write_efficiency_redrawn(-1.0, seed) for seed in range(5))
+    assert not any(write_efficiency_redrawn(0.5, seed) for seed in range(5))
