@@ -57,6 +57,7 @@ from labmem.simulated_instruments.scpi.program_data import (
     parse_choice,
     parse_int,
     parse_number,
+    parse_numbers,
     parse_string,
 )
 
@@ -518,7 +519,7 @@ class B2900Emulator(ScpiInstrument):
     def _list_values(self, values: tuple[str, ...]) -> list[float]:
         if not values:
             raise ScpiError(-109, "a list needs at least one value")
-        return [self._level(v) for v in values]
+        return parse_numbers(values, "V", -VOLTAGE_MAX_V, VOLTAGE_MAX_V, default=0.0)
 
     @scpi("[:SOURce<n>]:LIST:VOLTage")
     def source_list(self, c: int, *values: str) -> None:

@@ -51,6 +51,7 @@ from labmem.simulated_instruments.scpi.program_data import (
     parse_choice,
     parse_int,
     parse_number,
+    parse_numbers,
 )
 
 
@@ -484,7 +485,8 @@ class Keithley2400Emulator(ScpiInstrument):
             raise ScpiError(-109, "a list needs at least one value")
         if len(values) > LIST_CHUNK:
             raise ScpiError(-223, f"at most {LIST_CHUNK} values per command")
-        return [self._volts(v) for v in values]
+        vmax = self.limits.voltage_max_v
+        return parse_numbers(values, "V", -vmax, vmax, default=0.0)
 
     @scpi(":SOURce[1]:LIST:VOLTage")
     def source_list(self, *values: str) -> None:
