@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from labmem.simulated_instruments.bench.circuit import Trace
+from labmem.simulated_instruments.emulators.byte_order import ByteOrder
 from labmem.simulated_instruments.emulators.smu_readings import (
     OVER_RANGE,
     noise,
@@ -170,7 +171,7 @@ class _Plan:
     period_s: float
 
 
-class B2900Emulator(ScpiInstrument):
+class B2900Emulator(ByteOrder, ScpiInstrument):
     """Emulated Keysight B2900-series two-channel SMU on a simulated bench."""
 
     idn = "Keysight Technologies,B2902A,MY51140123,3.4.2011.5100"
@@ -351,7 +352,7 @@ class B2900Emulator(ScpiInstrument):
                             np.where(np.isinf(values), np.sign(values) * INFINITY, values))
             return ",".join(map(format_number, text.tolist()))
         bits = "f4" if self.data_format == "REAL,32" else "f8"
-        return format_block(values.astype(("<" if self.swapped else ">") + bits).tobytes())
+        return format_block(values.astype(self.binary_dtype(bits)).tobytes())
 
     @scpi(":FETCh:ARRay?")
     def fetch_array(self, *chanlist: str) -> str | bytes:
@@ -758,14 +759,6 @@ class B2900Emulator(ScpiInstrument):
     @scpi(":FORMat[:DATA]?")
     def format_data_query(self) -> str:
         return self.data_format
-
-    @scpi(":FORMat:BORDer")
-    def format_border(self, order: str) -> None:
-        self.swapped = parse_choice(order, ("NORMal", "SWAPped")) == "SWAPped"
-
-    @scpi(":FORMat:BORDer?")
-    def format_border_query(self) -> str:
-        return "SWAP" if self.swapped else "NORM"
 
     @scpi(":SYSTem:LFRequency?")
     def system_lfrequency(self) -> str:

@@ -36,6 +36,7 @@ from typing import ClassVar
 
 import numpy as np
 
+from labmem.simulated_instruments.emulators.byte_order import ByteOrder
 from labmem.simulated_instruments.emulators.smu_readings import (
     OVER_RANGE,
     drive_staircase,
@@ -107,7 +108,7 @@ DEVICE_ERRORS = {803: "Not permitted with OUTPUT off", 822: "Too small for sense
 """Texts of the instrument's own error numbers (manual, table B-1)."""
 
 
-class Keithley2400Emulator(ScpiInstrument):
+class Keithley2400Emulator(ByteOrder, ScpiInstrument):
     """Emulated Keithley 2400 SourceMeter on a simulated bench."""
 
     idn = "KEITHLEY INSTRUMENTS INC.,MODEL 2400,4112233,C32   Oct  4 2010 14:20:11/A02  /S/K"
@@ -266,8 +267,7 @@ class Keithley2400Emulator(ScpiInstrument):
         data = rows[:, cols]
         if self.data_format == "ASC":
             return ",".join(map(format_number, data.ravel()))
-        dtype = ("<" if self.swapped else ">") + ("f4" if self.data_format == "REAL,32"
-                                                   else "f8")
+        dtype = self.binary_dtype("f4" if self.data_format == "REAL,32" else "f8")
         return b"#0" + data.astype(dtype).tobytes()
 
     @scpi(":INITiate[:IMMediate]")
@@ -649,14 +649,6 @@ class Keithley2400Emulator(ScpiInstrument):
     @scpi(":FORMat[:DATA]?")
     def format_data_query(self) -> str:
         return self.data_format
-
-    @scpi(":FORMat:BORDer")
-    def format_border(self, order: str) -> None:
-        self.swapped = parse_choice(order, ("NORMal", "SWAPped")) == "SWAPped"
-
-    @scpi(":FORMat:BORDer?")
-    def format_border_query(self) -> str:
-        return "SWAP" if self.swapped else "NORM"
 
     # -- buffer and statistics ------------------------------------------------------------
 
