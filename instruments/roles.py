@@ -4,6 +4,7 @@ generator and an oscilloscope must do, whichever instrument fills the role, real
 from __future__ import annotations
 
 import abc
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import ClassVar
@@ -93,6 +94,37 @@ class SourceMeter(Role):
     @abc.abstractmethod
     def output_enabled(self) -> bool:
         """True when the output is on."""
+
+
+@dataclass(frozen=True)
+class SourceMeterLimits:
+    """What a SourceMeter role refuses before talking to its instrument (compliance, NPLC,
+    current ranges) and how its ValueErrors name the model ('outside the {model} range',
+    'is not {a_range}')."""
+
+    model: str
+    a_range: str
+    compliance_a: tuple[float, float]
+    nplc: tuple[float, float]
+    current_ranges_a: tuple[float, ...]
+
+    def check(self, name: str, value: float, limits: tuple[float, float], unit: str) -> float:
+        """value as a float; ValueError naming the setting and the model's range outside it."""
+        value = float(value)
+        if not limits[0] <= value <= limits[1]:
+            raise ValueError(f"{name}={value:g} {unit} is outside the {self.model} range "
+                             f"{limits[0]:g} to {limits[1]:g} {unit}")
+        return value
+
+    def check_configuration(self, compliance_a: float, current_range_a: float | None = None,
+                            nplc: float = 1.0) -> None:
+        """SourceMeter.check_configuration() against these limits."""
+        self.check("compliance_a", compliance_a, self.compliance_a, "A")
+        self.check("nplc", nplc, self.nplc, "PLC")
+        if current_range_a is not None and not any(
+                math.isclose(current_range_a, r, rel_tol=1e-9) for r in self.current_ranges_a):
+            raise ValueError(f"current_range_a={current_range_a!r} is not {self.a_range}; "
+                             f"choose one of {self.current_ranges_a} A or None for auto")
 
 
 def sweep_dwell_s(levels: np.ndarray, dwell_s: float | None, rate_v_per_s: float | None,

@@ -19,6 +19,7 @@ import numpy as np
 from pymeasure.instruments import Instrument, SCPIMixin
 from pymeasure.instruments.validators import strict_discrete_set, strict_range
 
+from labmem.instruments.awg import BusTriggerMixin, read_segments, segment_grid
 from labmem.instruments.roles import Segment, WaveformGenerator
 
 log = logging.getLogger(__name__)
@@ -35,8 +36,6 @@ SAMPLE_RATE = 40e6
 DAC_MAX = 2047
 BURST_COUNT_LIMITS = (1, 50000)
 BURST_RATE_LIMITS_HZ = (10e-3, 50e3)
-TIME_RESOLUTION_S = 1e-12
-"""Segment durations are matched to the point grid to this resolution."""
 SHAPES = {"sine": "SIN", "square": "SQU", "triangle": "TRI", "ramp": "RAMP", "noise": "NOIS",
           "dc": "DC", "user": "USER"}
 BOOLS = {True: 1, False: 0}
@@ -50,7 +49,7 @@ def arb_max_frequency(points: int) -> float:
     return ARB_FREQ_LIMITS[-1][1]
 
 
-class HP33120A(SCPIMixin, Instrument):
+class HP33120A(BusTriggerMixin, SCPIMixin, Instrument):
     """HP 33120A 15 MHz function / arbitrary waveform generator (GPIB)."""
 
     def __init__(self, adapter, name: str = "HP 33120A Function Generator", **kwargs: Any
@@ -186,20 +185,6 @@ class HP33120A(SCPIMixin, Instrument):
         """Delete a user arb from memory (DATA:DELete)."""
         self.write(f"DATA:DEL {name}")
 
-    def trigger(self) -> None:
-        """Send the bus trigger (*TRG)."""
-        self.write("*TRG")
-
-    def check_errors(self) -> list:
-        """Read the error queue until empty; return the (code, message) entries."""
-        errors = []
-        for _ in range(20):
-            code, _, message = self.ask("SYST:ERR?").partition(",")
-            if int(code) == 0:
-                break
-            errors.append((int(code), message.strip('"')))
-        return errors
-
 
 class HP33120AWaveformGenerator(WaveformGenerator):
     """WaveformGenerator role on an HP 33120A: segments → DAC points, bus-triggered bursts.
@@ -235,36 +220,13 @@ class HP33120AWaveformGenerator(WaveformGenerator):
     def compile(self, segments: Sequence[Segment]) -> tuple[np.ndarray, float]:
         """(level of every point in V, repetition frequency in Hz) of segments, or ValueError
         saying what would fit: every boundary on a point, 8 … 16000 points, ≤ 40 MSa/s."""
-        if not segments:
-            raise ValueError("a waveform needs at least one segment")
-        levels = np.array([float(lv) for lv, _ in segments])
-        durations = [float(d) for _, d in segments]
-        if not all(d > 0 and math.isfinite(d) for d in durations):
-            raise ValueError(f"segment durations must be > 0 s, got {durations}")
-        peak = float(np.abs(levels).max())
-        if peak > self.emf_limit_v:
-            bad = float(levels[np.argmax(np.abs(levels))])
-            load = "50 Ω" if self.load_ohm == 50 else "an open circuit"
-            raise ValueError(
-                f"level {bad:g} V is beyond the 33120A output limit of ±{self.emf_limit_v:g} V "
-                f"open-circuit (|offset| + Vpp/2 ≤ {VMAX_50_V * self._gain:g} V programmed "
-                f"for {load})")
-        ticks = [round(d / TIME_RESOLUTION_S) for d in durations]
-        if min(ticks) < 1:
-            raise ValueError(f"segment of {min(durations):g} s is shorter than "
-                             f"{TIME_RESOLUTION_S:g} s")
-        quantum = math.gcd(*ticks)
-        n_min = sum(ticks) // quantum
-        total = sum(durations)
-        shortest = min(durations)
-        if n_min > ARB_POINTS[1]:
-            raise ValueError(
-                f"segment boundaries need {n_min} points on a {quantum * TIME_RESOLUTION_S:g} s "
-                f"grid; the 33120A holds {ARB_POINTS[1]}: make every duration a multiple of "
-                f"{total / ARB_POINTS[1]:.4g} s, or keep the total under "
-                f"{ARB_POINTS[1] * quantum * TIME_RESOLUTION_S:.4g} s")
-        k = max(1, math.ceil(ARB_POINTS[0] / n_min))
-        n = n_min * k
+        load = "50 Ω" if self.load_ohm == 50 else "an open circuit"
+        levels, durations = read_segments(
+            segments, self.emf_limit_v,
+            f"the 33120A output limit of ±{self.emf_limit_v:g} V open-circuit (|offset| + "
+            f"Vpp/2 ≤ {VMAX_50_V * self._gain:g} V programmed for {load})")
+        grid = segment_grid(levels, durations, "33120A", ARB_POINTS)
+        n, total, shortest = grid.points, grid.total_s, min(durations)
         point_s = total / n
         if point_s < 1 / SAMPLE_RATE * (1 - 1e-9):
             raise ValueError(
@@ -277,8 +239,7 @@ class HP33120AWaveformGenerator(WaveformGenerator):
         if freq < FREQUENCY_LIMITS_HZ[0]:
             raise ValueError(f"waveform of {total:g} s is longer than the 33120A's "
                              f"{1 / FREQUENCY_LIMITS_HZ[0]:g} s period limit")
-        counts = [t // quantum * k for t in ticks]
-        return np.repeat(levels, counts), freq
+        return grid.point_levels(), freq
 
     @property
     def _gain(self) -> float:

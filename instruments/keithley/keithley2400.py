@@ -14,10 +14,9 @@ source at 105 % of that range). Binary replies (REAL,32) are ``#0<floats>`` and 
 from __future__ import annotations
 
 import logging
-import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -26,7 +25,7 @@ from pymeasure.instruments import Instrument, SCPIMixin
 from pymeasure.instruments.validators import strict_discrete_set, strict_range
 
 from labmem.instruments.keithley.source_list import list_commands
-from labmem.instruments.roles import SourceMeter, SweepResult, sweep_dwell_s
+from labmem.instruments.roles import SourceMeter, SourceMeterLimits, SweepResult, sweep_dwell_s
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +63,9 @@ RANGE_LIMIT = 1.05
 """A fixed measure range below the compliance limits the source at 105 % of the range."""
 SWEEP_ELEMENTS = ("CURR", "TIME")
 BOOLS = {True: 1, False: 0}
+LIMITS = SourceMeterLimits("Keithley 2400", "a range of this Keithley 24xx", COMPLIANCE_LIMITS_A,
+                           NPLC_LIMITS, MODELS["2400"].current_ranges_a)
+"""The role's checks; a role takes the current ranges of the model its *IDN? answer names."""
 
 
 class Keithley2400(SCPIMixin, Instrument):
@@ -277,15 +279,9 @@ class Keithley2400SourceMeter(SourceMeter):
     def check_configuration(self, compliance_a: float, current_range_a: float | None = None,
                             nplc: float = 1.0) -> None:
         """Refuse (ValueError naming the setting and its range) what configure() cannot set."""
-        _check("compliance_a", compliance_a, COMPLIANCE_LIMITS_A, "A")
-        _check("nplc", nplc, NPLC_LIMITS, "PLC")
-        if current_range_a is None:
-            return
-        ranges = self.driver.limits.current_ranges_a
-        if not any(math.isclose(current_range_a, r, rel_tol=1e-9) for r in ranges):
-            raise ValueError(f"current_range_a={current_range_a!r} is not a range of this "
-                             f"Keithley 24xx; choose one of {ranges} A or None for auto")
-        if compliance_a < COMPLIANCE_MIN_FRACTION * current_range_a:
+        limits = replace(LIMITS, current_ranges_a=self.driver.limits.current_ranges_a)
+        limits.check_configuration(compliance_a, current_range_a, nplc)
+        if current_range_a is not None and compliance_a < COMPLIANCE_MIN_FRACTION * current_range_a:
             raise ValueError(f"compliance_a={compliance_a:g} A is below 0.1 % of the "
                              f"{current_range_a:g} A range; choose a lower range or auto")
 
@@ -312,7 +308,7 @@ class Keithley2400SourceMeter(SourceMeter):
     def apply(self, voltage_v: float) -> None:
         """Set the source level and switch the output on."""
         vmax = self.driver.limits.voltage_max_v
-        self.driver.source_voltage = _check("voltage_v", voltage_v, (-vmax, vmax), "V")
+        self.driver.source_voltage = LIMITS.check("voltage_v", voltage_v, (-vmax, vmax), "V")
         self.driver.output_enabled = True
 
     def measure(self) -> tuple[float, float, bool]:
@@ -378,11 +374,3 @@ class Keithley2400SourceMeter(SourceMeter):
             log.warning("device clear failed on %s", d.name, exc_info=True)
         d.write(":ABOR;:OUTP OFF;:SOUR:VOLT:MODE FIX;:SOUR:FUNC VOLT;:SOUR:VOLT 0;"
                 ":TRIG:COUN 1;:FORM:DATA ASC")
-
-
-def _check(name: str, value: float, limits: tuple[float, float], unit: str) -> float:
-    value = float(value)
-    if not limits[0] <= value <= limits[1]:
-        raise ValueError(f"{name}={value:g} {unit} is outside the Keithley 2400 range "
-                         f"{limits[0]:g} to {limits[1]:g} {unit}")
-    return value

@@ -11,7 +11,6 @@ SOURce; the source status (limit flag, 32) comes as ASCII only. Overflow reads 9
 from __future__ import annotations
 
 import logging
-import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -21,7 +20,7 @@ from pymeasure.instruments import Instrument, SCPIMixin
 from pymeasure.instruments.validators import strict_discrete_set, strict_range
 
 from labmem.instruments.keithley.source_list import list_commands
-from labmem.instruments.roles import SourceMeter, SweepResult, sweep_dwell_s
+from labmem.instruments.roles import SourceMeter, SourceMeterLimits, SweepResult, sweep_dwell_s
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +44,8 @@ OVERFLOW = 9.9e37
 """The reading of a fixed range the current exceeds (over range, not limited)."""
 BOOLS = {True: 1, False: 0}
 DEFAULT_BUFFER = "defbuffer1"
+LIMITS = SourceMeterLimits("Keithley 2450", "a 2450 range", COMPLIANCE_LIMITS_A, NPLC_LIMITS,
+                           CURRENT_RANGES_A)
 
 
 class Keithley2450(SCPIMixin, Instrument):
@@ -318,14 +319,6 @@ class Keithley2450(SCPIMixin, Instrument):
         return float(v), float(reading), int(float(status))
 
 
-def _check(name: str, value: float, limits: tuple[float, float], unit: str) -> float:
-    value = float(value)
-    if not limits[0] <= value <= limits[1]:
-        raise ValueError(f"{name}={value:g} {unit} is outside the Keithley 2450 range "
-                         f"{limits[0]:g} to {limits[1]:g} {unit}")
-    return value
-
-
 class Keithley2450SourceMeter(SourceMeter):
     """SourceMeter role on a Keithley 2450: voltage source, current measure, list sweeps."""
 
@@ -351,12 +344,7 @@ class Keithley2450SourceMeter(SourceMeter):
     def check_configuration(self, compliance_a: float, current_range_a: float | None = None,
                             nplc: float = 1.0) -> None:
         """Refuse (ValueError naming the setting and its range) what configure() cannot set."""
-        _check("compliance_a", compliance_a, COMPLIANCE_LIMITS_A, "A")
-        _check("nplc", nplc, NPLC_LIMITS, "PLC")
-        if current_range_a is not None and not any(
-                math.isclose(current_range_a, r, rel_tol=1e-9) for r in CURRENT_RANGES_A):
-            raise ValueError(f"current_range_a={current_range_a!r} is not a 2450 range; "
-                             f"choose one of {CURRENT_RANGES_A} A or None for auto")
+        LIMITS.check_configuration(compliance_a, current_range_a, nplc)
 
     def configure(self, compliance_a: float, current_range_a: float | None = None,
                   nplc: float = 1.0) -> None:
@@ -379,7 +367,7 @@ class Keithley2450SourceMeter(SourceMeter):
 
     def apply(self, voltage_v: float) -> None:
         """Set the source level and switch the output on."""
-        voltage_v = _check("voltage_v", voltage_v, (-VOLTAGE_LIMIT_V, VOLTAGE_LIMIT_V), "V")
+        voltage_v = LIMITS.check("voltage_v", voltage_v, (-VOLTAGE_LIMIT_V, VOLTAGE_LIMIT_V), "V")
         self.driver.source_voltage = voltage_v
         self.driver.output_enabled = True
 

@@ -14,7 +14,6 @@ ranges 100 pA … 1.5 A, NPLC 0.001 … 25.
 from __future__ import annotations
 
 import logging
-import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -23,7 +22,7 @@ from pymeasure.adapters import VISAAdapter
 from pymeasure.instruments import Channel, Instrument
 from pymeasure.instruments.validators import strict_discrete_set, strict_range
 
-from labmem.instruments.roles import SourceMeter, SweepResult
+from labmem.instruments.roles import SourceMeter, SourceMeterLimits, SweepResult
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +42,8 @@ LIST_LINE = 100
 """Source-list values per line of an uploaded script."""
 SCRIPT = "labmem_sweep"
 BOOLS = {True: 1, False: 0}
+LIMITS = SourceMeterLimits("Keithley 2600B", "a 2600B range", COMPLIANCE_LIMITS_A, NPLC_LIMITS,
+                           CURRENT_RANGES_A)
 
 
 class Keithley2600Channel(Channel):
@@ -228,14 +229,6 @@ class Keithley2600(Instrument):
         return np.frombuffer(raw[2:-1], dtype="<f4").reshape(n, 2).astype(float)
 
 
-def _check(name: str, value: float, limits: tuple[float, float], unit: str) -> float:
-    value = float(value)
-    if not limits[0] <= value <= limits[1]:
-        raise ValueError(f"{name}={value:g} {unit} is outside the Keithley 2600B range "
-                         f"{limits[0]:g} to {limits[1]:g} {unit}")
-    return value
-
-
 class Keithley2600SourceMeter(SourceMeter):
     """SourceMeter role on one channel of a Keithley 2600B: voltage source, current measure,
     sweeps as one uploaded TSP script on the trigger model."""
@@ -271,12 +264,7 @@ class Keithley2600SourceMeter(SourceMeter):
     def check_configuration(self, compliance_a: float, current_range_a: float | None = None,
                             nplc: float = 1.0) -> None:
         """Refuse (ValueError naming the setting and its range) what configure() cannot set."""
-        _check("compliance_a", compliance_a, COMPLIANCE_LIMITS_A, "A")
-        _check("nplc", nplc, NPLC_LIMITS, "PLC")
-        if current_range_a is not None and not any(
-                math.isclose(current_range_a, r, rel_tol=1e-9) for r in CURRENT_RANGES_A):
-            raise ValueError(f"current_range_a={current_range_a!r} is not a 2600B range; "
-                             f"choose one of {CURRENT_RANGES_A} A or None for auto")
+        LIMITS.check_configuration(compliance_a, current_range_a, nplc)
 
     def configure(self, compliance_a: float, current_range_a: float | None = None,
                   nplc: float = 1.0) -> None:
@@ -297,8 +285,8 @@ class Keithley2600SourceMeter(SourceMeter):
 
     def apply(self, voltage_v: float) -> None:
         """Set the source level and switch the output on."""
-        self.smu.source_voltage = _check("voltage_v", voltage_v,
-                                         (-VOLTAGE_LIMIT_V, VOLTAGE_LIMIT_V), "V")
+        self.smu.source_voltage = LIMITS.check("voltage_v", voltage_v,
+                                               (-VOLTAGE_LIMIT_V, VOLTAGE_LIMIT_V), "V")
         self.smu.output_enabled = True
 
     def measure(self) -> tuple[float, float, bool]:

@@ -13,7 +13,6 @@ channel was in compliance. REAL,32 data come as a definite-length block, here li
 from __future__ import annotations
 
 import logging
-import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -22,7 +21,12 @@ from pymeasure.adapters import VISAAdapter
 from pymeasure.instruments import Channel, Instrument, SCPIMixin
 from pymeasure.instruments.validators import strict_discrete_set, strict_range
 
-from labmem.instruments.roles import PulsedSourceMeter, SweepResult, sweep_dwell_s
+from labmem.instruments.roles import (
+    PulsedSourceMeter,
+    SourceMeterLimits,
+    SweepResult,
+    sweep_dwell_s,
+)
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +47,8 @@ MIN_SOURCE_DELAY_S = 50e-6
 IN_COMPLIANCE = 6
 """Status data bits 1 and 2: the channel was in compliance."""
 BOOLS = {True: 1, False: 0}
+LIMITS = SourceMeterLimits("B2900", "a B2900 range", COMPLIANCE_LIMITS_A, NPLC_LIMITS,
+                           CURRENT_RANGES_A)
 
 
 class B2900Channel(Channel):
@@ -248,14 +254,6 @@ class B2900(SCPIMixin, Instrument):
         return [float(x) for x in self.ask(f":FORM ASC;{query}").split(",")]
 
 
-def _check(name: str, value: float, limits: tuple[float, float], unit: str) -> float:
-    value = float(value)
-    if not limits[0] <= value <= limits[1]:
-        raise ValueError(f"{name}={value:g} {unit} is outside the B2900 range "
-                         f"{limits[0]:g} to {limits[1]:g} {unit}")
-    return value
-
-
 class B2900SourceMeter(PulsedSourceMeter):
     """SourceMeter role on channel 1 of a B2902A/B2912A: voltage source, current measure,
     list sweeps and pulses with compliance, each as one acquisition on the instrument."""
@@ -281,12 +279,7 @@ class B2900SourceMeter(PulsedSourceMeter):
     def check_configuration(self, compliance_a: float, current_range_a: float | None = None,
                             nplc: float = 1.0) -> None:
         """Refuse (ValueError naming the setting and its range) what configure() cannot set."""
-        _check("compliance_a", compliance_a, COMPLIANCE_LIMITS_A, "A")
-        _check("nplc", nplc, NPLC_LIMITS, "PLC")
-        if current_range_a is not None and not any(
-                math.isclose(current_range_a, r, rel_tol=1e-9) for r in CURRENT_RANGES_A):
-            raise ValueError(f"current_range_a={current_range_a!r} is not a B2900 range; "
-                             f"choose one of {CURRENT_RANGES_A} A or None for auto")
+        LIMITS.check_configuration(compliance_a, current_range_a, nplc)
 
     def configure(self, compliance_a: float, current_range_a: float | None = None,
                   nplc: float = 1.0) -> None:
@@ -306,7 +299,7 @@ class B2900SourceMeter(PulsedSourceMeter):
 
     def apply(self, voltage_v: float) -> None:
         """Set the DC level and switch the output on."""
-        voltage_v = _check("voltage_v", voltage_v, (-VOLTAGE_LIMIT_V, VOLTAGE_LIMIT_V), "V")
+        voltage_v = LIMITS.check("voltage_v", voltage_v, (-VOLTAGE_LIMIT_V, VOLTAGE_LIMIT_V), "V")
         ch = self.driver.ch_1
         ch.source_voltage = voltage_v
         ch.output_enabled = True
@@ -358,16 +351,16 @@ class B2900SourceMeter(PulsedSourceMeter):
                     measure_delay_s: float | None = None, nplc: float | None = None) -> None:
         """Refuse (ValueError naming the setting and its range) a pulse the B2900 cannot time
         or measure inside at this NPLC (None: the configured aperture)."""
-        _check("width_s", width_s, PULSE_WIDTH_LIMITS_S, "s")
+        LIMITS.check("width_s", width_s, PULSE_WIDTH_LIMITS_S, "s")
         if period_s is not None:
-            _check("period_s", period_s, (max(width_s, TIMER_LIMITS_S[0]), TIMER_LIMITS_S[1]),
+            LIMITS.check("period_s", period_s, (max(width_s, TIMER_LIMITS_S[0]), TIMER_LIMITS_S[1]),
                    "s")
         if nplc is None:
             aperture = self.aperture_s()
         else:
             if self._line_hz is None:
                 self._line_hz = float(self.driver.line_frequency)
-            aperture = _check("nplc", nplc, NPLC_LIMITS, "PLC") / self._line_hz
+            aperture = LIMITS.check("nplc", nplc, NPLC_LIMITS, "PLC") / self._line_hz
         delay = width_s - aperture if measure_delay_s is None else measure_delay_s
         if not 0 <= delay <= width_s - aperture:
             raise ValueError(f"measure_delay_s={delay:g} s: a reading of {aperture:g} s "
@@ -381,7 +374,7 @@ class B2900SourceMeter(PulsedSourceMeter):
         """Refuse (ValueError) a pulse train the B2900 cannot run: 1 to 2500 levels within
         ±210 V, and check_pulse()."""
         self.driver.ch_1.list_command(amplitudes)
-        _check("base_v", base_v, (-VOLTAGE_LIMIT_V, VOLTAGE_LIMIT_V), "V")
+        LIMITS.check("base_v", base_v, (-VOLTAGE_LIMIT_V, VOLTAGE_LIMIT_V), "V")
         self.check_pulse(width_s, period_s, measure_delay_s, nplc)
 
     def pulse(self, amplitude_v: float, width_s: float, base_v: float = 0.0,

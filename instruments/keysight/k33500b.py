@@ -21,6 +21,7 @@ import numpy as np
 from pymeasure.instruments import Channel, Instrument, SCPIMixin
 from pymeasure.instruments.validators import strict_discrete_set, strict_range
 
+from labmem.instruments.awg import BusTriggerMixin, read_segments, segment_grid
 from labmem.instruments.roles import Segment, WaveformGenerator
 
 log = logging.getLogger(__name__)
@@ -37,7 +38,6 @@ DAC_MAX = 32767
 SAMPLE_RATE_LIMITS = (1e-6, 250e6)
 BURST_COUNT_LIMITS = (1, 100_000_000)
 PERIOD_LIMITS_S = (1e-6, 8000.0)
-TIME_RESOLUTION_S = 1e-12
 """Segment durations are matched to the point grid to this resolution."""
 ARB_NAME = "LABMEM"
 SHAPES = {"sine": "SIN", "square": "SQU", "triangle": "TRI", "ramp": "RAMP", "pulse": "PULS",
@@ -211,7 +211,7 @@ def _check_name(name: str) -> None:
         raise ValueError(f"arb name {name!r}: a letter then up to 11 letters, digits or _")
 
 
-class K33500B(SCPIMixin, Instrument):
+class K33500B(BusTriggerMixin, SCPIMixin, Instrument):
     """Keysight 33500B series waveform generator (33522B: two channels)."""
 
     ch_1 = Instrument.ChannelCreator(K33500BChannel, 1)
@@ -239,20 +239,6 @@ class K33500B(SCPIMixin, Instrument):
         validator=strict_discrete_set, values=("NORM", "SWAP"),
     )
 
-    def trigger(self) -> None:
-        """Send the bus trigger (*TRG) to every channel whose trigger source is BUS."""
-        self.write("*TRG")
-
-    def check_errors(self) -> list:
-        """Read the error queue until empty; return the (code, message) entries."""
-        errors = []
-        for _ in range(20):
-            code, _, message = self.ask("SYST:ERR?").partition(",")
-            if int(code) == 0:
-                break
-            errors.append((int(code), message.strip('"')))
-        return errors
-
 
 class K33500BWaveformGenerator(WaveformGenerator):
     """WaveformGenerator role on channel 1 of a 33500B: segments → one arb at the sample rate
@@ -278,40 +264,21 @@ class K33500BWaveformGenerator(WaveformGenerator):
     def compile(self, segments: Sequence[Segment]) -> tuple[np.ndarray, float]:
         """(level of every point in V, repetition frequency in Hz) of segments, or ValueError
         saying what would fit: every boundary on a point, 8 … 1,048,576 points, ≤ 250 MSa/s."""
-        if not segments:
-            raise ValueError("a waveform needs at least one segment")
-        levels = np.array([float(lv) for lv, _ in segments])
-        durations = [float(d) for _, d in segments]
-        if not all(d > 0 and math.isfinite(d) for d in durations):
-            raise ValueError(f"segment durations must be > 0 s, got {durations}")
-        peak = float(np.abs(levels).max())
-        if peak > EMF_LIMIT_V:
-            bad = float(levels[np.argmax(np.abs(levels))])
-            raise ValueError(f"level {bad:g} V is beyond the 33500B output limit of "
-                             f"±{EMF_LIMIT_V:g} V open-circuit (±5 V into 50 Ω)")
-        ticks = [round(d / TIME_RESOLUTION_S) for d in durations]
-        if min(ticks) < 1:
-            raise ValueError(f"segment of {min(durations):g} s is shorter than "
-                             f"{TIME_RESOLUTION_S:g} s")
-        quantum = math.gcd(*ticks)
-        n_min = sum(ticks) // quantum
-        total = sum(durations)
-        if n_min > ARB_POINTS[1]:
-            raise ValueError(
-                f"segment boundaries need {n_min} points on a {quantum * TIME_RESOLUTION_S:g} s "
-                f"grid; the 33500B holds {ARB_POINTS[1]} per channel: put every duration on "
-                f"a common grid of at least {total / ARB_POINTS[1]:.6g} s, or keep the total "
-                f"under {ARB_POINTS[1] * quantum * TIME_RESOLUTION_S:.6g} s")
-        n = n_min * max(1, math.ceil(ARB_POINTS[0] / n_min))
-        rate = n / total
+        levels, durations = read_segments(
+            segments, EMF_LIMIT_V, f"the 33500B output limit of ±{EMF_LIMIT_V:g} V open-circuit "
+                                   "(±5 V into 50 Ω)")
+        grid = segment_grid(levels, durations, "33500B", ARB_POINTS, " per channel",
+                            "put every duration on a common grid of at least {step:.6g} s, or "
+                            "keep the total under {total:.6g} s")
+        total = grid.total_s
+        rate = grid.points / total
         if rate > SAMPLE_RATE_LIMITS[1] * (1 + 1e-9):
             raise ValueError(
                 f"segment grid of {1 / rate:.4g} s per point is faster than 250 MSa/s: put "
                 f"every duration on a multiple of 4 ns")
         if rate < SAMPLE_RATE_LIMITS[0]:
             raise ValueError(f"waveform of {total:g} s needs {rate:g} Sa/s, below 1 µSa/s")
-        counts = [t // quantum * (n // n_min) for t in ticks]
-        return np.repeat(levels, counts), 1.0 / total
+        return grid.point_levels(), 1.0 / total
 
     def load(self, segments: Sequence[Segment], bursts: int = 1) -> float:
         """Compile segments into channel 1's volatile memory (one binary transfer) for

@@ -20,6 +20,7 @@ import numpy as np
 from pymeasure.instruments import Channel, Instrument, SCPIMixin
 from pymeasure.instruments.validators import strict_discrete_set, strict_range
 
+from labmem.instruments.awg import BusTriggerMixin, read_segments, segment_grid
 from labmem.instruments.roles import Segment, WaveformGenerator
 
 log = logging.getLogger(__name__)
@@ -41,7 +42,6 @@ ARB_POINTS = (2, 16384)
 MIN_SEGMENT_S = WIDTH_LIMITS_S[0]
 """A level held shorter than the narrowest pulse never settles through the output's edges."""
 TRIGGER_COUNT_LIMITS = (1, 2**31 - 1)
-TIME_RESOLUTION_S = 1e-12
 """Segment durations are matched to the point grid to this resolution."""
 SHAPES = {"sine": "SIN", "square": "SQU", "ramp": "RAMP", "pulse": "PULS", "noise": "NOIS",
           "dc": "DC", "user": "USER"}
@@ -176,7 +176,7 @@ class K81160AChannel(Channel):
                                  termination="\n", datatype="h", is_big_endian=False)
 
 
-class K81160A(SCPIMixin, Instrument):
+class K81160A(BusTriggerMixin, SCPIMixin, Instrument):
     """Keysight 81160A 330 MHz pulse function arbitrary noise generator (1 or 2 channels)."""
 
     ch_1 = Instrument.ChannelCreator(K81160AChannel, 1)
@@ -193,19 +193,8 @@ class K81160A(SCPIMixin, Instrument):
         validator=strict_discrete_set, values=("NORM", "SWAP"),
     )
 
-    def trigger(self) -> None:
-        """Send the bus trigger (*TRG): arms every channel whose arm source is MAN."""
-        self.write("*TRG")
-
-    def check_errors(self) -> list:
-        """Read the error queue until empty; return the (code, message) entries."""
-        errors = []
-        for _ in range(30):
-            code, _, message = self.ask(":SYST:ERR?").partition(",")
-            if int(code) == 0:
-                break
-            errors.append((int(code), message.strip('"')))
-        return errors
+    ERROR_QUERY = ":SYST:ERR?"
+    ERROR_READS = 30
 
 
 class K81160AWaveformGenerator(WaveformGenerator):
@@ -248,35 +237,17 @@ class K81160AWaveformGenerator(WaveformGenerator):
         """(level of every point in V, repetition frequency in Hz) of segments, or ValueError
         saying what would fit: levels within ±5 V EMF, every segment ≥ 1.5 ns, every boundary
         on a point, 2 … 16384 points, ≤ 2.5 GSa/s, ≥ 1 µHz."""
-        if not segments:
-            raise ValueError("a waveform needs at least one segment")
-        levels = np.array([float(lv) for lv, _ in segments])
-        durations = [float(d) for _, d in segments]
-        if not all(d > 0 and math.isfinite(d) for d in durations):
-            raise ValueError(f"segment durations must be > 0 s, got {durations}")
-        peak = float(np.abs(levels).max())
-        if peak > EMF_LIMIT_V:
-            bad = float(levels[np.argmax(np.abs(levels))])
-            raise ValueError(f"level {bad:g} V is beyond ±{EMF_LIMIT_V:g} V open-circuit: the "
-                             f"81160A gives at most {EMF_VPP_V[1]:g} Vpp of EMF (5 Vpp into "
-                             "50 Ω) around the 0 V offset it idles at")
+        levels, durations = read_segments(
+            segments, EMF_LIMIT_V, f"±{EMF_LIMIT_V:g} V open-circuit: the 81160A gives at most "
+                                   f"{EMF_VPP_V[1]:g} Vpp of EMF (5 Vpp into 50 Ω) around the "
+                                   "0 V offset it idles at")
         shortest = min(durations)
         if shortest < MIN_SEGMENT_S * (1 - 1e-9):
             raise ValueError(f"segment of {shortest:g} s is shorter than the 81160A's narrowest "
                              f"pulse ({MIN_SEGMENT_S:g} s, 1 ns edges): make every segment "
                              f"≥ {MIN_SEGMENT_S:g} s")
-        ticks = [round(d / TIME_RESOLUTION_S) for d in durations]
-        quantum = math.gcd(*ticks)
-        n_min = sum(ticks) // quantum
-        total = sum(durations)
-        if n_min > ARB_POINTS[1]:
-            raise ValueError(
-                f"segment boundaries need {n_min} points on a {quantum * TIME_RESOLUTION_S:g} s "
-                f"grid; the 81160A holds {ARB_POINTS[1]}: make every duration a multiple of "
-                f"{total / ARB_POINTS[1]:.4g} s, or keep the total under "
-                f"{ARB_POINTS[1] * quantum * TIME_RESOLUTION_S:.4g} s")
-        k = max(1, math.ceil(ARB_POINTS[0] / n_min))
-        n = n_min * k
+        grid = segment_grid(levels, durations, "81160A", ARB_POINTS)
+        n, total = grid.points, grid.total_s
         if total / n < 1 / SAMPLE_RATE * (1 - 1e-9):
             raise ValueError(f"segment grid of {total / n:.4g} s per point is faster than "
                              "2.5 GSa/s: put the durations on a ≥ 0.4 ns grid")
@@ -284,8 +255,7 @@ class K81160AWaveformGenerator(WaveformGenerator):
         if freq < FREQUENCY_LIMITS_HZ[0]:
             raise ValueError(f"waveform of {total:g} s is longer than the 81160A's "
                              f"{1 / FREQUENCY_LIMITS_HZ[0]:g} s period limit")
-        counts = [t // quantum * k for t in ticks]
-        return np.repeat(levels, counts), freq
+        return grid.point_levels(), freq
 
     def load(self, segments: Sequence[Segment], bursts: int = 1) -> float:
         """Compile segments into volatile arb memory for bus-triggered bursts of `bursts`

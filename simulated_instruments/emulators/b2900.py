@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from labmem.simulated_instruments.bench.circuit import Trace
+from labmem.simulated_instruments.emulators.byte_order import ByteOrder
 from labmem.simulated_instruments.emulators.smu_readings import (
     OVER_RANGE,
     noise,
@@ -57,6 +58,7 @@ from labmem.simulated_instruments.scpi.program_data import (
     parse_choice,
     parse_int,
     parse_number,
+    parse_numbers,
     parse_string,
 )
 
@@ -169,7 +171,7 @@ class _Plan:
     period_s: float
 
 
-class B2900Emulator(ScpiInstrument):
+class B2900Emulator(ByteOrder, ScpiInstrument):
     """Emulated Keysight B2900-series two-channel SMU on a simulated bench."""
 
     idn = "Keysight Technologies,B2902A,MY51140123,3.4.2011.5100"
@@ -350,7 +352,7 @@ class B2900Emulator(ScpiInstrument):
                             np.where(np.isinf(values), np.sign(values) * INFINITY, values))
             return ",".join(map(format_number, text.tolist()))
         bits = "f4" if self.data_format == "REAL,32" else "f8"
-        return format_block(values.astype(("<" if self.swapped else ">") + bits).tobytes())
+        return format_block(values.astype(self.binary_dtype(bits)).tobytes())
 
     @scpi(":FETCh:ARRay?")
     def fetch_array(self, *chanlist: str) -> str | bytes:
@@ -518,7 +520,7 @@ class B2900Emulator(ScpiInstrument):
     def _list_values(self, values: tuple[str, ...]) -> list[float]:
         if not values:
             raise ScpiError(-109, "a list needs at least one value")
-        return [self._level(v) for v in values]
+        return parse_numbers(values, "V", -VOLTAGE_MAX_V, VOLTAGE_MAX_V, default=0.0)
 
     @scpi("[:SOURce<n>]:LIST:VOLTage")
     def source_list(self, c: int, *values: str) -> None:
@@ -757,14 +759,6 @@ class B2900Emulator(ScpiInstrument):
     @scpi(":FORMat[:DATA]?")
     def format_data_query(self) -> str:
         return self.data_format
-
-    @scpi(":FORMat:BORDer")
-    def format_border(self, order: str) -> None:
-        self.swapped = parse_choice(order, ("NORMal", "SWAPped")) == "SWAPped"
-
-    @scpi(":FORMat:BORDer?")
-    def format_border_query(self) -> str:
-        return "SWAP" if self.swapped else "NORM"
 
     @scpi(":SYSTem:LFRequency?")
     def system_lfrequency(self) -> str:

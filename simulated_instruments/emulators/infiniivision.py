@@ -41,6 +41,7 @@ import numpy as np
 from labmem.simulated_instruments.bench.acquisition import AUX, AcquisitionSettings
 from labmem.simulated_instruments.emulators.scope_screen import (
     BenchScope,
+    KeysightWaveform,
     adc_codes,
     fastest_rate,
     parse_edge_source,
@@ -123,11 +124,12 @@ class _Channel:
         self.offset_v = min(max(self.offset_v, -limit), limit)
 
 
-class InfiniiVisionEmulator(BenchScope):
+class InfiniiVisionEmulator(KeysightWaveform, BenchScope):
     """Emulated InfiniiVision X-Series oscilloscope on a simulated bench (DSOX3024T)."""
 
     MODEL = Model("KEYSIGHT TECHNOLOGIES,DSOX3024T,MY12345678,07.50.2021102830")
     idn = MODEL.idn
+    AUX_INPUT = "EXTernal"
 
     def __init__(self, bench) -> None:
         super().__init__(bench)
@@ -505,32 +507,9 @@ class InfiniiVisionEmulator(BenchScope):
 
     # -- waveform ----------------------------------------
 
-    @scpi(":WAVeform:SOURce")
-    def waveform_source(self, value: str) -> None:
-        n = self._source(value)
-        if n == AUX:
-            raise ScpiError(-224, "EXTernal is not a waveform source")
-        self.wav_source = n
-
-    @scpi(":WAVeform:SOURce?")
-    def waveform_source_query(self) -> str:
-        return f"CHAN{self.wav_source}"
-
     @scpi(":WAVeform:FORMat")
     def waveform_format(self, value: str) -> None:
         self.wav_format = parse_choice(value, tuple(FORMAT_CODE))
-
-    @scpi(":WAVeform:FORMat?")
-    def waveform_format_query(self) -> str:
-        return {"ASCii": "ASC", "BYTE": "BYTE", "WORD": "WORD"}[self.wav_format]
-
-    @scpi(":WAVeform:BYTeorder")
-    def waveform_byteorder(self, value: str) -> None:
-        self.wav_big_endian = parse_choice(value, ("MSBFirst", "LSBFirst")) == "MSBFirst"
-
-    @scpi(":WAVeform:BYTeorder?")
-    def waveform_byteorder_query(self) -> str:
-        return "MSBF" if self.wav_big_endian else "LSBF"
 
     @scpi(":WAVeform:UNSigned")
     def waveform_unsigned(self, on: str) -> None:
@@ -608,23 +587,9 @@ class InfiniiVisionEmulator(BenchScope):
     def waveform_xincrement(self) -> str:
         return f"{self._record().settings.sample_interval_s * self._decimation():+.6E}"
 
-    @scpi(":WAVeform:XORigin?")
-    def waveform_xorigin(self) -> str:
-        return f"{-self._record().settings.pre_trigger_s:+.6E}"
-
     @scpi(":WAVeform:XREFerence?")
     def waveform_xreference(self) -> str:
         return "+0"
-
-    @scpi(":WAVeform:YINCrement?")
-    def waveform_yincrement(self) -> str:
-        self._record()
-        return f"{self._yincrement():+.6E}"
-
-    @scpi(":WAVeform:YORigin?")
-    def waveform_yorigin(self) -> str:
-        self._record()
-        return f"{self._scaling()[1]:+.6E}"
 
     @scpi(":WAVeform:YREFerence?")
     def waveform_yreference(self) -> str:

@@ -36,6 +36,7 @@ from typing import ClassVar
 
 import numpy as np
 
+from labmem.simulated_instruments.emulators.byte_order import ByteOrder
 from labmem.simulated_instruments.emulators.smu_readings import (
     OVER_RANGE,
     drive_staircase,
@@ -51,6 +52,7 @@ from labmem.simulated_instruments.scpi.program_data import (
     parse_choice,
     parse_int,
     parse_number,
+    parse_numbers,
 )
 
 
@@ -106,7 +108,7 @@ DEVICE_ERRORS = {803: "Not permitted with OUTPUT off", 822: "Too small for sense
 """Texts of the instrument's own error numbers (manual, table B-1)."""
 
 
-class Keithley2400Emulator(ScpiInstrument):
+class Keithley2400Emulator(ByteOrder, ScpiInstrument):
     """Emulated Keithley 2400 SourceMeter on a simulated bench."""
 
     idn = "KEITHLEY INSTRUMENTS INC.,MODEL 2400,4112233,C32   Oct  4 2010 14:20:11/A02  /S/K"
@@ -265,8 +267,7 @@ class Keithley2400Emulator(ScpiInstrument):
         data = rows[:, cols]
         if self.data_format == "ASC":
             return ",".join(map(format_number, data.ravel()))
-        dtype = ("<" if self.swapped else ">") + ("f4" if self.data_format == "REAL,32"
-                                                   else "f8")
+        dtype = self.binary_dtype("f4" if self.data_format == "REAL,32" else "f8")
         return b"#0" + data.astype(dtype).tobytes()
 
     @scpi(":INITiate[:IMMediate]")
@@ -484,7 +485,8 @@ class Keithley2400Emulator(ScpiInstrument):
             raise ScpiError(-109, "a list needs at least one value")
         if len(values) > LIST_CHUNK:
             raise ScpiError(-223, f"at most {LIST_CHUNK} values per command")
-        return [self._volts(v) for v in values]
+        vmax = self.limits.voltage_max_v
+        return parse_numbers(values, "V", -vmax, vmax, default=0.0)
 
     @scpi(":SOURce[1]:LIST:VOLTage")
     def source_list(self, *values: str) -> None:
@@ -647,14 +649,6 @@ class Keithley2400Emulator(ScpiInstrument):
     @scpi(":FORMat[:DATA]?")
     def format_data_query(self) -> str:
         return self.data_format
-
-    @scpi(":FORMat:BORDer")
-    def format_border(self, order: str) -> None:
-        self.swapped = parse_choice(order, ("NORMal", "SWAPped")) == "SWAPped"
-
-    @scpi(":FORMat:BORDer?")
-    def format_border_query(self) -> str:
-        return "SWAP" if self.swapped else "NORM"
 
     # -- buffer and statistics ------------------------------------------------------------
 

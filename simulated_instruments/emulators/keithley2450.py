@@ -64,6 +64,7 @@ from typing import Any
 import numpy as np
 
 from labmem.simulated_instruments.bench.circuit import current_source_setpoint
+from labmem.simulated_instruments.emulators.byte_order import ByteOrder
 from labmem.simulated_instruments.emulators.smu_readings import (
     OVER_RANGE,
     drive_current,
@@ -244,7 +245,7 @@ class _Readings:
     limited: np.ndarray
 
 
-class Keithley2450Emulator(ScpiInstrument):
+class Keithley2450Emulator(ByteOrder, ScpiInstrument):
     """Emulated Keithley 2450 SourceMeter on a simulated bench."""
 
     idn = "KEITHLEY INSTRUMENTS,MODEL 2450,04412345,1.7.12b"
@@ -851,8 +852,7 @@ class Keithley2450Emulator(ScpiInstrument):
             cols = {"READing": buf.reading[sl], "RELative": np.array(buf.t_abs[sl]) - t_first,
                     "SOURce": buf.source[sl]}
             data = np.column_stack([np.asarray(cols[n], dtype=float) for n in names])
-            dtype = ("<" if self.swapped else ">") + ("f8" if self.data_format == "REAL"
-                                                       else "f4")
+            dtype = self.binary_dtype("f8" if self.data_format == "REAL" else "f4")
             return b"#0" + data.astype(dtype).tobytes()
         rows = slice(sl.start, min(end, len(buf)))
         columns = [self._column(name, buf, rows, t_first) for name in names]
@@ -942,14 +942,6 @@ class Keithley2450Emulator(ScpiInstrument):
     @scpi(":FORMat[:DATA]?")
     def format_data_query(self) -> str:
         return self.data_format
-
-    @scpi(":FORMat:BORDer")
-    def format_border(self, order: str) -> None:
-        self.swapped = parse_choice(order, ("NORMal", "SWAPped")) == "SWAPped"
-
-    @scpi(":FORMat:BORDer?")
-    def format_border_query(self) -> str:
-        return "SWAP" if self.swapped else "NORM"
 
     @scpi(":FORMat:ASCii:PRECision")
     def format_precision(self, value: str) -> None:

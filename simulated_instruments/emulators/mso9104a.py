@@ -63,6 +63,7 @@ from labmem.simulated_instruments.bench.acquisition import AUX, AcquisitionSetti
 from labmem.simulated_instruments.emulators import waveform_measurements as wm
 from labmem.simulated_instruments.emulators.scope_screen import (
     BenchScope,
+    KeysightWaveform,
     adc_codes,
     parse_edge_source,
     rate_sequence,
@@ -133,7 +134,7 @@ class _Channel:
         self.input = "DC"
 
 
-class MSO9104AEmulator(BenchScope):
+class MSO9104AEmulator(KeysightWaveform, BenchScope):
     """Emulated Infiniium MSO9104A on a simulated bench."""
 
     idn = "KEYSIGHT TECHNOLOGIES,MSO9104A,MY12345678,06.30.00609"
@@ -593,35 +594,12 @@ class MSO9104AEmulator(BenchScope):
 
     # -- waveform ----------------------------------------
 
-    @scpi(":WAVeform:SOURce")
-    def waveform_source(self, value: str) -> None:
-        n = self._source(value)
-        if n == AUX:
-            raise ScpiError(-224, "AUX is not a waveform source")
-        self.wav_source = n
-
-    @scpi(":WAVeform:SOURce?")
-    def waveform_source_query(self) -> str:
-        return f"CHAN{self.wav_source}"
-
     @scpi(":WAVeform:FORMat")
     def waveform_format(self, value: str) -> None:
         choice = parse_choice(value, ("ASCii", "BYTE", "WORD", "BINary", "FLOat"))
         if choice not in FORMAT_CODE:
             raise ScpiError(-221, f"waveform format {choice} is not emulated")
         self.wav_format = choice
-
-    @scpi(":WAVeform:FORMat?")
-    def waveform_format_query(self) -> str:
-        return {"ASCii": "ASC", "BYTE": "BYTE", "WORD": "WORD"}[self.wav_format]
-
-    @scpi(":WAVeform:BYTeorder")
-    def waveform_byteorder(self, value: str) -> None:
-        self.wav_big_endian = parse_choice(value, ("MSBFirst", "LSBFirst")) == "MSBFirst"
-
-    @scpi(":WAVeform:BYTeorder?")
-    def waveform_byteorder_query(self) -> str:
-        return "MSBF" if self.wav_big_endian else "LSBF"
 
     @scpi(":WAVeform:STReaming")
     def waveform_streaming(self, value: str) -> None:
@@ -688,23 +666,9 @@ class MSO9104AEmulator(BenchScope):
     def waveform_xincrement(self) -> str:
         return format_number(self._record().settings.sample_interval_s)
 
-    @scpi(":WAVeform:XORigin?")
-    def waveform_xorigin(self) -> str:
-        return format_number(-self._record().settings.pre_trigger_s)
-
     @scpi(":WAVeform:XREFerence?")
     def waveform_xreference(self) -> str:
         return "0"
-
-    @scpi(":WAVeform:YINCrement?")
-    def waveform_yincrement(self) -> str:
-        self._record()
-        return format_number(self._yincrement())
-
-    @scpi(":WAVeform:YORigin?")
-    def waveform_yorigin(self) -> str:
-        self._record()
-        return format_number(self._scaling()[1])
 
     @scpi(":WAVeform:YREFerence?")
     def waveform_yreference(self) -> str:

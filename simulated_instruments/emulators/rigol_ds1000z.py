@@ -47,6 +47,7 @@ import numpy as np
 from labmem.simulated_instruments.bench.acquisition import AcquisitionSettings
 from labmem.simulated_instruments.emulators.scope_screen import (
     BenchScope,
+    WaveformSource,
     adc_codes,
     fastest_rate,
     parse_edge_source,
@@ -136,7 +137,7 @@ class _Channel:
         return -self.offset_v
 
 
-class RigolDS1000ZEmulator(BenchScope):
+class RigolDS1000ZEmulator(WaveformSource, BenchScope):
     """Emulated Rigol DS1054Z on a simulated bench."""
 
     idn = "RIGOL TECHNOLOGIES,DS1054Z,DS1ZA000000001,00.04.04.SP4"
@@ -343,6 +344,11 @@ class RigolDS1000ZEmulator(BenchScope):
 
     # -- trigger ----------------------------------------
 
+    @staticmethod
+    def _source(value: str) -> int:
+        """A trigger or waveform source: CHANnel1-4 only (the DS1000Z has no aux input)."""
+        return parse_edge_source(value, N_CHANNELS, ())
+
     @scpi(":TRIGger:MODE")
     def trigger_mode(self, value: str) -> None:
         self.trig_mode = short(parse_choice(value, (
@@ -355,7 +361,7 @@ class RigolDS1000ZEmulator(BenchScope):
 
     @scpi(":TRIGger:EDGe:SOURce")
     def trigger_edge_source(self, value: str) -> None:
-        self.trig_source = parse_edge_source(value, N_CHANNELS, ())
+        self.trig_source = self._source(value)
 
     @scpi(":TRIGger:EDGe:SOURce?")
     def trigger_edge_source_query(self) -> str:
@@ -419,14 +425,6 @@ class RigolDS1000ZEmulator(BenchScope):
         self.drop_pending()
 
     # -- waveform ----------------------------------------
-
-    @scpi(":WAVeform:SOURce")
-    def waveform_source(self, value: str) -> None:
-        self.wav_source = parse_edge_source(value, N_CHANNELS, ())
-
-    @scpi(":WAVeform:SOURce?")
-    def waveform_source_query(self) -> str:
-        return f"CHAN{self.wav_source}"
 
     @scpi(":WAVeform:MODE")
     def waveform_mode(self, value: str) -> None:

@@ -2,21 +2,22 @@
 fill, trigger and completion latched, bounded waits in virtual time), the vertical settings a
 record was taken with, the ADC coding of a screen with clipping at the converter's extreme
 codes (and its placement in a transfer word), edge-trigger source names and sample-rate
-sequences; and what a scope model may opt in to: an input stage (noise, bandwidth limit) and
-averaging of triggered records."""
+sequences; and what a scope model may opt in to: an input stage (noise, bandwidth limit),
+averaging of triggered records, and the :WAVeform handlers models answer alike (source; the
+Keysight format, byte order and preamble axes)."""
 
 from __future__ import annotations
 
 import logging
 import math
-from typing import Any
+from typing import Any, ClassVar
 
 import numba
 import numpy as np
 
 from labmem.simulated_instruments.bench.acquisition import AUX, Acquisition, AcquisitionSettings
-from labmem.simulated_instruments.scpi.instrument import ScpiInstrument
-from labmem.simulated_instruments.scpi.program_data import ScpiError
+from labmem.simulated_instruments.scpi.instrument import ScpiInstrument, scpi
+from labmem.simulated_instruments.scpi.program_data import ScpiError, format_number, parse_choice
 
 log = logging.getLogger(__name__)
 
@@ -223,6 +224,61 @@ class BenchScope(ScpiInstrument):
         acq = self._record()
         v = acq.record.get(channel)
         return np.zeros(acq.settings.points) if v is None else v
+
+
+class WaveformSource:
+    """:WAVeform:SOURce CHANnel<n> of a BenchScope (InfiniiVision, Infiniium, Rigol): the
+    emulator's _source() reads the name; the aux input (named AUX_INPUT in the refusal) is a
+    trigger source only."""
+
+    AUX_INPUT: ClassVar[str] = "AUX"
+    wav_source: int
+
+    @scpi(":WAVeform:SOURce")
+    def waveform_source(self, value: str) -> None:
+        n = self._source(value)  # type: ignore[attr-defined]
+        if n == AUX:
+            raise ScpiError(-224, f"{self.AUX_INPUT} is not a waveform source")
+        self.wav_source = n
+
+    @scpi(":WAVeform:SOURce?")
+    def waveform_source_query(self) -> str:
+        return f"CHAN{self.wav_source}"
+
+
+class KeysightWaveform(WaveformSource):
+    """The :WAVeform queries the Keysight scopes (InfiniiVision, Infiniium) answer alike: the
+    format, the byte order of WORD data and the preamble's x origin and y axis, from the
+    emulator's _record(), _yincrement() and _scaling() (V/div, offset, …) of the source."""
+
+    wav_format: str
+    wav_big_endian: bool
+
+    @scpi(":WAVeform:FORMat?")
+    def waveform_format_query(self) -> str:
+        return {"ASCii": "ASC", "BYTE": "BYTE", "WORD": "WORD"}[self.wav_format]
+
+    @scpi(":WAVeform:BYTeorder")
+    def waveform_byteorder(self, value: str) -> None:
+        self.wav_big_endian = parse_choice(value, ("MSBFirst", "LSBFirst")) == "MSBFirst"
+
+    @scpi(":WAVeform:BYTeorder?")
+    def waveform_byteorder_query(self) -> str:
+        return "MSBF" if self.wav_big_endian else "LSBF"
+
+    @scpi(":WAVeform:XORigin?")
+    def waveform_xorigin(self) -> str:
+        return format_number(-self._record().settings.pre_trigger_s)  # type: ignore[attr-defined]
+
+    @scpi(":WAVeform:YINCrement?")
+    def waveform_yincrement(self) -> str:
+        self._record()  # type: ignore[attr-defined]
+        return format_number(self._yincrement())  # type: ignore[attr-defined]
+
+    @scpi(":WAVeform:YORigin?")
+    def waveform_yorigin(self) -> str:
+        self._record()  # type: ignore[attr-defined]
+        return format_number(self._scaling()[1])  # type: ignore[attr-defined]
 
 
 def justify_codes(codes: np.ndarray, adc_bits: int, word_bits: int) -> np.ndarray:

@@ -179,7 +179,8 @@ def _plain_float(arg: str) -> float | None:
 
 
 def parse_numbers(args: list[str] | tuple[str, ...], unit: str = "",
-                  minimum: float = -math.inf, maximum: float = math.inf) -> list[float]:
+                  minimum: float = -math.inf, maximum: float = math.inf,
+                  default: float | None = None) -> list[float]:
     """parse_number() of every argument of a list (a source list, arbitrary points): bare
     finite numbers, the common case, are read in one pass; anything else value by value."""
     try:
@@ -188,7 +189,7 @@ def parse_numbers(args: list[str] | tuple[str, ...], unit: str = "",
         values = None
     if (values is None or any("_" in a for a in args)
             or not all(minimum <= v <= maximum and math.isfinite(v) for v in values)):
-        return [parse_number(a, unit, minimum, maximum) for a in args]
+        return [parse_number(a, unit, minimum, maximum, default) for a in args]
     return values
 
 

@@ -153,3 +153,14 @@ def test_parse_numbers_refuses_what_parse_number_refuses(bad, code):
     with pytest.raises(ScpiError) as got:
         parse_numbers(["1", bad], "V", -5.0, 5.0)
     assert got.value.code == code
+
+
+@pytest.mark.parametrize("args", [("DEF", "0.5"), ("0.5", "default", "-1")])
+def test_parse_numbers_reads_def_as_parse_number_does(args):
+    """DEF stands for the default where one is given, and is refused (-104) where none is."""
+    assert parse_numbers(args, "V", -5.0, 5.0, default=0.25) == [
+        parse_number(a, "V", -5.0, 5.0, default=0.25) for a in args]
+    assert 0.25 in parse_numbers(args, "V", -5.0, 5.0, default=0.25)
+    with pytest.raises(ScpiError) as got:
+        parse_numbers(args, "V", -5.0, 5.0)
+    assert got.value.code == -104
