@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import pyvisa
+from pymeasure.instruments.agilent.agilent33500 import Agilent33500
 
 from labmem.instruments.hp.hp33120a import HP33120AWaveformGenerator
 from labmem.instruments.keysight.k33500b import K33500BWaveformGenerator
@@ -132,3 +133,24 @@ def test_pairs_that_do_not_fit_together_are_refused_before_anything_is_sent(awg,
     with pytest.raises(ValueError, match=r"post-synaptic \(channel 2\) waveform: .*250 MSa/s"):
         awg.load_pair([(1.0, 1e-6)], [(1.0, 1e-9), (0.0, 999e-9)])
     assert emu.ch[1].arbs == {} and emu.ch[2].arbs == {}
+
+
+def test_pymeasure_agilent33500_drives_channel_2_onto_the_bottom_terminal(lib, scope):
+    # PyMeasure's own driver, unmodified: a continuous 0 … 1 V square on channel 2 only.
+    gen = Agilent33500(AWG, visa_library=lib)
+    gen.ch_2.output_load = "INF"
+    gen.ch_2.shape = "SQU"
+    gen.ch_2.frequency = 50e3
+    gen.ch_2.amplitude = 1.0
+    gen.ch_2.offset = 0.5
+    gen.ch_2.output = True
+    assert gen.check_errors() == []
+    # CH1 shows CH1 − CH2 of the generator: trigger where −V2 rises back through −0.5 V
+    scope.configure({1: (0.2, -0.4), 2: (2 * SCALE, -0.2)}, duration_s=40e-6,
+                    pre_trigger_s=20e-6, points=4000, trigger_source=1, trigger_level_v=-0.5)
+    scope.single()
+    scope.wait(timeout_s=5)
+    drive, tia = scope.fetch(1), scope.fetch(2)
+    assert plateau(drive, -8e-6, -2e-6) == pytest.approx(-1.0, abs=8 * 0.2 / 256)
+    assert abs(plateau(tia, -8e-6, -2e-6) - GAIN * -1.0 / LOOP_OHM) <= 2 * LSB
+    assert abs(plateau(tia, 2e-6, 8e-6)) <= 2 * LSB
