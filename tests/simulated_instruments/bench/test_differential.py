@@ -154,3 +154,17 @@ def test_pymeasure_agilent33500_drives_channel_2_onto_the_bottom_terminal(lib, s
     assert plateau(drive, -8e-6, -2e-6) == pytest.approx(-1.0, abs=8 * 0.2 / 256)
     assert abs(plateau(tia, -8e-6, -2e-6) - GAIN * -1.0 / LOOP_OHM) <= 2 * LSB
     assert abs(plateau(tia, 2e-6, 8e-6)) <= 2 * LSB
+
+
+def test_a_single_load_after_a_pair_leaves_channel_2_off_and_safe_off_opens_both(awg, bench):
+    emu = bench.instruments["awg"]
+    awg.load_pair([(0.0, 2e-6), (1.0, 6e-6), (0.0, 2e-6)], [(0.0, 4e-6), (0.5, 6e-6)])
+    awg.enable()
+    assert emu.ch[1].output and emu.ch[2].output
+    awg.load([(0.0, 2e-6), (1.0, 6e-6), (0.0, 2e-6)])
+    awg.enable()
+    assert not emu.ch[2].output and not emu.ch[2].burst_on, "no earlier pair plays on"
+    awg.load_pair([(0.0, 2e-6), (1.0, 6e-6), (0.0, 2e-6)], [(0.0, 4e-6), (0.5, 6e-6)])
+    awg.enable()
+    awg.safe_off()
+    assert [(ch.output, ch.shape) for ch in emu.ch.values()] == [(False, "DC")] * 2
