@@ -28,6 +28,7 @@ from labmem.procedures.neuron.pulse_responses import (
 from labmem.procedures.pulse import PulseProcedure
 from labmem.procedures.sweep import IVProcedure
 from labmem.procedures.switching.delay import SwitchingDelay
+from labmem.procedures.synapse.pairing import PrePostPairing
 from labmem.procedures.synapse.retention import Retention
 from labmem.procedures.synapse.weight import SynapticWeight
 from labmem.summaries import OVER_RANGE
@@ -355,6 +356,8 @@ ROW_VIEWS: dict[type[StationProcedure], RowView] = {
                             ("Conductance", "S"),
                             "Conductance per read",
                             group="Run", faint="Conditioning"),
+    PrePostPairing: RowView("Delay (s)", "Conductance change (S)", ("Delay Δt", "s"),
+                            ("Conductance change", "S"), "Conductance change per pair"),
     SwitchingDelay: RowView("Amplitude (V)", "Delay (s)", ("Pulse amplitude", "V"),
                             ("Switching delay", "s"), "Switching delay per trial", log_y=True),
     Retention: RowView("Time (s)", "Current (A)", ("Time after set", "s"), ("Read current", "A"),

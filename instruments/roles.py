@@ -204,6 +204,22 @@ class WaveformGenerator(Role):
     def trigger(self) -> None:
         """Start one burst now."""
 
+    def check_pair(self, pre: Sequence[Segment], post: Sequence[Segment]) -> None:
+        """Refuse (ValueError saying what would fit) a pre-synaptic waveform on the output
+        that drives the device's top terminal with a post-synaptic one on a second output (the
+        device's bottom terminal) that the instrument cannot play together. This default is
+        a generator with one output, which refuses every pair."""
+        raise ValueError(f"{type(self).__name__} drives one output: a post-synaptic waveform "
+                         "on the device's bottom terminal needs a generator with a second "
+                         "channel wired to it (e.g. a Keysight 33522B, driver k33500b)")
+
+    def load_pair(self, pre: Sequence[Segment], post: Sequence[Segment],
+                  bursts: int = 1) -> float:
+        """As load(), with post on the second output, both bursts started by one trigger;
+        refused as check_pair() refuses. Returns the duration of one burst in s."""
+        self.check_pair(pre, post)
+        raise NotImplementedError(f"{type(self).__name__} accepts pairs but cannot load them")
+
 
 class Oscilloscope(Role):
     """Single-shot acquisition triggered by the AWG sync (aux) or a channel edge."""

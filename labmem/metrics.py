@@ -23,6 +23,7 @@ INTEGRATE = ("peak_ratio",)
 PULSE_TRAIN = ("peak_current_max_a",)
 DELAY = ("log10_slope_per_v", "r2", "censored")
 RETENTION = ("volatile_decay_s", "nonvolatile_hold_s")
+PAIRING = ("dg_largest_s", "dg_largest_delay_s")
 
 
 def iv(rows: pd.DataFrame, labels: list[str]) -> Metrics:
@@ -55,6 +56,17 @@ def synapse(rows: pd.DataFrame) -> Metrics:
         return {"g_min_s": NAN, "g_max_s": NAN, "g_ratio": NAN}
     return {"g_min_s": float(g.min()), "g_max_s": float(g.max()),
             "g_ratio": float(g.max() / g.min()) if g.min() > 0 else NAN}
+
+
+def pairing(rows: pd.DataFrame) -> Metrics:
+    """The pre/post pair with the largest |conductance change| (reads over range left out):
+    that change and its delay Δt."""
+    dg = summaries.in_range(rows, "Conductance change (S)").to_numpy()
+    if not np.isfinite(dg).any():
+        return {"dg_largest_s": NAN, "dg_largest_delay_s": NAN}
+    k = int(np.nanargmax(np.abs(dg)))
+    return {"dg_largest_s": float(dg[k]),
+            "dg_largest_delay_s": float(rows["Delay (s)"].iloc[k])}
 
 
 def all_or_none(rows: pd.DataFrame) -> Metrics:

@@ -23,9 +23,20 @@ from labmem.safe_state import (
     close_quietly,
     session_lost,
 )
-from labmem.station_file import WIRING_DEFAULTS, StationConfig, driver_class, tia_from
+from labmem.station_file import (
+    ROLE_OPTIONS,
+    WIRING_DEFAULTS,
+    StationConfig,
+    driver_class,
+    tia_from,
+)
 
 log = logging.getLogger(__name__)
+
+SETUPS = ("smu", "pulse", "differential")
+"""The wirings a procedure may ask for (differential only on a differential station)."""
+AWG_SETUPS = ("pulse", "differential")
+"""The wirings through the AWG and its series resistor."""
 
 class InstrumentError(RuntimeError):
     """An instrument a run needs is missing, silent, or another model than its driver speaks
@@ -89,15 +100,14 @@ class Station:
         return self.bench is not None
 
     def role(self, name: str) -> Role:
-        """The role object (opened on first use, with the station file's VISA timeout and, for
-        a driver with channels, its channel)."""
+        """The role object (opened on first use, with the station file's VISA timeout and the
+        role options it gives, e.g. a driver's channel)."""
         if name not in self._roles:
             spec = self.config.roles.get(name)
             if spec is None or name == "tia":
                 raise KeyError(f"station {self.config.source} has no VISA role {name!r}")
             options = {"timeout": spec["timeout_ms"]} if "timeout_ms" in spec else {}
-            if "channel" in spec:
-                options["channel"] = spec["channel"]
+            options.update({key: spec[key] for key in ROLE_OPTIONS if key in spec})
             self._roles[name] = driver_class(spec["driver"])(
                 spec["resource"], visa_library=self.config.visa_library, **options)
         return self._roles[name]
@@ -187,23 +197,36 @@ class Station:
         resistors = self.series_resistors_ohm
         return not resistors or any(abs(series_ohm - r) <= 1e-9 * r for r in resistors)
 
+    @property
+    def differential(self) -> bool:
+        """True when the station file wires the AWG's second channel to the device's bottom
+        terminal (`wiring: {differential: true}`), so the differential set-up exists here."""
+        return bool(self.config.wiring.get("differential", False))
+
     def use_setup(self, setup: str, series_ohm: float | None = None,
                   tia_gain_v_per_a: float | None = None) -> None:
-        """Ask for a wiring: "smu" (SMU ↔ device) or "pulse" (AWG → series R → device → TIA →
-        scope). The simulated bench recables itself; at a real station the operator is asked."""
-        if setup not in ("smu", "pulse"):
-            raise ValueError(f"set-up must be 'smu' or 'pulse', got {setup!r}")
-        if setup == "pulse":
+        """Ask for a wiring: "smu" (SMU ↔ device), "pulse" (AWG → series R → device → TIA →
+        scope) or "differential" (AWG CH1 → series R → device ← AWG CH2, on a differential
+        station). The simulated bench recables itself; at a real station the operator is
+        asked."""
+        if setup not in SETUPS:
+            raise ValueError(f"set-up must be one of {SETUPS}, got {setup!r}")
+        if setup == "differential" and not self.differential:
+            raise ValueError(f"the station {self.config.source} has no differential set-up "
+                             "(wiring: {differential: true} says the AWG's channel 2 is on the "
+                             "device's bottom terminal)")
+        if setup in AWG_SETUPS:
             if series_ohm is None:
-                raise ValueError("the pulse set-up needs series_ohm")
+                raise ValueError(f"the {setup} set-up needs series_ohm")
             if not self.is_fixture(series_ohm):
                 available = ", ".join(f"{r:g}" for r in self.series_resistors_ohm)
                 raise ValueError(f"series_ohm {series_ohm:g} Ω is not a fixture of this "
                                  f"station; available: {available}")
         tia = self.tia if tia_gain_v_per_a is None else CurrentAmplifier(tia_gain_v_per_a,
                                                                           self.tia.mode)
-        wanted = (setup, series_ohm if setup == "pulse" else None, tia)
-        if wanted == (self.setup, self.series_ohm if self.setup == "pulse" else None, self.tia):
+        wanted = (setup, series_ohm if setup in AWG_SETUPS else None, tia)
+        if wanted == (self.setup, self.series_ohm if self.setup in AWG_SETUPS else None,
+                      self.tia):
             return
         self.safe_off()
         self.tia = tia
@@ -215,7 +238,7 @@ class Station:
         else:
             self.operator(message)
         self.setup = setup
-        if setup == "pulse":
+        if setup in AWG_SETUPS:
             self.series_ohm = series_ohm
 
     @property
@@ -229,6 +252,12 @@ class Station:
         if setup == "smu":
             return "Connect the SMU (force HI/LO) directly to the device."
         awg, tia = self.scope_channels
+        if setup == "differential":
+            return (f"Connect AWG CH1 → {series_ohm:g} Ω → device top and AWG CH2 → device "
+                    f"bottom; the current in the series branch ({self.tia.describe()}, or a "
+                    f"differential probe across the resistor at that gain) → scope CH{tia}; "
+                    f"AWG CH1 − CH2 (a differential probe) → scope CH{awg}; AWG sync → scope "
+                    "AUX trigger.")
         return (f"Connect AWG → {series_ohm:g} Ω → device → TIA ({self.tia.describe()}) → "
                 f"scope CH{tia}; AWG output → scope CH{awg}; AWG sync → scope AUX trigger.")
 

@@ -55,13 +55,17 @@ optional second source-meter, e.g. the other channel of a 2636B biasing the devi
 terminal; it may share the smu's resource)."""
 WIRING_DEFAULTS = {"scope_awg_channel": 1, "scope_tia_channel": 2}
 """Scope channels of the pulse path (AWG output, TIA output) unless the station file says."""
+ROLE_OPTIONS = ("channel", "sync_channel", "sync_level_v")
+"""Optional keys of a VISA role passed to its driver's role class, which must take them."""
 
 _VISA_ROLE = {
     "type": "object", "additionalProperties": False, "required": ["driver", "resource"],
     "properties": {"driver": {"type": "string"}, "resource": {"type": "string", "minLength": 1},
                    "timeout_ms": {"type": "integer", "minimum": 1},
                    "idn_check": {"type": "boolean"},
-                   "channel": {"type": ["string", "integer"]}},
+                   "channel": {"type": ["string", "integer"]},
+                   "sync_channel": {"type": "integer", "minimum": 1},
+                   "sync_level_v": {"type": "number"}},
 }
 SCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -78,7 +82,8 @@ SCHEMA: dict[str, Any] = {
             "series_resistors_ohm": {"type": "array", "items": {
                 "type": "number", "exclusiveMinimum": 0}}}},
         "wiring": {"type": "object", "additionalProperties": False, "properties": {
-            key: {"type": "integer", "minimum": 1} for key in WIRING_DEFAULTS}},
+            **{key: {"type": "integer", "minimum": 1} for key in WIRING_DEFAULTS},
+            "differential": {"type": "boolean"}}},
     },
 }
 """The shape of a station file (JSON schema, draft 2020-12)."""
@@ -161,11 +166,17 @@ def _problems(data: dict[str, Any]) -> list[tuple[tuple, str]]:
             out.append((("roles", role, "driver"), f"role {role!r} needs a "
                                                    f"{ROLE_KINDS[role].__name__} driver; "
                                                    f"{driver} is not one"))
-        if role != "tia" and driver in DRIVERS and "channel" in spec:
-            problem = _channel_problem(driver, spec["channel"])
-            if problem:
-                out.append((("roles", role, "channel"), f"role {role!r}: {problem}"))
+        if role != "tia" and driver in DRIVERS:
+            for option in ROLE_OPTIONS:
+                problem = _option_problem(driver, option, spec[option]) if option in spec \
+                    else ""
+                if problem:
+                    out.append((("roles", role, option), f"role {role!r}: {problem}"))
     wiring = data.get("wiring") or {}
+    if wiring.get("differential") and "awg" not in roles:
+        out.append((("wiring", "differential"), "wiring.differential: the AWG's second "
+                                                "channel on the device's bottom terminal "
+                                                "needs an awg role"))
     if not wiring:
         return out
     scope = roles.get("scope")
@@ -174,7 +185,7 @@ def _problems(data: dict[str, Any]) -> list[tuple[tuple, str]]:
                                     "scope role with a known driver")]
     channels = driver_class(scope["driver"]).CHANNELS  # type: ignore[attr-defined]
     for key, channel in wiring.items():
-        if channel > channels:
+        if key in WIRING_DEFAULTS and channel > channels:
             out.append((("wiring", key), f"wiring.{key}: channel {channel} does not exist on "
                                          f"the {scope['driver']} (channels 1-{channels})"))
     awg, tia = ({**WIRING_DEFAULTS, **wiring}[key] for key in WIRING_DEFAULTS)
@@ -185,22 +196,31 @@ def _problems(data: dict[str, Any]) -> list[tuple[tuple, str]]:
     return out
 
 
-def _takes_channel(driver: str) -> bool:
-    """Whether the driver's role class takes a `channel` argument (such a class lists the
-    values in CHANNEL_NAMES)."""
-    return "channel" in inspect.signature(driver_class(driver)).parameters
+def _takes(driver: str, option: str) -> bool:
+    """Whether the driver's role class takes the option as an argument (one taking `channel`
+    lists the values in CHANNEL_NAMES)."""
+    return option in inspect.signature(driver_class(driver)).parameters
 
 
-def _channel_problem(driver: str, channel: str | int) -> str:
-    """Why a station file's channel does not fit the driver ("" when it does)."""
-    if not _takes_channel(driver):
-        takers = [name for name in DRIVERS if _takes_channel(name)]
-        return (f"the {driver} driver has no channel to choose; remove 'channel' "
-                f"(drivers with channels: {', '.join(takers)})")
-    names = driver_class(driver).CHANNEL_NAMES  # type: ignore[attr-defined]
-    if channel not in names:
-        return (f"channel {channel!r} does not exist on the {driver} "
-                f"(channels: {', '.join(map(str, names))})")
+def _option_problem(driver: str, option: str, value: str | int | float) -> str:
+    """Why a station file's role option does not fit the driver ("" when it does): a driver
+    without that option, a channel it does not have, a value its role class refuses."""
+    if not _takes(driver, option):
+        takers = [name for name in DRIVERS if _takes(name, option)]
+        what, whose = (("no channel to choose", "channels") if option == "channel" else
+                       (f"no option {option!r}", f"option {option!r}"))
+        return (f"the {driver} driver has {what}; remove {option!r} "
+                f"(drivers with {whose}: {', '.join(takers)})")
+    if option == "channel":
+        names = driver_class(driver).CHANNEL_NAMES  # type: ignore[attr-defined]
+        if value not in names:
+            return (f"channel {value!r} does not exist on the {driver} "
+                    f"(channels: {', '.join(map(str, names))})")
+    elif option == "sync_channel":
+        channels = driver_class(driver).CHANNELS  # type: ignore[attr-defined]
+        if not 1 <= int(value) <= channels:
+            return (f"sync_channel {value!r} does not exist on the {driver} "
+                    f"(channels 1-{channels})")
     return ""
 
 

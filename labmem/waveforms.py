@@ -103,3 +103,28 @@ def triangle_levels(v_pos: float, v_neg: float, step_v: float) -> np.ndarray:
     parts = [np.linspace(a, b, max(1, round(abs(b - a) / step_v)) + 1)[1:] for a, b in legs
              if b != a]
     return np.concatenate([[0.0], *parts])
+
+
+def segment_difference(a: Sequence[Segment], b: Sequence[Segment],
+                       resolution_s: float = 1e-12) -> list[Segment]:
+    """The waveform a − b of two segment lists of the same length (what a load between two
+    outputs sees), on the union of their boundaries (rounded to resolution_s); adjacent
+    stretches at one level merged. ValueError when the lengths differ."""
+    ticks = []
+    for segments in (a, b):
+        ends = np.round(np.cumsum([d for _, d in segments]) / resolution_s).astype(np.int64)
+        ticks.append((ends, np.array([lv for lv, _ in segments], dtype=float)))
+    if ticks[0][0][-1] != ticks[1][0][-1]:
+        raise ValueError(f"the waveforms last {ticks[0][0][-1] * resolution_s:g} s and "
+                         f"{ticks[1][0][-1] * resolution_s:g} s; a difference needs one length")
+    bounds = np.union1d(ticks[0][0], ticks[1][0])
+    starts = np.concatenate([[0], bounds[:-1]])
+    levels = [lv[np.searchsorted(ends, starts, side="right")] for ends, lv in ticks]
+    out: list[Segment] = []
+    for level, start, stop in zip(levels[0] - levels[1], starts, bounds, strict=True):
+        duration = float(stop - start) * resolution_s
+        if out and out[-1][0] == level:
+            out[-1] = (float(level), out[-1][1] + duration)
+        else:
+            out.append((float(level), duration))
+    return out

@@ -17,6 +17,7 @@ PROCEDURE_MODULES: dict[str, str] = {
     "Integrate": "labmem.procedures.neuron.pulse_responses",
     "IntegrateAndFire": "labmem.procedures.neuron.pulse_responses",
     "SynapticWeight": "labmem.procedures.synapse.weight",
+    "PrePostPairing": "labmem.procedures.synapse.pairing",
     "SwitchingDelay": "labmem.procedures.switching.delay",
     "Retention": "labmem.procedures.synapse.retention",
 }

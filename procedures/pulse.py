@@ -6,7 +6,11 @@ to (CH1 and CH2 by default), triggered by the AWG sync.
 On a station with no AWG and scope but a PulsedSourceMeter as its SMU, the same segment list
 plays on the SMU instead (the SMU path, set-up "smu"): a pulsed list with one reading inside
 each pulse, the compliance limiting the current where the series resistor does on the pulse
-path."""
+path.
+
+A procedure whose post_segments() gives a second waveform plays it on the AWG's channel 2, on
+the device's bottom terminal (set-up "differential", on a station whose wiring says so): the
+device loop is driven by segments − post segments, which the scope's AWG channel shows."""
 
 from __future__ import annotations
 
@@ -25,7 +29,7 @@ from labmem.instruments.roles import PulsedSourceMeter
 from labmem.procedures.base import StationProcedure
 from labmem.station import Station
 from labmem.station_file import driver_class
-from labmem.waveforms import Segment
+from labmem.waveforms import Segment, segment_difference
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +46,9 @@ SLOWEST_MAINS_HZ = 50.0
 """The mains frequency with the longest power-line cycle, for the NPLC of that aperture."""
 TICKS_PER_S = 1e12
 """The SMU path finds the pulse period on segment times rounded to 1 ps."""
+AWG_OUTPUT_OHM = 50.0
+"""Output resistance of each generator output in the loop (one on the pulse set-up, two on
+the differential one)."""
 
 
 @dataclass(frozen=True)
@@ -169,6 +176,23 @@ class PulseProcedure(StationProcedure):
         """The waveform the AWG plays (override)."""
         raise NotImplementedError
 
+    def post_segments(self) -> list[Segment] | None:
+        """The post-synaptic waveform the AWG's channel 2 plays on the device's bottom
+        terminal, as long as segments(); None (the default): the bottom terminal stays at the
+        TIA's virtual ground (pulse set-up). Override to run on a differential station."""
+        return None
+
+    @property
+    def differential(self) -> bool:
+        """True when the procedure plays a post-synaptic waveform (differential set-up)."""
+        return self.post_segments() is not None
+
+    def drive_segments(self) -> list[Segment]:
+        """What the device loop is driven with: segments(), minus post_segments() when the
+        procedure has them."""
+        post = self.post_segments()
+        return self.segments() if post is None else segment_difference(self.segments(), post)
+
     def roles_on(self, station: Station) -> tuple[str, ...]:
         """AWG and scope, or the SMU alone on the SMU path."""
         return ("smu",) if smu_pulse_path(station) else self.ROLES
@@ -185,20 +209,35 @@ class PulseProcedure(StationProcedure):
         if self.on_smu:
             self.station.use_setup("smu")
             return
-        self.station.use_setup("pulse", series_ohm=self.series_ohm,
-                               tia_gain_v_per_a=self.tia_gain)
+        self.station.use_setup("differential" if self.differential else "pulse",
+                               series_ohm=self.series_ohm, tia_gain_v_per_a=self.tia_gain)
 
     def limited_current_a(self, level_v: float) -> float:
         """The current the path lets a shorted device carry at level_v: the level over the
-        series resistor and the AWG's 50 Ω, or the compliance on the SMU path."""
+        series resistor and the AWG's 50 Ω (both outputs' on the differential set-up), or the
+        compliance on the SMU path."""
         if self.on_smu:
             return math.copysign(self.smu_compliance_a, level_v)
-        return level_v / (self.series_ohm + 50.0)
+        return level_v / self.loop_ohm
+
+    @property
+    def loop_ohm(self) -> float:
+        """Series resistor and generator outputs: the loop's resistance besides the device."""
+        return self.series_ohm + (2 if self.differential else 1) * AWG_OUTPUT_OHM
 
     def check_plan(self) -> None:
-        """The AWG must hold the waveform, the scope the record, the station the fixtures (on
-        the SMU path: check_smu_plan)."""
+        """The AWG must hold the waveform (and a post-synaptic one with it, on a differential
+        station), the scope the record, the station the fixtures (on the SMU path:
+        check_smu_plan)."""
         assert self.station is not None
+        post = self.post_segments()
+        if post is not None and (self.on_smu or not self.station.differential):
+            raise ValueError(
+                f"{type(self).__name__} plays a post-synaptic waveform on the device's bottom "
+                f"terminal: it needs a differential station, whose AWG has a second channel "
+                f"wired to that terminal (wiring: {{differential: true}} in the station file; "
+                f"on the simulated bench a two-channel 33522B as the awg). The station "
+                f"{self.station.config.source} is single-ended")
         if self.on_smu:
             self.check_smu_plan()
             return
@@ -212,13 +251,16 @@ class PulseProcedure(StationProcedure):
                              f"allowed: the station has {self.station.series_resistors_ohm} Ω")
         segments = self.segments()
         try:
-            self.station.awg.compile(segments)
+            if post is None:
+                self.station.awg.compile(segments)
+            else:
+                self.station.awg.check_pair(segments, post)
         except ValueError as err:
             raise ValueError(f"the waveform is not allowed on the AWG: {err}") from None
         duration = sum(d for _, d in segments)
         self.station.scope.check_record(duration * RECORD_MARGIN,
                                         self.record_points(duration))
-        self.check_screens(segments)
+        self.check_screens(self.drive_segments())
 
     def check_smu_plan(self) -> SmuPulses:
         """The SMU path's plan: the procedure must allow it, the SMU must play the waveform
@@ -280,18 +322,21 @@ class PulseProcedure(StationProcedure):
         """Duration in s of the burst."""
         return sum(d for _, d in self.segments())
 
-    def capture(self, segments: Sequence[Segment], name: str) -> Capture:
-        """Play segments once and record the burst, the TIA screen spanning
-        current_range_a(segments). Stored in HDF5."""
+    def capture(self, segments: Sequence[Segment], name: str,
+                post: Sequence[Segment] | None = None) -> Capture:
+        """Play segments once (with post on the AWG's channel 2, the differential set-up)
+        and record the burst, the screens spanning what drives the loop, segments − post.
+        Stored in HDF5 (v_source: that drive)."""
         assert self.station is not None
         self.stop_point()  # an abort asked for before the burst plays nothing more
         if self.on_smu:
             return self.smu_capture(segments, name)
         awg, scope = self.station.awg, self.station.scope
-        screens = self.check_screens(segments)
-        current_range_a = self.current_range_a(segments)
+        drive = list(segments) if post is None else segment_difference(segments, post)
+        screens = self.check_screens(drive)
+        current_range_a = self.current_range_a(drive)
         gain = self.tia_gain
-        burst_s = self.arm(segments, screens)
+        burst_s = self.arm(segments, screens, post)
         awg.enable()
         scope.single()
         awg.trigger()
@@ -314,20 +359,22 @@ class PulseProcedure(StationProcedure):
                          i_screen_a=np.array([offset - 4 * scale, offset + 4 * scale]) / gain)
         return capture
 
-    def arm(self, segments: Sequence[Segment], screens: dict[int, tuple[float, float]]
-            ) -> float:
-        """Load the AWG and set up the scope for segments; returns the burst's duration. A
-        trial that repeats the previous one's waveform and screens, with the same instruments
-        and no safe_off() since, keeps that set-up (as a lab script would: on a real 33120A
-        the download alone takes seconds)."""
+    def arm(self, segments: Sequence[Segment], screens: dict[int, tuple[float, float]],
+            post: Sequence[Segment] | None = None) -> float:
+        """Load the AWG (post on its second channel, if given) and set up the scope; returns
+        the burst's duration. A trial that repeats the previous one's waveforms and screens,
+        with the same instruments and no safe_off() since, keeps that set-up (as a lab script
+        would: on a real 33120A the download alone takes seconds)."""
         assert self.station is not None
         awg, scope = self.station.awg, self.station.scope
         key = (id(awg), id(scope), self.station.safe_offs, tuple(map(tuple, segments)),
+               None if post is None else tuple(map(tuple, post)),
                tuple(sorted(screens.items())))
         if self._armed is not None and self._armed[0] == key:
             return self._armed[1]
         self._armed = None
-        burst_s = awg.load(list(segments))
+        burst_s = (awg.load(list(segments)) if post is None else
+                   awg.load_pair(list(segments), list(post)))
         record_s = burst_s * RECORD_MARGIN
         scope.configure(screens, duration_s=record_s, pre_trigger_s=0.01 * burst_s,
                         points=self.record_points(burst_s), trigger_source="AUX")

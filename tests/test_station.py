@@ -34,6 +34,15 @@ def test_default_station_roles_and_fixtures():
      "channel 1 does not exist"),
     ("roles: {smu: {driver: keithley2636b, resource: x, channel: [a]}}",
      "is not of type 'string', 'integer'"),
+    ("roles: {scope: {driver: mso9104a, resource: x, sync_channel: 2}}",
+     "role 'scope': the mso9104a driver has no option 'sync_channel'; remove 'sync_channel' "
+     r"\(drivers with option 'sync_channel': rigol_ds1000z\)"),
+    ("roles: {scope: {driver: rigol_ds1000z, resource: x, sync_channel: 5}}",
+     r"sync_channel 5 does not exist on the rigol_ds1000z \(channels 1-4\)"),
+    ("roles: {scope: {driver: rigol_ds1000z, resource: x, sync_level_v: high}}",
+     "'high' is not of type 'number'"),
+    ("wiring: {differential: true}\nroles: {smu: {driver: keithley2450, resource: x}}",
+     "wiring.differential: .* needs an awg role"),
 ])
 def test_bad_station_files_are_refused(text, message):
     with pytest.raises(StationError, match="line 1: .*" + message):
@@ -57,6 +66,18 @@ def test_a_role_opens_on_the_channel_its_station_file_names(new_bench):
         smu.apply(0.25)
         levels = smu.driver.ask("print(smua.source.levelv, smub.source.levelv)")
         assert [float(x) for x in levels.split("\t")] == [0.0, 0.25]
+    finally:
+        station.safe_off()
+
+
+def test_a_rigol_role_takes_its_sync_channel_and_level_from_the_station_file(new_bench):
+    resource = "TCPIP0::192.168.0.20::INSTR"
+    lib = new_bench(instruments={"scope": {"model": "ds1054z", "resource": resource}})
+    station = Station(StationConfig.from_text(
+        f'visa_library: "{lib}"\nroles:\n  scope: {{driver: rigol_ds1000z, '
+        f'resource: "{resource}", sync_channel: 4, sync_level_v: 1.5}}\n'))
+    try:
+        assert (station.scope.sync_channel, station.scope.sync_level_v) == (4, 1.5)
     finally:
         station.safe_off()
 

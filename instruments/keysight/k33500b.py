@@ -6,7 +6,9 @@ Limits from the guide and data sheet: 1 mVpp … 10 Vpp into 50 Ω, |offset| + V
 50 Ω (twice both into an open circuit), OUTPut:LOAD 1 Ω … 10 kΩ or INFinity; arbitrary
 waveforms of 8 … 1,048,576 points per channel as 16-bit DAC codes ±32767 (DATA:ARB:DAC, two
 bytes per point in a binary block), 1 µSa/s … 250 MSa/s (62.5 MSa/s with the filter off);
-burst count 1 … 100,000,000; trigger delay 0 … 1000 s.
+burst count 1 … 100,000,000; trigger delay 0 … 1000 s. A bus trigger (*TRG) starts every
+channel whose trigger source is BUS; the role's pairs (load_pair) use that to start a
+pre-synaptic burst on channel 1 and a post-synaptic one on channel 2 together.
 """
 
 from __future__ import annotations
@@ -21,7 +23,12 @@ import numpy as np
 from pymeasure.instruments import Channel, Instrument, SCPIMixin
 from pymeasure.instruments.validators import strict_discrete_set, strict_range
 
-from labmem.instruments.awg import BusTriggerMixin, read_segments, segment_grid
+from labmem.instruments.awg import (
+    TIME_RESOLUTION_S,
+    BusTriggerMixin,
+    read_segments,
+    segment_grid,
+)
 from labmem.instruments.roles import Segment, WaveformGenerator
 
 log = logging.getLogger(__name__)
@@ -40,6 +47,8 @@ BURST_COUNT_LIMITS = (1, 100_000_000)
 PERIOD_LIMITS_S = (1e-6, 8000.0)
 """Segment durations are matched to the point grid to this resolution."""
 ARB_NAME = "LABMEM"
+CHANNEL_OFF = "OUTP{n} OFF;:SOUR{n}:BURS:STAT OFF;:SOUR{n}:FUNC DC;:SOUR{n}:VOLT:OFFS 0"
+"""A channel's safe state: output relay open, source at DC 0 V."""
 SHAPES = {"sine": "SIN", "square": "SQU", "triangle": "TRI", "ramp": "RAMP", "pulse": "PULS",
           "prbs": "PRBS", "noise": "NOIS", "arb": "ARB", "dc": "DC"}
 BOOLS = {True: 1, False: 0}
@@ -242,7 +251,9 @@ class K33500B(BusTriggerMixin, SCPIMixin, Instrument):
 
 class K33500BWaveformGenerator(WaveformGenerator):
     """WaveformGenerator role on channel 1 of a 33500B: segments → one arb at the sample rate
-    that puts every boundary on a point, bus-triggered bursts.
+    that puts every boundary on a point, bus-triggered bursts; on a 33522B, load_pair() puts a
+    second waveform on channel 2 (the device's bottom terminal in a differential set-up),
+    started by the same *TRG.
 
     Levels are the open-circuit voltage (EMF): the output is told an infinite load (the pulse
     path's series resistor + device ≫ 50 Ω). Offset 0 V, so the idle level between bursts is
@@ -255,11 +266,23 @@ class K33500BWaveformGenerator(WaveformGenerator):
     def __init__(self, resource: str, visa_library: str = "", **kwargs: Any) -> None:
         self.driver = K33500B(resource, visa_library=visa_library, **kwargs)
         self.plan: dict[str, Any] | None = None
+        self._channels: int | None = None
+        """Output channels of the model, once its *IDN? has been read."""
 
     @property
     def idn(self) -> str:
-        """The instrument's *IDN? answer."""
-        return self.driver.id
+        """The instrument's *IDN? answer (which also tells the role its channel count)."""
+        answer = self.driver.id
+        self._channels = 1 if re.search(r",33521B,", answer, re.IGNORECASE) else 2
+        return answer
+
+    @property
+    def channels(self) -> int:
+        """Output channels: 1 on the 33521B, 2 on the 33522B (asks *IDN? the first time)."""
+        if self._channels is None:
+            _ = self.idn  # reading it sets the count
+        assert self._channels is not None
+        return self._channels
 
     def compile(self, segments: Sequence[Segment]) -> tuple[np.ndarray, float]:
         """(level of every point in V, repetition frequency in Hz) of segments, or ValueError
@@ -280,54 +303,108 @@ class K33500BWaveformGenerator(WaveformGenerator):
             raise ValueError(f"waveform of {total:g} s needs {rate:g} Sa/s, below 1 µSa/s")
         return grid.point_levels(), 1.0 / total
 
+    def check_pair(self, pre: Sequence[Segment], post: Sequence[Segment]) -> None:
+        """Refuse (ValueError saying what would fit) a pair channel 1 and channel 2 cannot
+        play together: a 33521B (one channel), either waveform beyond its channel (memory,
+        sample rate, level), or waveforms of different lengths (one trigger starts both, and
+        every burst cycle must keep them aligned). Asks *IDN? once if the model is unknown."""
+        if self.channels < 2:
+            raise ValueError("the 33521B has one channel: a post-synaptic waveform on the "
+                             "device's bottom terminal needs the two-channel 33522B")
+        for name, segments in (("pre-synaptic (channel 1)", pre),
+                               ("post-synaptic (channel 2)", post)):
+            try:
+                self.compile(segments)
+            except ValueError as err:
+                raise ValueError(f"{name} waveform: {err}") from None
+        lengths = [sum(float(d) for _, d in segments) for segments in (pre, post)]
+        if abs(lengths[0] - lengths[1]) > TIME_RESOLUTION_S:
+            raise ValueError(f"the pre-synaptic waveform lasts {lengths[0]:.9g} s and the "
+                             f"post-synaptic one {lengths[1]:.9g} s: one trigger starts both "
+                             "channels, so give them the same length (pad the shorter at 0 V)")
+
     def load(self, segments: Sequence[Segment], bursts: int = 1) -> float:
         """Compile segments into channel 1's volatile memory (one binary transfer) for
         bus-triggered bursts of `bursts` cycles, output off, idling at 0 V; returns the burst
-        duration in s."""
-        if not (isinstance(bursts, int) and BURST_COUNT_LIMITS[0] <= bursts
-                <= BURST_COUNT_LIMITS[1]):
-            raise ValueError(f"bursts is a cycle count of 1 to {BURST_COUNT_LIMITS[1]}, "
-                             f"got {bursts!r}")
+        duration in s. On a 33522B channel 2 is switched off at DC 0 V in the same message, so
+        no earlier pair plays on."""
+        _check_bursts(bursts)
+        idle_2 = f"{CHANNEL_OFF.format(n=2)};:" if self._channels == 2 else ""
+        duration = self._load_channel(1, segments, bursts, idle_2)
+        self._finish_load()
+        return duration
+
+    def load_pair(self, pre: Sequence[Segment], post: Sequence[Segment],
+                  bursts: int = 1) -> float:
+        """As load(), with post on channel 2 (its own arb, sample rate and amplitude; output
+        told INF, idle at 0 V); one *TRG starts both bursts. Refused as check_pair() refuses,
+        before anything is sent. Returns the duration of one burst in s."""
+        _check_bursts(bursts)
+        self.check_pair(pre, post)
+        duration = self._load_channel(1, pre, bursts)
+        self._load_channel(2, post, bursts)
+        self._finish_load()
+        return duration
+
+    def _load_channel(self, n: int, segments: Sequence[Segment], bursts: int,
+                      prefix: str = "") -> float:
+        """Download segments to channel n as a bus-triggered burst (output off, 0 V offset)
+        and set it up: 3 writes. Returns the burst duration; the plan records the channel."""
         point_levels, freq = self.compile(segments)
         full_scale_v = max(float(np.abs(point_levels).max()), AMPLITUDE_LIMITS_VPP[0])
         codes = np.round(point_levels / full_scale_v * DAC_MAX).astype(int)
         rate = len(codes) * freq
-        d, ch = self.driver, self.driver.ch_1
-        d.write("OUTP1 OFF;:OUTP1:LOAD INF;:SOUR1:FUNC DC;:SOUR1:VOLT:OFFS 0;"
-                ":SOUR1:DATA:VOL:CLE")
-        ch.download_dac(ARB_NAME, codes)
-        d.write(f"SOUR1:FUNC:ARB {ARB_NAME};:SOUR1:FUNC:ARB:FILT STEP;"
-                f":SOUR1:FUNC:ARB:SRAT {rate:.12g};:SOUR1:FUNC ARB;"
-                f":SOUR1:VOLT {2 * full_scale_v:.6g};:SOUR1:BURS:MODE TRIG;"
-                f":SOUR1:BURS:NCYC {bursts};:SOUR1:BURS:STAT ON;:TRIG1:SOUR BUS;:TRIG1:DEL 0;"
-                ":OUTP:SYNC:SOUR CH1;:OUTP:SYNC ON")
-        errors = d.check_errors()
+        d = self.driver
+        d.write(f"{prefix}OUTP{n} OFF;:OUTP{n}:LOAD INF;:SOUR{n}:FUNC DC;:SOUR{n}:VOLT:OFFS 0;"
+                f":SOUR{n}:DATA:VOL:CLE")
+        (d.ch_1 if n == 1 else d.ch_2).download_dac(ARB_NAME, codes)
+        d.write(f"SOUR{n}:FUNC:ARB {ARB_NAME};:SOUR{n}:FUNC:ARB:FILT STEP;"
+                f":SOUR{n}:FUNC:ARB:SRAT {rate:.12g};:SOUR{n}:FUNC ARB;"
+                f":SOUR{n}:VOLT {2 * full_scale_v:.6g};:SOUR{n}:BURS:MODE TRIG;"
+                f":SOUR{n}:BURS:NCYC {bursts};:SOUR{n}:BURS:STAT ON;:TRIG{n}:SOUR BUS;"
+                f":TRIG{n}:DEL 0;:OUTP:SYNC:SOUR CH1;:OUTP:SYNC ON")
+        duration = bursts / freq
+        channel = {"points": len(codes), "sample_rate": rate,
+                   "amplitude_vpp": 2 * full_scale_v, "burst_s": duration}
+        self.plan = {**channel, "channels": [1]} if n == 1 else {
+            **(self.plan or {}), "channel_2": channel, "channels": [1, 2]}
+        log.info("33500B channel %d: %d points at %g Sa/s, %g Vpp, %d cycles per burst", n,
+                 len(codes), rate, 2 * full_scale_v, bursts)
+        return duration
+
+    def _finish_load(self) -> None:
+        """Read the error queue once after a load; on an error, safe state and refuse."""
+        errors = self.driver.check_errors()
         if errors:
             self.safe_off()
             raise RuntimeError(f"33500B refused the waveform: {errors}")
-        duration = bursts / freq
-        self.plan = {"points": len(codes), "sample_rate": rate, "amplitude_vpp":
-                     2 * full_scale_v, "burst_s": duration}
-        log.info("33500B: %d points at %g Sa/s, %g Vpp, %d cycles per burst", len(codes),
-                 rate, 2 * full_scale_v, bursts)
-        return duration
 
     def enable(self) -> None:
-        """Close channel 1's output relay; bursts idle at 0 V until triggered."""
+        """Close the output relays of the loaded channels; bursts idle at 0 V until
+        triggered."""
         if self.plan is None:
             raise RuntimeError("load() a waveform before enable()")
-        self.driver.ch_1.output_enabled = True
+        self.driver.write(";:".join(f"OUTP{n} ON" for n in self.plan["channels"]))
 
     def trigger(self) -> None:
         """Start one burst now (bus trigger)."""
         self.driver.trigger()
 
     def safe_off(self) -> None:
-        """Channel 1's output relay open and its source at DC 0 V."""
+        """Channel 1's output relay open and its source at DC 0 V; channel 2's too on a model
+        known to have it (its *IDN? read)."""
         d = self.driver
         try:
             d.adapter.connection.clear()
         except Exception:  # a device clear is best effort
             log.debug("device clear failed", exc_info=True)
-        d.write("OUTP1 OFF;:SOUR1:BURS:STAT OFF;:SOUR1:FUNC DC;:SOUR1:VOLT:OFFS 0")
+        d.write(";:".join(CHANNEL_OFF.format(n=n) for n in range(1, (self._channels or 1) + 1)))
         self.plan = None
+
+
+def _check_bursts(bursts: int) -> None:
+    """Refuse a burst count the 33500B cannot play."""
+    if not (isinstance(bursts, int) and BURST_COUNT_LIMITS[0] <= bursts
+            <= BURST_COUNT_LIMITS[1]):
+        raise ValueError(f"bursts is a cycle count of 1 to {BURST_COUNT_LIMITS[1]}, "
+                         f"got {bursts!r}")

@@ -1,7 +1,9 @@
 """The simulated bench: one device, one virtual clock and the wiring between the emulated
 instruments — SMU-direct (with an optional second SMU, role ``smu2``, biasing the device's
-bottom terminal), or AWG → series resistor → device → TIA → scope (AWG sync → scope aux
-trigger). Emulators act on the world only through this object."""
+bottom terminal), AWG → series resistor → device → TIA → scope (AWG sync → scope aux
+trigger), or differential: the AWG's channel 1 on the device's top terminal through the series
+resistor and its channel 2 on the bottom terminal. Emulators act on the world only through
+this object."""
 
 from __future__ import annotations
 
@@ -16,18 +18,23 @@ import yaml
 from labmem.instruments.femto.femto_dhpca100 import CurrentAmplifier
 from labmem.simulated_instruments.bench.acquisition import Acquisition
 from labmem.simulated_instruments.bench.circuit import (
+    AWG_OUTPUT_OHM,
     SeriesCircuit,
     SmuCircuit,
     Trace,
     current_source_setpoint,
 )
+from labmem.simulated_instruments.bench.knots import difference
 from labmem.simulated_instruments.device.model import AgFilament
 from labmem.simulated_instruments.device.params import AgFilamentParams
 
 log = logging.getLogger(__name__)
 
-SETUPS = ("smu", "pulse")
-"""smu: SMU ↔ device (↔ smu2 or ground). pulse: AWG → series R → device → TIA → scope."""
+SETUPS = ("smu", "pulse", "differential")
+"""smu: SMU ↔ device (↔ smu2 or ground). pulse: AWG → series R → device → TIA → scope.
+differential: AWG CH1 → series R → device ← AWG CH2; the series branch's current → scope."""
+AWG_SETUPS = ("pulse", "differential")
+"""The set-ups the AWG drives."""
 SMU_ROLES = ("smu", "smu2")
 """smu: the SMU on the device's top terminal. smu2 (optional): a second SMU on its bottom
 terminal, which is at ground when smu2 is absent or its output is off."""
@@ -55,6 +62,15 @@ class AwgPort(Protocol):
 
     def idle_output(self, t_start_s: float, duration_s: float
                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]: ...
+
+
+class BottomAwgPort(AwgPort, Protocol):
+    """An AWG with a second channel, which drives the device's bottom terminal in the
+    differential set-up: that channel's EMF over an idle stretch as knots (None: the model
+    has no second channel). An AWG without this method leaves the terminal at 0 V."""
+
+    def bottom_output(self, t_start_s: float, duration_s: float
+                      ) -> tuple[np.ndarray, np.ndarray] | None: ...
 
 
 class ScopePort(Protocol):
@@ -170,8 +186,10 @@ class Bench:
             self.tia = CurrentAmplifier(tia_gain_v_per_a or self.tia.gain_v_per_a,
                                         tia_mode or self.tia.mode)
         self.setup = setup
+        # differential: each generator output's 50 Ω is in the loop
+        sources = 2 if setup == "differential" else 1
         self._series = SeriesCircuit(self.device, self.series_ohm, self.tia.gain_v_per_a,
-                                     self.tia.bandwidth_hz)
+                                     self.tia.bandwidth_hz, sources * AWG_OUTPUT_OHM)
         log.info("bench set-up %s (series %g Ω, %s)", setup, self.series_ohm,
                  self.tia.describe())
 
@@ -179,6 +197,11 @@ class Bench:
         """The wiring in words, as an operator would connect it."""
         if self.setup == "smu":
             return "SMU → device (two-terminal, SMU-direct)"
+        if self.setup == "differential":
+            return (f"AWG CH1 → {self.series_ohm:g} Ω → device top; AWG CH2 → device bottom; "
+                    f"series-branch current × {self.tia.gain_v_per_a:.0e} V/A → scope "
+                    f"CH{self.config.scope_tia_channel}; AWG CH1 − CH2 → scope "
+                    f"CH{self.config.scope_awg_channel}; AWG sync → scope AUX trigger")
         return (f"AWG → {self.series_ohm:g} Ω → device → TIA {self.tia.gain_v_per_a:.0e} V/A "
                 f"→ scope CH{self.config.scope_tia_channel}; AWG output → scope "
                 f"CH{self.config.scope_awg_channel}; AWG sync → scope AUX trigger")
@@ -204,7 +227,10 @@ class Bench:
             knot_t, knot_v, sync = np.array([0.0, duration_s]), np.zeros(2), np.empty(0)
         else:
             knot_t, knot_v, sync = awg.idle_output(self.now, duration_s)
-        self._run_pulse_path(knot_t, knot_v, sync)
+        bottom = None
+        if self.setup == "differential" and hasattr(awg, "bottom_output"):
+            bottom = awg.bottom_output(self.now, duration_s)
+        self._run_pulse_path(knot_t, knot_v, sync, bottom)
 
     # -- SMU path -----------------------------------------------------------------------
 
@@ -277,18 +303,26 @@ class Bench:
 
     # -- pulse path ---------------------------------------------------------------------
 
-    def awg_drive(self, knot_t: np.ndarray, knot_v: np.ndarray, sync_t: np.ndarray) -> None:
-        """The AWG plays EMF knots (times from now) with sync edges; the scope records what
-        the pulse path does. In the SMU set-up the AWG is not connected: time still passes."""
-        if self.setup != "pulse":
+    def awg_drive(self, knot_t: np.ndarray, knot_v: np.ndarray, sync_t: np.ndarray,
+                  bottom: tuple[np.ndarray, np.ndarray] | None = None) -> None:
+        """The AWG plays EMF knots (times from now) with sync edges, and on a second channel
+        the bottom knots (None: no second channel, 0 V); the scope records what the pulse path
+        does. The bottom knots reach the device in the differential set-up only; in the SMU
+        set-up the AWG is not connected: time still passes."""
+        if self.setup not in AWG_SETUPS:
             self.advance(float(knot_t[-1]))
             return
         self._run_pulse_path(np.asarray(knot_t, float), np.asarray(knot_v, float),
-                             np.asarray(sync_t, float))
+                             np.asarray(sync_t, float), bottom)
 
-    def _run_pulse_path(self, knot_t: np.ndarray, knot_v: np.ndarray,
-                        sync_t: np.ndarray) -> None:
+    def _run_pulse_path(self, knot_t: np.ndarray, knot_v: np.ndarray, sync_t: np.ndarray,
+                        bottom: tuple[np.ndarray, np.ndarray] | None = None) -> None:
+        """Play the AWG's knots through the series circuit and feed the scope; in the
+        differential set-up the loop is driven by channel 1 − channel 2 (bottom), on the union
+        of both channels' knots, which is also what the scope's AWG channel shows."""
         assert self._series is not None
+        if self.setup == "differential" and bottom is not None:
+            knot_t, knot_v = difference(knot_t, knot_v, *bottom)
         t0 = self.now
         duration = float(knot_t[-1])
         acq = self._acquisition()

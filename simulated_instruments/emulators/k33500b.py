@@ -1,7 +1,8 @@
 """Keysight (Agilent) 33500B series Trueform waveform generator emulator (33522B two channels,
 33521B one): the SCPI command set of the 33500 Series Operating and Service Guide, channel 1
-acting on the bench's pulse path as an EMF behind 50 Ω; channel 2 keeps state and time but is
-not wired to the device.
+acting on the bench's pulse path as an EMF behind 50 Ω; channel 2 keeps state and time and
+drives the device's bottom terminal in the bench's differential set-up (wired to nothing in
+the other set-ups).
 
 Facts from the guide and the 33500B data sheet: every source command takes the
 ``SOURce[1|2]:`` prefix (channel 1 when omitted), ``OUTPut[1|2]``, ``TRIGger[1|2]``;
@@ -33,6 +34,9 @@ Modelling choices:
   of each sequence step whose marker is highAtStart or highAtStartGoLow.
 - Between bursts the output sits at the offset level (DAC code 0); an output switched off
   gives 0 V.
+- A trigger starts the bursts of every channel it reaches together (*TRG: each channel whose
+  TRIGger<n>:SOURce is BUS), each after its own TRIGger<n>:DELay; the two channels' outputs go
+  to the bench together, over the longer burst (the shorter channel back at its idle level).
 - A sequence plays continuously from its selection, looping; repeatTilTrig repeats its
   segment until a trigger and advances at the end of that repetition, onceWaitTrig holds its
   last point until a trigger; triggers elsewhere are ignored. In burst mode each burst cycle
@@ -771,8 +775,9 @@ class K33500BEmulator(ScpiInstrument):
     # -- playback -------------------------------------------------------------------------
 
     def _trigger(self, channels: list[Channel]) -> None:
-        """Play the bursts the trigger starts (channel 1's on the pulse path, the others in
-        time) and advance the sequences that wait for it; -211 when none responds."""
+        """Play the bursts the trigger starts (channel 1's on the pulse path, channel 2's on
+        the device's bottom terminal in the differential set-up) and advance the sequences
+        that wait for it; -211 when none responds."""
         now = self.bench.now
         bursts: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
         responded = False
@@ -790,13 +795,21 @@ class K33500BEmulator(ScpiInstrument):
         if not bursts:
             return
         duration = max(float(t[-1]) for t, _, _ in bursts.values())
-        t, v, _ = bursts.get(1) or self._render(self.ch[1], now, duration)
-        if t[-1] < duration:  # channel 1 idles while a longer burst of channel 2 plays
-            t, v = np.append(t, duration), np.append(v, self._idle_level(self.ch[1]))
+        t, v = self._played(self.ch[1], bursts, now, duration)
+        bottom = self._played(self.ch[2], bursts, now, duration) if 2 in self.ch else None
         src = self.ch[self.sync_source]
         sync = bursts[src.n][2] if src.n in bursts else self._render(src, now, duration)[2]
         log.debug("33500B burst of %.9g s", duration)
-        self.bench.awg_drive(t, v, sync if self.sync_on else np.empty(0))
+        self.bench.awg_drive(t, v, sync if self.sync_on else np.empty(0), bottom)
+
+    def _played(self, ch: Channel, bursts: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]],
+                now: float, duration: float) -> tuple[np.ndarray, np.ndarray]:
+        """A channel's knots while a trigger's bursts play for duration: its burst, back at
+        its idle level when another channel's burst is longer, or its idle output."""
+        t, v, _ = bursts.get(ch.n) or self._render(ch, now, duration)
+        if t[-1] < duration:
+            t, v = np.append(t, duration), np.append(v, self._idle_level(ch))
+        return t, v
 
     def idle_output(self, t_start_s: float, duration_s: float
                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -805,6 +818,15 @@ class K33500BEmulator(ScpiInstrument):
         if self.sync_source != 1:
             sync = self._render(self.ch[self.sync_source], t_start_s, duration_s)[2]
         return t, v, (sync if self.sync_on else np.empty(0))
+
+    def bottom_output(self, t_start_s: float, duration_s: float
+                      ) -> tuple[np.ndarray, np.ndarray] | None:
+        """Channel 2's EMF over an idle stretch (relative times), for the device's bottom
+        terminal in the differential set-up; None on a one-channel model."""
+        if 2 not in self.ch:
+            return None
+        t, v, _ = self._render(self.ch[2], t_start_s, duration_s)
+        return t, v
 
     def _idle_level(self, ch: Channel) -> float:
         return float(self._emf(ch, 0.0)) if ch.output else 0.0
