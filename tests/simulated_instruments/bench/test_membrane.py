@@ -4,6 +4,8 @@ device physics (statistics over seeds), and the set-up through the station and i
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -83,12 +85,18 @@ def test_a_dc_bias_through_a_large_resistor_oscillates_inside_a_window():
     assert max(counts[16.0]) <= 1  # above: one firing, then a steady conducting state
 
 
+EXAMPLES = Path(__file__).resolve().parents[3] / "docs" / "examples"
+
+
 @pytest.fixture
 def station(new_station) -> Station:
     return new_station()
 
 
-def test_the_scope_records_the_node_on_its_third_channel(station):
+@pytest.mark.parametrize("example", ["sim_membrane", "sim_33120a_ds1054z",
+                                     "sim_33120a_dsox3024t", "sim_33120a_mso54"])
+def test_the_scope_records_the_node_on_its_third_channel(example):
+    station = Station.from_file(EXAMPLES / f"{example}.yaml")
     station.use_setup("membrane", membrane_f=1e-9, input_ohm=1e5)
     assert station.bench.setup == "membrane"
     awg, scope = station.awg, station.scope
@@ -103,6 +111,7 @@ def test_the_scope_records_the_node_on_its_third_channel(station):
     late = node.t > 150e-6  # τ = 1 nF × 100 kΩ: charged to ~0.3 V after 1.5 τ
     assert 0.2 < np.median(node.v[late]) < 0.3
     assert np.abs(node.v[node.t < 0]).max() < 0.01
+    station.safe_off()
 
 
 def test_the_smu_sources_into_the_node_and_reads_its_input_current(station):
@@ -112,7 +121,7 @@ def test_the_smu_sources_into_the_node_and_reads_its_input_current(station):
     smu.apply(0.3)
     v, i, _ = smu.measure()
     station.wait(1e-3)  # 10 τ: charged, no more input current
-    v_late, i_late, _ = smu.measure()
+    _v, i_late, _ = smu.measure()
     assert v == pytest.approx(0.3)
     assert i > 10 * abs(i_late)
     assert abs(i_late) < 0.3 / 1e5 * 0.01
@@ -122,9 +131,9 @@ def test_membrane_components_must_be_fixtures_of_the_station(new_bench):
     config = StationConfig.default(new_bench())
     config.fixtures.update(capacitors_f=[1e-9], leak_resistors_ohm=[1e6])
     st = Station(config)
-    with pytest.raises(ValueError, match="membrane_f 2e-09 F is not a fixture.*available: 1e-09"):
+    with pytest.raises(ValueError, match=r"membrane_f 2e-09 F is not a fixture.*available: 1e-09"):
         st.use_setup("membrane", membrane_f=2e-9, input_ohm=1e5)
-    with pytest.raises(ValueError, match="leak_ohm 1e\\+07"):
+    with pytest.raises(ValueError, match=r"leak_ohm 1e\+07"):
         st.use_setup("membrane", membrane_f=1e-9, input_ohm=1e5, leak_ohm=1e7)
     st.use_setup("membrane", membrane_f=1e-9, input_ohm=1e5, leak_ohm=1e6)
     assert "1e+06 Ω leak resistor" in st.describe_setup("membrane", None, st.membrane)
