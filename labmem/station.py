@@ -24,6 +24,7 @@ from labmem.safe_state import (
     session_lost,
 )
 from labmem.station_file import (
+    FIXTURE_LISTS,
     ROLE_OPTIONS,
     WIRING_DEFAULTS,
     StationConfig,
@@ -33,7 +34,7 @@ from labmem.station_file import (
 
 log = logging.getLogger(__name__)
 
-SETUPS = ("smu", "pulse", "differential")
+SETUPS = ("smu", "pulse", "differential", "membrane")
 """The wirings a procedure may ask for (differential only on a differential station)."""
 AWG_SETUPS = ("pulse", "differential")
 """The wirings through the AWG and its series resistor."""
@@ -72,9 +73,11 @@ class Station:
         self.tia = tia_from(self.config.roles.get("tia", {}))
         self.setup = "smu"
         self.series_ohm: float | None = None
+        self.membrane: dict[str, Any] | None = None
+        """The membrane set-up's components and source while it is connected."""
         bench = self.bench
         if bench is not None:
-            for key in ("scope_awg_channel", "scope_tia_channel"):
+            for key in WIRING_DEFAULTS:
                 if key in self.config.wiring:
                     setattr(bench.config, key, int(self.config.wiring[key]))
             bench.connect(bench.setup, tia_gain_v_per_a=self.tia.gain_v_per_a,
@@ -190,12 +193,37 @@ class Station:
     @property
     def series_resistors_ohm(self) -> list[float]:
         """The series resistors this station has (empty: any value is accepted)."""
-        return list(self.config.fixtures.get("series_resistors_ohm") or [])
+        return self.fixtures("series_resistors_ohm")
 
-    def is_fixture(self, series_ohm: float) -> bool:
-        """True when the station has this series resistor (or lists none)."""
-        resistors = self.series_resistors_ohm
-        return not resistors or any(abs(series_ohm - r) <= 1e-9 * r for r in resistors)
+    def is_fixture(self, value: float, kind: str = "series_resistors_ohm") -> bool:
+        """True when the station has this component in its fixture list kind (one of
+        FIXTURE_LISTS; by default the series resistors), or lists none of that kind."""
+        values = self.fixtures(kind)
+        return not values or any(abs(value - r) <= 1e-9 * r for r in values)
+
+    def fixtures(self, kind: str) -> list[float]:
+        """The components of a fixture list (FIXTURE_LISTS) the station has (empty: any)."""
+        if kind not in FIXTURE_LISTS:
+            raise KeyError(f"unknown fixture list {kind!r}; known: {sorted(FIXTURE_LISTS)}")
+        return list(self.config.fixtures.get(kind) or [])
+
+    def check_membrane(self, membrane_f: float, input_ohm: float, leak_ohm: float | None,
+                       load_ohm: float) -> None:
+        """Refuse (ValueError naming what the station has) membrane components that are not
+        its fixtures; no leak and a 0 Ω load (a wire) need none."""
+        wanted = [("capacitors_f", membrane_f, "F", "membrane_f"),
+                  ("series_resistors_ohm", input_ohm, "Ω", "input_ohm")]
+        if leak_ohm is not None:
+            wanted.append(("leak_resistors_ohm", leak_ohm, "Ω", "leak_ohm"))
+        if load_ohm > 0:
+            wanted.append(("load_resistors_ohm", load_ohm, "Ω", "load_ohm"))
+        for kind, value, unit, name in wanted:
+            if not value > 0:
+                raise ValueError(f"{name} {value!r} {unit} is not allowed: give a value > 0")
+            if not self.is_fixture(value, kind):
+                available = ", ".join(f"{v:g}" for v in self.fixtures(kind))
+                raise ValueError(f"{name} {value:g} {unit} is not a fixture of this station "
+                                 f"({FIXTURE_LISTS[kind]}); available: {available}")
 
     @property
     def differential(self) -> bool:
@@ -204,17 +232,29 @@ class Station:
         return bool(self.config.wiring.get("differential", False))
 
     def use_setup(self, setup: str, series_ohm: float | None = None,
-                  tia_gain_v_per_a: float | None = None) -> None:
+                  tia_gain_v_per_a: float | None = None, **membrane: Any) -> None:
         """Ask for a wiring: "smu" (SMU ↔ device), "pulse" (AWG → series R → device → TIA →
-        scope) or "differential" (AWG CH1 → series R → device ← AWG CH2, on a differential
-        station). The simulated bench recables itself; at a real station the operator is
-        asked."""
+        scope), "differential" (AWG CH1 → series R → device ← AWG CH2, on a differential
+        station) or "membrane" (source → input R → node with C and leak R to ground → load R →
+        device → TIA; membrane: membrane_f, input_ohm, leak_ohm (None: none), load_ohm and
+        source "awg" or "smu"). The simulated bench recables itself; at a real station the
+        operator is asked."""
         if setup not in SETUPS:
             raise ValueError(f"set-up must be one of {SETUPS}, got {setup!r}")
         if setup == "differential" and not self.differential:
             raise ValueError(f"the station {self.config.source} has no differential set-up "
                              "(wiring: {differential: true} says the AWG's channel 2 is on the "
                              "device's bottom terminal)")
+        if setup == "membrane":
+            membrane = {"leak_ohm": None, "load_ohm": 0.0, "source": "awg", **membrane}
+            if membrane["source"] not in ("awg", "smu"):
+                raise ValueError(f"the membrane source is 'awg' or 'smu', got "
+                                 f"{membrane['source']!r}")
+            self.check_membrane(membrane["membrane_f"], membrane["input_ohm"],
+                                membrane["leak_ohm"], membrane["load_ohm"])
+        elif membrane:
+            raise ValueError(f"membrane settings {sorted(membrane)} belong to the membrane "
+                             "set-up")
         if setup in AWG_SETUPS:
             if series_ohm is None:
                 raise ValueError(f"the {setup} set-up needs series_ohm")
@@ -224,20 +264,21 @@ class Station:
                                  f"station; available: {available}")
         tia = self.tia if tia_gain_v_per_a is None else CurrentAmplifier(tia_gain_v_per_a,
                                                                           self.tia.mode)
-        wanted = (setup, series_ohm if setup in AWG_SETUPS else None, tia)
+        wanted = (setup, series_ohm if setup in AWG_SETUPS else None, tia, membrane or None)
         if wanted == (self.setup, self.series_ohm if self.setup in AWG_SETUPS else None,
-                      self.tia):
+                      self.tia, self.membrane):
             return
         self.safe_off()
         self.tia = tia
-        message = self.describe_setup(setup, series_ohm)
+        message = self.describe_setup(setup, series_ohm, membrane or None)
         if self.bench is not None:
-            self.bench.connect(setup, series_ohm, tia.gain_v_per_a, tia.mode)
+            self.bench.connect(setup, series_ohm, tia.gain_v_per_a, tia.mode, **membrane)
             if self.announce is not None:
                 self.announce(message)
         else:
             self.operator(message)
         self.setup = setup
+        self.membrane = membrane or None
         if setup in AWG_SETUPS:
             self.series_ohm = series_ohm
 
@@ -247,7 +288,13 @@ class Station:
         wiring = {**WIRING_DEFAULTS, **self.config.wiring}
         return int(wiring["scope_awg_channel"]), int(wiring["scope_tia_channel"])
 
-    def describe_setup(self, setup: str, series_ohm: float | None = None) -> str:
+    @property
+    def scope_membrane_channel(self) -> int:
+        """Scope channel probing the membrane node, as the wiring says."""
+        return int({**WIRING_DEFAULTS, **self.config.wiring}["scope_membrane_channel"])
+
+    def describe_setup(self, setup: str, series_ohm: float | None = None,
+                       membrane: dict[str, Any] | None = None) -> str:
         """What to connect, in the operator's words."""
         if setup == "smu":
             return "Connect the SMU (force HI/LO) directly to the device."
@@ -258,6 +305,17 @@ class Station:
                     f"differential probe across the resistor at that gain) → scope CH{tia}; "
                     f"AWG CH1 − CH2 (a differential probe) → scope CH{awg}; AWG sync → scope "
                     "AUX trigger.")
+        if setup == "membrane":
+            assert membrane is not None
+            leak = (" and nothing else" if membrane["leak_ohm"] is None
+                    else f" and a {membrane['leak_ohm']:g} Ω leak resistor")
+            source = "AWG" if membrane["source"] == "awg" else "SMU (force HI)"
+            sync = "; AWG sync → scope AUX trigger" if membrane["source"] == "awg" else ""
+            return (f"Connect {source} → {membrane['input_ohm']:g} Ω → membrane node; from the "
+                    f"node to ground a {membrane['membrane_f']:g} F capacitor{leak}; node → "
+                    f"{membrane['load_ohm']:g} Ω → device → TIA ({self.tia.describe()}) → "
+                    f"scope CH{tia}; node → high-impedance probe → scope "
+                    f"CH{self.scope_membrane_channel}; source → scope CH{awg}{sync}.")
         return (f"Connect AWG → {series_ohm:g} Ω → device → TIA ({self.tia.describe()}) → "
                 f"scope CH{tia}; AWG output → scope CH{awg}; AWG sync → scope AUX trigger.")
 

@@ -53,10 +53,18 @@ ROLE_KINDS: dict[str, type[Role]] = {"smu": SourceMeter, "awg": WaveformGenerato
 """The VISA roles a station fills and the interface each role's driver must have (smu2: an
 optional second source-meter, e.g. the other channel of a 2636B biasing the device's bottom
 terminal; it may share the smu's resource)."""
-WIRING_DEFAULTS = {"scope_awg_channel": 1, "scope_tia_channel": 2}
-"""Scope channels of the pulse path (AWG output, TIA output) unless the station file says."""
+WIRING_DEFAULTS = {"scope_awg_channel": 1, "scope_tia_channel": 2, "scope_membrane_channel": 3}
+"""Scope channels of the pulse path (AWG output, TIA output) and of the membrane set-up's node
+probe unless the station file says."""
 ROLE_OPTIONS = ("channel", "sync_channel", "sync_level_v")
 """Optional keys of a VISA role passed to its driver's role class, which must take them."""
+FIXTURE_LISTS = {
+    "series_resistors_ohm": "series resistors (pulse set-up) and input resistors (membrane)",
+    "capacitors_f": "membrane capacitors",
+    "leak_resistors_ohm": "membrane leak resistors",
+    "load_resistors_ohm": "membrane load resistors",
+}
+"""Fixture lists a station file may give (values > 0; an absent list accepts any value)."""
 
 _VISA_ROLE = {
     "type": "object", "additionalProperties": False, "required": ["driver", "resource"],
@@ -79,8 +87,8 @@ SCHEMA: dict[str, Any] = {
                                    "gain_v_per_a": {"type": "number"},
                                    "mode": {"type": "string"}}}}},
         "fixtures": {"type": "object", "additionalProperties": False, "properties": {
-            "series_resistors_ohm": {"type": "array", "items": {
-                "type": "number", "exclusiveMinimum": 0}}}},
+            key: {"type": "array", "items": {"type": "number", "exclusiveMinimum": 0}}
+            for key in FIXTURE_LISTS}},
         "wiring": {"type": "object", "additionalProperties": False, "properties": {
             **{key: {"type": "integer", "minimum": 1} for key in WIRING_DEFAULTS},
             "differential": {"type": "boolean"}}},
@@ -188,11 +196,15 @@ def _problems(data: dict[str, Any]) -> list[tuple[tuple, str]]:
         if key in WIRING_DEFAULTS and channel > channels:
             out.append((("wiring", key), f"wiring.{key}: channel {channel} does not exist on "
                                          f"the {scope['driver']} (channels 1-{channels})"))
-    awg, tia = ({**WIRING_DEFAULTS, **wiring}[key] for key in WIRING_DEFAULTS)
+    awg, tia, node = ({**WIRING_DEFAULTS, **wiring}[key] for key in WIRING_DEFAULTS)
     if awg == tia:
         key = "scope_tia_channel" if "scope_tia_channel" in wiring else "scope_awg_channel"
         out.append((("wiring", key), f"wiring: the AWG output and the TIA output both go to "
                                      f"scope channel {awg}; give them different channels"))
+    if node in (awg, tia) and "scope_membrane_channel" in wiring:
+        out.append((("wiring", "scope_membrane_channel"),
+                    f"wiring: the membrane probe goes to scope channel {node}, which already "
+                    "shows the AWG or the TIA output; give it a channel of its own"))
     return out
 
 

@@ -1,5 +1,7 @@
-"""Circuits around the device on its virtual clock: an SMU with compliance, or a pulse source
-driving the device through a series resistor into a current read-out (TIA)."""
+"""Circuits around the device on its virtual clock: an SMU with compliance, a pulse source
+driving the device through a series resistor into a current read-out (TIA), or a source
+charging a membrane capacitor through an input resistor, the device discharging it into the
+TIA."""
 
 from __future__ import annotations
 
@@ -40,6 +42,11 @@ class Trace:
     i_readout: np.ndarray
     triggered: bool = False
     """True when a stop_current trigger ended the record (its last sample is the trigger)."""
+    v_node: np.ndarray | None = None
+    """Membrane-node voltage (membrane circuit only)."""
+
+
+_NO_NODE = np.zeros(3)
 
 
 class Circuit:
@@ -60,6 +67,10 @@ class Circuit:
 
     def _kernel_args(self) -> tuple[float, float, float, float]:
         raise NotImplementedError
+
+    def _node(self) -> np.ndarray:
+        """The kernel's membrane-node parameters (unused outside the membrane circuit)."""
+        return _NO_NODE
 
     def run(
         self,
@@ -85,21 +96,25 @@ class Circuit:
         t0 = self.now
         if self.device.circuit is not self:
             # Recabled: this circuit's read-out starts from zero, not from another's state.
+            # A newly wired membrane capacitor starts discharged.
             self.device.reset_readout()
+            self.device._s[kernel.ST_VM] = 0.0
             self.device.circuit = self
-        out = np.empty((4, sample_t.size))
+        out = np.empty((5, sample_t.size))
         r_series, i_cc, tau_cc, tau_ro = self._kernel_args()
         n = kernel.simulate(
             self.device._s, self.device._p, self.device.rng,
             knot_t + t0, knot_v, sample_t + t0,
-            self.mode, r_series, i_cc, tau_cc, tau_ro, float(stop_current), self.dense, out,
+            self.mode, r_series, self._node(), i_cc, tau_cc, tau_ro, float(stop_current),
+            self.dense, out,
         )
         triggered = n < 0
         n = abs(n)
         t = sample_t[:n].copy()
         if triggered:
             t[-1] = self.now - t0
-        return Trace(t, out[0, :n], out[1, :n], out[2, :n], out[3, :n], triggered)
+        node = out[4, :n] if self.mode == kernel.MODE_MEMBRANE else None
+        return Trace(t, out[0, :n], out[1, :n], out[2, :n], out[3, :n], triggered, node)
 
     def wait(self, duration_s: float, v: float = 0.0) -> None:
         """Hold the source at v for duration_s (the device evolves; nothing is recorded)."""
@@ -190,3 +205,61 @@ class SeriesCircuit(Circuit):
     def tia_output_v(self, trace: Trace) -> np.ndarray:
         """TIA output voltage in V for a trace (gain × band-limited current)."""
         return self.tia_gain_v_per_a * trace.i_readout
+
+
+class MembraneCircuit(SeriesCircuit):
+    """Source (AWG, or an SMU as a DC source) → input resistor → membrane node, with a capacitor
+    and an optional leak resistor to ground; device (+ load resistor) from the node into the
+    TIA's virtual ground:  C·dV_m/dt = (V_src − V_m)/R_in − V_m/R_leak − I_dev.
+
+    The source's own output impedance adds to R_in. The node voltage is recorded (a
+    high-impedance probe) in Trace.v_node; input_current_a gives what the source delivers.
+    """
+
+    mode = kernel.MODE_MEMBRANE
+
+    def __init__(
+        self,
+        device: AgFilament,
+        capacitance_f: float,
+        r_in_ohm: float,
+        r_leak_ohm: float | None = None,
+        r_load_ohm: float = 0.0,
+        tia_gain_v_per_a: float = 1e5,
+        bandwidth_hz: float = 1.8e6,
+        source_ohm: float = AWG_OUTPUT_OHM,
+    ) -> None:
+        super().__init__(device, r_load_ohm, tia_gain_v_per_a, bandwidth_hz, source_ohm)
+        if not capacitance_f > 0:
+            raise ValueError(f"membrane capacitance must be > 0 F, got {capacitance_f!r}")
+        if not r_in_ohm + source_ohm > 0:
+            raise ValueError(f"input resistance must be > 0 Ω, got {r_in_ohm!r}")
+        if r_leak_ohm is not None and not r_leak_ohm > 0:
+            raise ValueError(f"leak resistance must be > 0 Ω (None: no leak), got "
+                             f"{r_leak_ohm!r}")
+        self.capacitance_f = float(capacitance_f)
+        self.r_in_ohm = float(r_in_ohm)
+        self.r_leak_ohm = r_leak_ohm
+
+    @property
+    def r_load_ohm(self) -> float:
+        """Load resistor between the node and the device in Ω."""
+        return self.r_series_ohm
+
+    @property
+    def r_total_ohm(self) -> float:
+        """Resistance in series with the device from the node: the load resistor (the
+        source's output impedance is in the input path)."""
+        return self.r_series_ohm
+
+    def _node(self) -> np.ndarray:
+        node = np.zeros(3)
+        node[kernel.NODE_C] = self.capacitance_f
+        node[kernel.NODE_RIN] = self.r_in_ohm + self.source_ohm
+        node[kernel.NODE_GLEAK] = 0.0 if self.r_leak_ohm is None else 1.0 / self.r_leak_ohm
+        return node
+
+    def input_current_a(self, trace: Trace) -> np.ndarray:
+        """Current the source delivers into the node in A: (V_src − V_m)/(R_in + R_source)."""
+        assert trace.v_node is not None
+        return (trace.v_source - trace.v_node) / (self.r_in_ohm + self.source_ohm)

@@ -1,9 +1,10 @@
 """The simulated bench: one device, one virtual clock and the wiring between the emulated
 instruments — SMU-direct (with an optional second SMU, role ``smu2``, biasing the device's
 bottom terminal), AWG → series resistor → device → TIA → scope (AWG sync → scope aux
-trigger), or differential: the AWG's channel 1 on the device's top terminal through the series
-resistor and its channel 2 on the bottom terminal. Emulators act on the world only through
-this object."""
+trigger); differential: the AWG's channel 1 on the device's top terminal through the series
+resistor and its channel 2 on the bottom terminal; or a source (AWG or SMU) → input resistor →
+membrane node (capacitor, optional leak) → device (+ load resistor) → TIA, the node on a scope
+probe. Emulators act on the world only through this object."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from labmem.instruments.femto.femto_dhpca100 import CurrentAmplifier
 from labmem.simulated_instruments.bench.acquisition import Acquisition
 from labmem.simulated_instruments.bench.circuit import (
     AWG_OUTPUT_OHM,
+    MembraneCircuit,
     SeriesCircuit,
     SmuCircuit,
     Trace,
@@ -30,11 +32,14 @@ from labmem.simulated_instruments.device.params import AgFilamentParams
 
 log = logging.getLogger(__name__)
 
-SETUPS = ("smu", "pulse", "differential")
+SETUPS = ("smu", "pulse", "differential", "membrane")
 """smu: SMU ↔ device (↔ smu2 or ground). pulse: AWG → series R → device → TIA → scope.
-differential: AWG CH1 → series R → device ← AWG CH2; the series branch's current → scope."""
+differential: AWG CH1 → series R → device ← AWG CH2; the series branch's current → scope.
+membrane: AWG or SMU → R_in → node (C ∥ R_leak to ground) → R_load → device → TIA → scope."""
 AWG_SETUPS = ("pulse", "differential")
-"""The set-ups the AWG drives."""
+"""The set-ups the AWG drives (and the membrane set-up with the AWG as its source)."""
+MEMBRANE_SOURCES = ("awg", "smu")
+"""What drives the membrane set-up's input resistor: the AWG (pulses) or the SMU (DC)."""
 SMU_ROLES = ("smu", "smu2")
 """smu: the SMU on the device's top terminal. smu2 (optional): a second SMU on its bottom
 terminal, which is at ground when smu2 is absent or its output is off."""
@@ -91,6 +96,18 @@ class BenchConfig:
     tia_mode: str = "low_noise"
     scope_awg_channel: int = 1
     scope_tia_channel: int = 2
+    scope_membrane_channel: int = 3
+    """Scope channel probing the membrane node (high impedance) in the membrane set-up."""
+    membrane_f: float = 1e-9
+    """Membrane capacitor in F (membrane set-up)."""
+    input_ohm: float = 1e6
+    """Input resistor from the source to the membrane node in Ω."""
+    leak_ohm: float | None = None
+    """Leak resistor from the node to ground in Ω (None: none fitted)."""
+    load_ohm: float = 0.0
+    """Load resistor between the node and the device in Ω."""
+    membrane_source: str = "awg"
+    """What drives the input resistor: "awg" or "smu" (MEMBRANE_SOURCES)."""
     scope_noise_div_rms: float = 0.0
     """RMS noise of the scope's input stage in divisions of each channel's V/div (0: an ideal
     front end, the default, which leaves records exactly as the pulse path made them). The
@@ -136,9 +153,14 @@ class Bench:
         """Generator for instrument noise, separate so the device sees the same draws."""
         self._smu_circuit = SmuCircuit(self.device, compliance_a=1e-3)
         self._series: SeriesCircuit | None = None
+        """The pulse path's circuit (in the membrane set-up, a MembraneCircuit)."""
         self.setup = "smu"
         self.tia = CurrentAmplifier(config.tia_gain_v_per_a, config.tia_mode)
         self.series_ohm = config.series_ohm
+        self.membrane = {"membrane_f": config.membrane_f, "input_ohm": config.input_ohm,
+                         "leak_ohm": config.leak_ohm, "load_ohm": config.load_ohm,
+                         "source": config.membrane_source}
+        """The membrane set-up's components and source."""
         self.connect(config.setup)
         self.instruments: dict[str, Any] = {}
         """Role → emulator, as attached by whoever assembles the bench (the VISA library)."""
@@ -174,10 +196,20 @@ class Bench:
         return self.device.time_s
 
     def connect(self, setup: str, series_ohm: float | None = None,
-                tia_gain_v_per_a: float | None = None, tia_mode: str | None = None) -> None:
-        """Recable: choose the set-up, the series resistor and the TIA setting."""
+                tia_gain_v_per_a: float | None = None, tia_mode: str | None = None,
+                **membrane: Any) -> None:
+        """Recable: choose the set-up, the series resistor and the TIA setting; for the
+        membrane set-up, any of membrane_f, input_ohm, leak_ohm (None: no leak), load_ohm and
+        source ("awg" or "smu")."""
         if setup not in SETUPS:
             raise ValueError(f"set-up must be one of {SETUPS}, got {setup!r}")
+        unknown = set(membrane) - set(self.membrane)
+        if unknown:
+            raise ValueError(f"unknown membrane settings {sorted(unknown)}; known: "
+                             f"{sorted(self.membrane)}")
+        if membrane.get("source", self.membrane["source"]) not in MEMBRANE_SOURCES:
+            raise ValueError(f"membrane source must be one of {MEMBRANE_SOURCES}, got "
+                             f"{membrane['source']!r}")
         if series_ohm is not None:
             if not series_ohm >= 0:
                 raise ValueError(f"series resistance must be >= 0 Ω, got {series_ohm!r}")
@@ -186,22 +218,39 @@ class Bench:
             self.tia = CurrentAmplifier(tia_gain_v_per_a or self.tia.gain_v_per_a,
                                         tia_mode or self.tia.mode)
         self.setup = setup
-        # differential: each generator output's 50 Ω is in the loop
-        sources = 2 if setup == "differential" else 1
-        self._series = SeriesCircuit(self.device, self.series_ohm, self.tia.gain_v_per_a,
-                                     self.tia.bandwidth_hz, sources * AWG_OUTPUT_OHM)
-        log.info("bench set-up %s (series %g Ω, %s)", setup, self.series_ohm,
-                 self.tia.describe())
+        if setup == "membrane":
+            self.membrane.update(membrane)
+            m = self.membrane
+            self._series = MembraneCircuit(
+                self.device, m["membrane_f"], m["input_ohm"], m["leak_ohm"], m["load_ohm"],
+                self.tia.gain_v_per_a, self.tia.bandwidth_hz,
+                source_ohm=AWG_OUTPUT_OHM if m["source"] == "awg" else 0.0)
+        else:
+            # differential: each generator output's 50 Ω is in the loop
+            sources = 2 if setup == "differential" else 1
+            self._series = SeriesCircuit(self.device, self.series_ohm, self.tia.gain_v_per_a,
+                                         self.tia.bandwidth_hz, sources * AWG_OUTPUT_OHM)
+        log.info("bench set-up %s", self.describe())
 
     def describe(self) -> str:
         """The wiring in words, as an operator would connect it."""
         if self.setup == "smu":
             return "SMU → device (two-terminal, SMU-direct)"
+        cfg = self.config
         if self.setup == "differential":
             return (f"AWG CH1 → {self.series_ohm:g} Ω → device top; AWG CH2 → device bottom; "
                     f"series-branch current × {self.tia.gain_v_per_a:.0e} V/A → scope "
-                    f"CH{self.config.scope_tia_channel}; AWG CH1 − CH2 → scope "
-                    f"CH{self.config.scope_awg_channel}; AWG sync → scope AUX trigger")
+                    f"CH{cfg.scope_tia_channel}; AWG CH1 − CH2 → scope "
+                    f"CH{cfg.scope_awg_channel}; AWG sync → scope AUX trigger")
+        if self.setup == "membrane":
+            m = self.membrane
+            leak = "no leak" if m["leak_ohm"] is None else f"leak {m['leak_ohm']:g} Ω"
+            return (f"{m['source'].upper()} → {m['input_ohm']:g} Ω → node ({m['membrane_f']:g} F"
+                    f" to ground, {leak}) → {m['load_ohm']:g} Ω → device → TIA "
+                    f"{self.tia.gain_v_per_a:.0e} V/A → scope CH{cfg.scope_tia_channel}; node "
+                    f"→ probe → scope CH{cfg.scope_membrane_channel}; source → scope "
+                    f"CH{cfg.scope_awg_channel}"
+                    + ("; AWG sync → scope AUX trigger" if m["source"] == "awg" else ""))
         return (f"AWG → {self.series_ohm:g} Ω → device → TIA {self.tia.gain_v_per_a:.0e} V/A "
                 f"→ scope CH{self.config.scope_tia_channel}; AWG output → scope "
                 f"CH{self.config.scope_awg_channel}; AWG sync → scope AUX trigger")
@@ -211,6 +260,11 @@ class Bench:
     def advance(self, duration_s: float) -> None:
         """Let time pass with every source at its programmed output."""
         if duration_s <= 0:
+            return
+        if self.setup == "membrane" and self.membrane["source"] == "smu":
+            out = self._smu().idle_output()
+            v = 0.0 if out is None else out[0]
+            self._run_pulse_path(np.array([0.0, duration_s]), np.array([v, v]), np.empty(0))
             return
         if self.setup == "smu":
             out = self._smu().idle_output()
@@ -242,6 +296,9 @@ class Bench:
         pulse path idles."""
         if role not in SMU_ROLES:
             raise ValueError(f"SMU role must be one of {SMU_ROLES}, got {role!r}")
+        if self.setup == "membrane" and self.membrane["source"] == "smu" and role == "smu":
+            return self._membrane_smu(np.asarray(knot_t, float), np.asarray(knot_v, float),
+                                      np.asarray(sample_t, float))
         if self.setup != "smu":
             return self._open_terminals(float(knot_t[-1]), np.interp(sample_t, knot_t, knot_v),
                                         sample_t)
@@ -268,6 +325,18 @@ class Bench:
         v_terminal = v_other + sign * trace.v_device if compliance_a <= limit_other else v_level
         return Trace(trace.t, v_level, v_terminal, sign * trace.i_device,
                      sign * trace.i_readout, trace.triggered)
+
+    def _membrane_smu(self, knot_t: np.ndarray, knot_v: np.ndarray, sample_t: np.ndarray
+                      ) -> Trace:
+        """The SMU drives the membrane's input resistor (an ideal voltage source: the node's
+        currents stay far below any compliance an SMU offers) and reads the current into the
+        node; the scope records the path as it would for the AWG."""
+        wanted = np.union1d(sample_t, [float(knot_t[-1])])
+        trace = self._run_pulse_path(knot_t, knot_v, np.empty(0), wanted)
+        keep = np.searchsorted(trace.t, sample_t)
+        assert isinstance(self._series, MembraneCircuit)
+        i_in = self._series.input_current_a(trace)[keep]
+        return Trace(trace.t[keep], trace.v_source[keep], trace.v_source[keep], i_in, i_in)
 
     def _bias(self) -> tuple[float, float] | None:
         """The second SMU's output on the device's bottom terminal, (V2, its limit A), or None
@@ -307,38 +376,50 @@ class Bench:
                   bottom: tuple[np.ndarray, np.ndarray] | None = None) -> None:
         """The AWG plays EMF knots (times from now) with sync edges, and on a second channel
         the bottom knots (None: no second channel, 0 V); the scope records what the pulse path
-        does. The bottom knots reach the device in the differential set-up only; in the SMU
-        set-up the AWG is not connected: time still passes."""
-        if self.setup not in AWG_SETUPS:
+        does. The bottom knots reach the device in the differential set-up only; where the AWG
+        is not connected (SMU set-up, membrane fed by the SMU) time still passes."""
+        awg_fed = self.setup in AWG_SETUPS or (self.setup == "membrane"
+                                               and self.membrane["source"] == "awg")
+        if not awg_fed:
             self.advance(float(knot_t[-1]))
             return
         self._run_pulse_path(np.asarray(knot_t, float), np.asarray(knot_v, float),
                              np.asarray(sync_t, float), bottom)
 
     def _run_pulse_path(self, knot_t: np.ndarray, knot_v: np.ndarray, sync_t: np.ndarray,
-                        bottom: tuple[np.ndarray, np.ndarray] | None = None) -> None:
-        """Play the AWG's knots through the series circuit and feed the scope; in the
-        differential set-up the loop is driven by channel 1 − channel 2 (bottom), on the union
-        of both channels' knots, which is also what the scope's AWG channel shows."""
+                        bottom: tuple[np.ndarray, np.ndarray] | None = None,
+                        also_t: np.ndarray | None = None) -> Trace:
+        """Play the source on the pulse, differential or membrane path, feeding the scope's
+        acquisition; the trace holds the samples the scope wanted, those at also_t and the last
+        one. In the differential set-up the loop is driven by channel 1 − channel 2 (bottom),
+        on the union of both channels' knots, which is also what the scope's AWG channel
+        shows."""
         assert self._series is not None
         if self.setup == "differential" and bottom is not None:
             knot_t, knot_v = difference(knot_t, knot_v, *bottom)
         t0 = self.now
         duration = float(knot_t[-1])
         acq = self._acquisition()
-        if acq is None:
-            self._series.run(knot_t, knot_v, np.array([duration]))
-            return
-        wanted = acq.wanted_times(t0, t0 + duration, sync_t + t0) - t0
-        wanted = np.clip(wanted, 0.0, duration)  # ascending: drop the repeats clipping made
-        wanted = wanted[np.concatenate(([True], np.diff(wanted) > 0))] if wanted.size else wanted
-        if wanted.size == 0 or wanted[-1] < duration:
-            wanted = np.append(wanted, duration)
+        wanted = np.array([duration]) if also_t is None else also_t
+        if acq is not None:
+            wanted = acq.wanted_times(t0, t0 + duration, sync_t + t0) - t0
+            wanted = np.clip(wanted, 0.0, duration)  # ascending: drop the repeats clipping made
+            if wanted.size:
+                wanted = wanted[np.concatenate(([True], np.diff(wanted) > 0))]
+            if also_t is not None:
+                wanted = np.union1d(wanted, also_t)
+            if wanted.size == 0 or wanted[-1] < duration:
+                wanted = np.append(wanted, duration)
         trace = self._series.run(knot_t, knot_v, wanted)
+        if acq is None:
+            return trace
         cfg = self.config
         signals = {cfg.scope_awg_channel: trace.v_source,
                    cfg.scope_tia_channel: self._series.tia_output_v(trace)}
+        if trace.v_node is not None:
+            signals[cfg.scope_membrane_channel] = trace.v_node
         acq.feed(trace.t + t0, signals, sync_t + t0)
+        return trace
 
     def _acquisition(self) -> Acquisition | None:
         scope = self.instruments.get("scope")

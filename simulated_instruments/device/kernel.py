@@ -1,11 +1,12 @@
-"""Compiled time-stepping core: AgFilament device physics inside an SMU or series-resistor circuit.
+"""Compiled time-stepping core: AgFilament device physics inside an SMU, series-resistor or
+membrane (capacitor node) circuit.
 
 The device and circuit equations are integrated with adaptive steps (exponential integrators
 for the relaxations, explicit steps bounded by how much a drive may change the state), so µs
 edges are resolved inside seconds-long experiments. Everything here is numba-compiled; the
 Python-facing classes are in ``device.model`` and ``bench.circuit``. The device step, the
-two circuit loops that inline it and the dense sampling inside a step stay in one module (about
-500 lines): numba compiles them as one unit, and splitting them would spread one set of
+circuit loop that inlines it and the dense sampling inside a step stay in one module (about
+600 lines): numba compiles them as one unit, and splitting them would spread one set of
 equations over several files.
 """
 
@@ -78,10 +79,15 @@ ST_VOUT = 11  # SMU terminal voltage (lags its target), or last device voltage
 ST_IF = 12  # read-out (TIA / ammeter) filtered current in A
 ST_ON = 13  # 1 while the source is biased (for onset detection)
 ST_A = 14  # Ag-ion supply at the tip, 0..1 (depleted by a firing contact)
-N_STATE = 15
+ST_VM = 15  # membrane-node (capacitor) voltage in V (MODE_MEMBRANE only)
+N_STATE = 16
 
 MODE_SMU = 0
 MODE_SERIES = 1
+MODE_MEMBRANE = 2
+NODE_C = 0  # node[NODE_C]: membrane capacitance in F
+NODE_RIN = 1  # input resistance from the source to the node in Ω
+NODE_GLEAK = 2  # leak conductance from the node to ground in S (0: no leak resistor)
 
 _ONSET_V = 0.02  # |V| above which a bias counts as applied (write-event onset)
 _DENUC_V = 0.05  # below this device voltage a fully retracted nucleus dissolves
@@ -91,6 +97,7 @@ _DG_STEP = 0.01  # largest gap change per step in nm
 _DLNM_STEP = 0.05  # largest relative bridge change per step
 _DH_STEP = 0.05  # largest hazard gain per step, relative to the threshold
 _G_FIELD_MIN = 0.3  # gap (nm) below which the field across it stops growing (atomic scale)
+_DVM_STEP = 2e-3  # largest membrane-node voltage change per step in V
 
 
 @numba.njit(cache=True)
@@ -362,15 +369,37 @@ def _edge_step(v_src: float, v_knot: float, slope: float) -> float:
 def _operating_point(
     S: np.ndarray, P: np.ndarray, mode: int, v_src: float, r: float, i_cc: float
 ) -> tuple:
-    """Device voltage now and the SMU target voltage (equal to v_src unless clamping)."""
+    """Device voltage now and the SMU target voltage (equal to v_src unless clamping). In
+    the membrane circuit the device hangs from the node (voltage ST_VM) through r."""
     gf = filament_conductance(S[ST_G], S[ST_M], P)
     if mode == MODE_SMU:
         target = v_src
         if abs(device_current(v_src, gf, P)) > i_cc:
             target = solve_clamp(math.copysign(i_cc, v_src), v_src, gf, P)
         return S[ST_VOUT], target, gf
-    v = solve_series(v_src, r, gf, S[ST_VOUT], P)
+    v = solve_series(S[ST_VM] if mode == MODE_MEMBRANE else v_src, r, gf, S[ST_VOUT], P)
     return v, v, gf
+
+
+@numba.njit(cache=True)
+def _node_rate(v_src: float, vm: float, v_dev: float, i: float, gf: float, r_load: float,
+               node: np.ndarray, P: np.ndarray) -> tuple:
+    """Membrane node: dV_m/dt = ((V_src − V_m)/R_in − V_m·G_leak − I_dev)/C and its slope in
+    V_m (the device's current answers to V_m through the load resistor)."""
+    c = node[NODE_C]
+    g_in = 1.0 / node[NODE_RIN]
+    f = ((v_src - vm) * g_in - vm * node[NODE_GLEAK] - i) / c
+    sl = _device_slope(v_dev, gf, P)
+    jac = -(g_in + node[NODE_GLEAK] + sl / (1.0 + r_load * sl)) / c
+    return f, jac
+
+
+@numba.njit(cache=True)
+def _node_step(f: float, jac: float) -> float:
+    """Longest step whose linearly implicit node update dt·f/(1 − dt·jac) (jac < 0) moves V_m
+    by at most _DVM_STEP: unbounded when the node settles within that (|f/jac| ≤ _DVM_STEP)."""
+    excess = abs(f) + _DVM_STEP * jac
+    return _DVM_STEP / excess if excess > 0.0 else np.inf
 
 
 @numba.njit(cache=True)
@@ -383,6 +412,7 @@ def simulate(
     sample_t: np.ndarray,
     mode: int,
     r_series: float,
+    node: np.ndarray,
     i_cc: float,
     tau_cc: float,
     tau_ro: float,
@@ -390,9 +420,14 @@ def simulate(
     dense: bool,
     out: np.ndarray,
 ) -> int:
-    """Run a piecewise-linear source (knots) through the circuit; sample into out[4, n].
+    """Run a piecewise-linear source (knots) through the circuit; sample into out[5, n].
 
-    out rows: source voltage, device voltage, device current, read-out (filtered) current.
+    out rows: source voltage, device voltage, device current, read-out (filtered) current,
+    membrane-node voltage (MODE_MEMBRANE; else the device voltage). In MODE_MEMBRANE the
+    source drives the node (capacitor node[NODE_C], input resistor, leak) and the device hangs
+    from it through r_series (the load resistor); the node takes a linearly implicit step
+    (stiff when the device conducts), bounded to _DVM_STEP, and the device its own step at the
+    node's voltage at the step's start.
     Without dense, a step ends at every sample time. With dense, the device takes its own
     steps (bounded by the knots and the state's rates) and samples inside a step are read off
     that step's solution (sample_interior); only a step that would nucleate is cut at the next
@@ -411,7 +446,8 @@ def simulate(
             continue
         t = S[ST_T]
         k, v_src = _source(t, k, knot_t, knot_v)
-        biased = abs(v_src) > _ONSET_V
+        vm = S[ST_VM]
+        biased = abs(vm if mode == MODE_MEMBRANE else v_src) > _ONSET_V
         if biased and S[ST_ON] < 0.5:
             # A new bias event: fresh write efficiency; an idle device's clusters rearrange.
             S[ST_FW] = math.exp(P[_SW] * rng.standard_normal())
@@ -429,17 +465,23 @@ def simulate(
                 cap = min(cap, _edge_step(v_src, knot_v[k + 1], slope))
         if mode == MODE_SMU and abs(S[ST_VOUT] - target) > 1e-4:
             cap = min(cap, tau_cc)
+        f_m = jac_m = 0.0
+        if mode == MODE_MEMBRANE:
+            f_m, jac_m = _node_rate(v_src, vm, v_dev, i, gf, r_series, node, P)
+            cap = min(cap, _node_step(f_m, jac_m))
         i_f = S[ST_IF]
-        dt = _advance(S, P, rng, v_dev, i, r_series if mode == MODE_SERIES else 0.0, cap,
+        dt = _advance(S, P, rng, v_dev, i, 0.0 if mode == MODE_SMU else r_series, cap,
                       t_end - t)
 
         if mode == MODE_SMU:
             S[ST_VOUT] = target + (S[ST_VOUT] - target) * math.exp(-dt / tau_cc)
         else:
             S[ST_VOUT] = v_dev
+        if mode == MODE_MEMBRANE:
+            S[ST_VM] = vm + dt * f_m / (1.0 - dt * jac_m)
         if dense and t_end < S[ST_T] - 1e-15:
-            j = sample_interior(S, P, mode, r_series, i_cc, tau_ro, knot_t, knot_v, k,
-                                sample_t, j, t, v_dev, i, i_f, target, tau_cc, out)
+            j = sample_interior(S, P, mode, r_series, node, i_cc, tau_ro, knot_t, knot_v, k,
+                                sample_t, j, t, v_dev, i, vm, i_f, target, tau_cc, out)
         elif tau_ro > 0.0:
             S[ST_IF] = i + (i_f - i) * math.exp(-dt / tau_ro)
         else:
@@ -456,6 +498,7 @@ def sample_interior(
     P: np.ndarray,
     mode: int,
     r_series: float,
+    node: np.ndarray,
     i_cc: float,
     tau_ro: float,
     knot_t: np.ndarray,
@@ -466,6 +509,7 @@ def sample_interior(
     t_a: float,
     v_a: float,
     i_a: float,
+    vm_a: float,
     i_f: float,
     target: float,
     tau_cc: float,
@@ -478,7 +522,8 @@ def sample_interior(
     relaxes towards the step's target with the loop's time constant tau_cc, as a step ending
     at the sample would have it (a settled loop takes long steps, and up to 0.1 mV of settling
     read linearly off one is 7 % of a 1 µA current's 0.35 mV in a 345 Ω LRS); its current is
-    the end state's I(V) there, plus the change of state taken linearly. The read-out filter
+    the end state's I(V) there, plus the change of state taken linearly. A membrane node's
+    voltage goes linearly from vm_a to its value at the step's end. The read-out filter
     (read-out i_f at t_a) holds each sample's current to the next sample, as it does when a
     step ends at every sample; its state at the step's end is left in S.
     """
@@ -491,6 +536,7 @@ def sample_interior(
         v_src_b = knot_v[k] + (knot_v[k + 1] - knot_v[k]) * (t_b - t0) / (t1 - t0)
     v_b, _target, gf = _operating_point(S, P, mode, v_src_b, r_series, i_cc)
     i_b = device_current(v_b, gf, P)
+    vm_b = S[ST_VM]
     state_change_a = i_a - device_current(v_a, gf, P)
     t_prev = t_a
     i_prev = i_a
@@ -510,6 +556,7 @@ def sample_interior(
         out[1, j] = v_s
         out[2, j] = i_s
         out[3, j] = i_f
+        out[4, j] = vm_a + (vm_b - vm_a) * w if mode == MODE_MEMBRANE else v_s
         t_prev = ts
         i_prev = i_s
         j += 1
@@ -534,10 +581,11 @@ def _sample(
     out: np.ndarray,
     j: int,
 ) -> None:
-    """Write sample j (source V, device V, device I, read-out I) at the present time."""
+    """Write sample j (source V, device V, device I, read-out I, node V) at the present time."""
     _k, v_src = _source(S[ST_T], k, knot_t, knot_v)
     v_dev, _target, gf = _operating_point(S, P, mode, v_src, r_series, i_cc)
     out[0, j] = v_src
     out[1, j] = v_dev
     out[2, j] = device_current(v_dev, gf, P)
     out[3, j] = S[ST_IF] if tau_ro > 0.0 else out[2, j]
+    out[4, j] = S[ST_VM] if mode == MODE_MEMBRANE else v_dev
