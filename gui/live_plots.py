@@ -19,12 +19,15 @@ from PyQt5 import QtCore, QtWidgets
 from labmem import analysis
 from labmem.gui.curves import COLOURS, ChunkedCurve, GrowingArray, plot_widget
 from labmem.procedures.base import StationProcedure
+from labmem.procedures.neuron.dendritic_filter import DendriticFilter
 from labmem.procedures.neuron.pulse_responses import (
     AllOrNone,
     Integrate,
     IntegrateAndFire,
     PulseTrain,
 )
+from labmem.procedures.neuron.rate_plasticity import RatePlasticity
+from labmem.procedures.neuron.repetition import RepetitionRetention
 from labmem.procedures.pulse import PulseProcedure
 from labmem.procedures.sweep import IVProcedure
 from labmem.procedures.switching.delay import SwitchingDelay
@@ -363,6 +366,16 @@ ROW_VIEWS: dict[type[StationProcedure], RowView] = {
     Retention: RowView("Time (s)", "Current (A)", ("Time after set", "s"), ("Read current", "A"),
                        "Retention: volatile, then nonvolatile", log_x=True, log_y=True,
                        group="Regime"),
+    RatePlasticity: RowView("Frequency (Hz)", "Delta G (S)", ("Train frequency", "Hz"),
+                            ("ΔG = G after − G before", "S"), "ΔG per train, a curve per G0",
+                            log_x=True, group="Preparation"),
+    RepetitionRetention: RowView("Time (s)", "Conductance (S)", ("Time after the last stimulus",
+                                                                 "s"),
+                                 ("Read conductance", "S"), "Retention, a curve per k and "
+                                 "interval", log_x=True, log_y=True, group="Block"),
+    DendriticFilter: RowView("Pulse", "Response (A)", ("Pulse", ""), _CURRENT,
+                             "Response per pulse, a curve per amplitude (off, then on)",
+                             log_y=True, group="Train"),
 }
 """The per-row plot of each procedure that is not an I(V) procedure."""
 

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from labmem import analysis, summaries
+from labmem import analysis, analysis_plasticity, summaries
 
 Metrics = dict[str, Any]
 NAN = float("nan")
@@ -105,3 +105,71 @@ def metric_value(metrics: Metrics, name: str, block: str | None = None) -> float
     source = metrics.get("blocks", {}).get(block, {}) if block is not None else metrics
     value = source.get(name, NAN)
     return float(value) if value is not None else NAN
+
+
+# --- plasticity experiments (P22 rate plasticity, P26 repetition, P17 dendritic filter) ------
+
+RATE_PLASTICITY = ("threshold_hz", "threshold_shift_decades", "dg_low_f_s", "dg_high_f_s")
+REPETITION_RETENTION = ("retention_min_s", "retention_max_s", "retention_k_exponent")
+DENDRITIC_FILTER = ("threshold_off_v", "threshold_on_v", "buildup_max_off", "buildup_max_on")
+
+
+def _per_group_mean(rows: pd.DataFrame, group: str, x: str, y: str) -> dict:
+    """{group value: (x values, mean of the in-range y per x)} in ascending order."""
+    data = rows.assign(_y=summaries.in_range(rows, y))
+    return {key: (part.index.to_numpy(dtype=float), part.to_numpy(dtype=float))
+            for key, part in ((k, g.groupby(x)["_y"].mean()) for k, g in data.groupby(group))}
+
+
+def rate_plasticity(rows: pd.DataFrame, dg_level_s: float = 0.0) -> Metrics:
+    """SRDP threshold frequency of the first G0 preparation, its shift (decades) at the last
+    preparation, and the first preparation's mean ΔG at the lowest and highest frequency."""
+    curves = _per_group_mean(rows, "Preparation", "Frequency (Hz)", "Delta G (S)")
+    if not curves:
+        return dict.fromkeys(RATE_PLASTICITY, NAN)
+    thresholds = [analysis_plasticity.threshold_frequency(f, dg, dg_level_s)
+                  for f, dg in curves.values()]
+    first_dg = next(iter(curves.values()))[1]
+    return {"threshold_hz": thresholds[0],
+            "threshold_shift_decades": float(np.log10(thresholds[-1] / thresholds[0])),
+            "dg_low_f_s": float(first_dg[0]), "dg_high_f_s": float(first_dg[-1])}
+
+
+def repetition_retention(rows: pd.DataFrame, fraction: float) -> Metrics:
+    """Retention time (conductance down to fraction of its first read) per stimulus count and
+    interval: its shortest and longest, and the exponent p of t ∝ k^p at the first interval."""
+    times = {}
+    for (k, interval), part in rows.groupby(["Stimuli", "Interval (s)"]):
+        g = summaries.in_range(part, "Conductance (S)").to_numpy()
+        times[(int(k), float(interval))] = analysis_plasticity.retention_time(
+            part["Time (s)"].to_numpy(dtype=float), g, fraction)
+    values = np.array(list(times.values()))
+    finite = values[np.isfinite(values)]
+    first = min(i for _, i in times) if times else NAN
+    ks = [(k, t) for (k, i), t in times.items() if i == first]
+    try:
+        exponent = analysis_plasticity.power_law_fit(*np.array(ks).T)["exponent"]
+    except ValueError:  # fewer than two counts with a retention time
+        exponent = NAN
+    return {"retention_min_s": float(finite.min()) if finite.size else NAN,
+            "retention_max_s": float(finite.max()) if finite.size else NAN,
+            "retention_k_exponent": exponent}
+
+
+def dendritic_filter(rows: pd.DataFrame, level: float) -> Metrics:
+    """Filtering threshold (amplitude where the build-up ratio rises through level) and the
+    largest build-up ratio, in the off and the on state."""
+    out: Metrics = {}
+    for state, name in ((0, "off"), (1, "on")):
+        part = rows[rows["State"] == state]
+        amps, ratios = [], []
+        for amp, train in part.groupby("Amplitude (V)"):
+            amps.append(float(amp))
+            ratios.append(analysis_plasticity.buildup_ratio(
+                summaries.in_range(train, "Response (A)").to_numpy()))
+        ratios_arr = np.array(ratios, dtype=float)
+        out[f"threshold_{name}_v"] = (analysis_plasticity.filtering_threshold(
+            np.array(amps), ratios_arr, level) if amps else NAN)
+        out[f"buildup_max_{name}"] = (float(np.nanmax(ratios_arr))
+                                      if np.isfinite(ratios_arr).any() else NAN)
+    return out

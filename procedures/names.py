@@ -20,6 +20,9 @@ PROCEDURE_MODULES: dict[str, str] = {
     "PrePostPairing": "labmem.procedures.synapse.pairing",
     "SwitchingDelay": "labmem.procedures.switching.delay",
     "Retention": "labmem.procedures.synapse.retention",
+    "RatePlasticity": "labmem.procedures.neuron.rate_plasticity",
+    "RepetitionRetention": "labmem.procedures.neuron.repetition",
+    "DendriticFilter": "labmem.procedures.neuron.dendritic_filter",
 }
 """Module of each procedure class, by the class name (as the run catalog records it), in the
 reference programme's order."""
