@@ -19,6 +19,10 @@ PROCEDURE_MODULES: dict[str, str] = {
     "SynapticWeight": "labmem.procedures.synapse.weight",
     "SwitchingDelay": "labmem.procedures.switching.delay",
     "Retention": "labmem.procedures.synapse.retention",
+    "ThresholdSwitching": "labmem.procedures.neuron.threshold_switching",
+    "TurnOnRelaxation": "labmem.procedures.neuron.relaxation",
+    "EPSC": "labmem.procedures.neuron.epsc",
+    "PairedPulse": "labmem.procedures.neuron.paired_pulse",
 }
 """Module of each procedure class, by the class name (as the run catalog records it), in the
 reference programme's order."""
