@@ -19,12 +19,15 @@ from PyQt5 import QtCore, QtWidgets
 from labmem import analysis
 from labmem.gui.curves import COLOURS, ChunkedCurve, GrowingArray, plot_widget
 from labmem.procedures.base import StationProcedure
+from labmem.procedures.neuron.epsc import EPSC
+from labmem.procedures.neuron.paired_pulse import PairedPulse
 from labmem.procedures.neuron.pulse_responses import (
     AllOrNone,
     Integrate,
     IntegrateAndFire,
     PulseTrain,
 )
+from labmem.procedures.neuron.relaxation import TurnOnRelaxation
 from labmem.procedures.pulse import PulseProcedure
 from labmem.procedures.sweep import IVProcedure
 from labmem.procedures.switching.delay import SwitchingDelay
@@ -360,8 +363,16 @@ ROW_VIEWS: dict[type[StationProcedure], RowView] = {
     Retention: RowView("Time (s)", "Current (A)", ("Time after set", "s"), ("Read current", "A"),
                        "Retention: volatile, then nonvolatile", log_x=True, log_y=True,
                        group="Regime"),
+    TurnOnRelaxation: RowView("Amplitude (V)", "Relaxation tau (s)", ("Set amplitude", "V"),
+                              ("Relaxation time", "s"), "Relaxation time per trial",
+                              log_y=True, group="Series resistance (ohm)"),
+    EPSC: RowView("Trial", "Decay time (s)", ("Trial", ""), ("EPSC decay time", "s"),
+                  "EPSC decay time per trial", log_y=True),
+    PairedPulse: RowView("Interval (s)", "PPF index", ("Interval", "s"), ("A2 / A1", ""),
+                         "PPF index per pair", log_x=True),
 }
-"""The per-row plot of each procedure that is not an I(V) procedure."""
+"""The per-row plot of each procedure that is not an I(V) procedure (ThresholdSwitching is
+one: the I(V) panel shows its cycles and its Vth histogram)."""
 
 
 def panel_for(cls: type[StationProcedure]) -> LivePanel:

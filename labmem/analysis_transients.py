@@ -115,7 +115,7 @@ def fit_exponentials(x: np.ndarray, y: np.ndarray, terms: int, offset: float | N
         """Parameters: log-τ (τ > 0 without bounds), amplitudes, then the offset if free."""
         out = np.full(xx.shape, p[2 * terms] if free_offset else c0)
         for k in range(terms):
-            out = out + p[terms + k] * np.exp(-xx / np.exp(p[k]))
+            out = out + p[terms + k] * np.exp(-xx / np.exp(np.clip(p[k], -50.0, 50.0)))
         return out
 
     best = None

@@ -39,7 +39,7 @@ class TurnOnRelaxation(PulseThenRead):
     amplitudes_v = FloatListParameter("Set amplitudes", units="V", minimum=0.0, maximum=10.0,
                                       default="2")
     widths_s = FloatListParameter("Set pulse widths", units="s", minimum=1e-7, maximum=1.0,
-                                  default="2e-3")
+                                  default="1e-3")
     trials = IntegerParameter("Trials per condition", minimum=1, maximum=10_000, default=3)
     hrs_fraction = FloatParameter("Back in HRS below (fraction of the first read)",
                                   minimum=1e-4, maximum=0.9, default=0.05)
