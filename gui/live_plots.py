@@ -20,6 +20,8 @@ from labmem import analysis
 from labmem.gui.curves import COLOURS, ChunkedCurve, GrowingArray, plot_widget
 from labmem.procedures.base import StationProcedure
 from labmem.procedures.neuron.dendritic_filter import DendriticFilter
+from labmem.procedures.neuron.epsc import EPSC
+from labmem.procedures.neuron.paired_pulse import PairedPulse
 from labmem.procedures.neuron.pulse_responses import (
     AllOrNone,
     Integrate,
@@ -27,6 +29,7 @@ from labmem.procedures.neuron.pulse_responses import (
     PulseTrain,
 )
 from labmem.procedures.neuron.rate_plasticity import RatePlasticity
+from labmem.procedures.neuron.relaxation import TurnOnRelaxation
 from labmem.procedures.neuron.repetition import RepetitionRetention
 from labmem.procedures.pulse import PulseProcedure
 from labmem.procedures.sweep import IVProcedure
@@ -376,8 +379,16 @@ ROW_VIEWS: dict[type[StationProcedure], RowView] = {
     DendriticFilter: RowView("Pulse", "Response (A)", ("Pulse", ""), _CURRENT,
                              "Response per pulse, a curve per amplitude (off, then on)",
                              log_y=True, group="Train"),
+    TurnOnRelaxation: RowView("Amplitude (V)", "Relaxation tau (s)", ("Set amplitude", "V"),
+                              ("Relaxation time", "s"), "Relaxation time per trial",
+                              log_y=True, group="Series resistance (ohm)"),
+    EPSC: RowView("Trial", "Decay time (s)", ("Trial", ""), ("EPSC decay time", "s"),
+                  "EPSC decay time per trial", log_y=True),
+    PairedPulse: RowView("Interval (s)", "PPF index", ("Interval", "s"), ("A2 / A1", ""),
+                         "PPF index per pair", log_x=True),
 }
-"""The per-row plot of each procedure that is not an I(V) procedure."""
+"""The per-row plot of each procedure that is not an I(V) procedure (ThresholdSwitching is
+one: the I(V) panel shows its cycles and its Vth histogram)."""
 
 
 def panel_for(cls: type[StationProcedure]) -> LivePanel:

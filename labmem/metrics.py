@@ -10,7 +10,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from labmem import analysis, analysis_plasticity, summaries
+from labmem import (
+    analysis,
+    analysis_plasticity,
+    analysis_threshold,
+    analysis_transients,
+    summaries,
+)
 
 Metrics = dict[str, Any]
 NAN = float("nan")
@@ -173,3 +179,104 @@ def dendritic_filter(rows: pd.DataFrame, level: float) -> Metrics:
         out[f"buildup_max_{name}"] = (float(np.nanmax(ratios_arr))
                                       if np.isfinite(ratios_arr).any() else NAN)
     return out
+# --- neuron experiments of the wider literature (issue 17: P1, P2/P4, P24, P25) ----------------
+
+THRESHOLD_SWITCHING = ("vth_mean_v", "vth_std_v", "vhold_mean_v", "vhold_std_v",
+                       "window_mean_v", "on_off_median", "switched_fraction", "vth_neg_mean_v",
+                       "vhold_neg_mean_v")
+TURN_ON_RELAXATION = ("delay_median_s", "relaxation_median_s", "time_to_hrs_median_s",
+                      "turned_on_fraction")
+EPSC = ("epsc_peak_mean_a", "epsc_decay_median_s", "epsc_decay_mean_s", "double_fraction")
+PAIRED_PULSE = ("ppf_first", "ppf_last", "ppf_max", "ppf_tau_s", "ppf_tau_err_s", "ppf_c1",
+                "ppf_terms")
+
+
+def threshold_switching(rows: pd.DataFrame, labels: list[str], v_read: float) -> Metrics:
+    """Per block (labelled in order): mean and std of Vth and Vhold, mean window, median
+    Ion/Ioff and the fraction of cycles that switched, positive polarity; mean Vth and Vhold
+    of the negative polarity (NaN where it does not switch). The last block's at the top."""
+    blocks = {}
+    for (_, block), label in zip(rows.groupby("Block", sort=True), labels, strict=True):
+        compliance = float(block["Compliance (A)"].iloc[0])
+        per_polarity: list[list[dict[str, float]]] = [[], []]
+        for _, cycle in block.groupby("Cycle", sort=True):
+            halves = analysis_threshold.polarity_halves(cycle["Voltage (V)"].to_numpy(),
+                                                        cycle["Current (A)"].to_numpy())
+            for figures, (v, i) in zip(per_polarity, halves, strict=True):
+                figures.append(analysis_threshold.threshold_cycle(v, i, compliance, v_read))
+        pos, neg = (pd.DataFrame(figures) for figures in per_polarity)
+        vth = analysis.block_statistics(pos["vth_v"].to_numpy())
+        hold = analysis.block_statistics(pos["vhold_v"].to_numpy())
+        blocks[label] = {
+            "vth_mean_v": vth["mean"], "vth_std_v": vth["std"],
+            "vhold_mean_v": hold["mean"], "vhold_std_v": hold["std"],
+            "window_mean_v": analysis.block_statistics(pos["window_v"].to_numpy())["mean"],
+            "on_off_median": analysis.block_statistics(pos["on_off"].to_numpy())["median"],
+            "switched_fraction": float(np.isfinite(pos["vth_v"]).mean()),
+            "vth_neg_mean_v": analysis.block_statistics(neg["vth_v"].to_numpy())["mean"],
+            "vhold_neg_mean_v": analysis.block_statistics(neg["vhold_v"].to_numpy())["mean"]}
+    return {**blocks[labels[-1]], "blocks": blocks}
+
+
+def _median(rows: pd.DataFrame, column: str) -> float:
+    """Median of a column's finite in-range values (NaN when there are none)."""
+    values = summaries.in_range(rows, column).to_numpy()
+    values = values[np.isfinite(values)]
+    return float(np.median(values)) if values.size else NAN
+
+
+def turn_on_relaxation(rows: pd.DataFrame) -> Metrics:
+    """Median turn-on delay, relaxation time (fitted τ) and time to HRS over every trial, and
+    the fraction of trials that turned on."""
+    return {"delay_median_s": _median(rows, "Delay (s)"),
+            "relaxation_median_s": _median(rows, "Relaxation tau (s)"),
+            "time_to_hrs_median_s": _median(rows, "Time to HRS (s)"),
+            "turned_on_fraction": float((rows["Turned on"] > 0).mean()) if len(rows) else NAN}
+
+
+def epsc(rows: pd.DataFrame) -> Metrics:
+    """Mean EPSC peak, median and mean decay time (the chosen fit's) and the fraction of
+    trials where the two-exponential fit was chosen."""
+    decay = summaries.in_range(rows, "Decay time (s)").to_numpy()
+    decay = decay[np.isfinite(decay)]
+    peaks = summaries.in_range(rows, "Peak (A)").to_numpy()
+    return {"epsc_peak_mean_a": float(np.nanmean(peaks)) if np.isfinite(peaks).any() else NAN,
+            "epsc_decay_median_s": float(np.median(decay)) if decay.size else NAN,
+            "epsc_decay_mean_s": float(decay.mean()) if decay.size else NAN,
+            "double_fraction": float((rows["Terms"] == 2).mean()) if len(rows) else NAN}
+
+
+def paired_pulse(rows: pd.DataFrame) -> Metrics:
+    """PPF index (ratio of the trials' mean responses) at the shortest and longest interval
+    and its largest value; the chosen exponential fit of the index against the interval: its
+    (amplitude-weighted) time constant with standard error, first amplitude and terms."""
+    curve = ppf_curve(rows)
+    out = {"ppf_first": NAN, "ppf_last": NAN, "ppf_max": NAN, "ppf_tau_s": NAN,
+           "ppf_tau_err_s": NAN, "ppf_c1": NAN, "ppf_terms": NAN}
+    if curve.empty:
+        return out
+    out.update(ppf_first=float(curve["index"].iloc[0]), ppf_last=float(curve["index"].iloc[-1]),
+               ppf_max=float(curve["index"].max()))
+    try:
+        _, _, fit = analysis_transients.fit_ppf(curve["interval_s"].to_numpy(),
+                                                curve["index"].to_numpy(),
+                                                curve["index_err"].to_numpy())
+    except ValueError:  # too few intervals, or no convergence
+        return out
+    err = fit.tau_errors[0] if fit.terms == 1 else NAN
+    out.update(ppf_tau_s=fit.tau_mean, ppf_tau_err_s=err, ppf_c1=fit.amplitudes[0],
+               ppf_terms=float(fit.terms))
+    return out
+
+
+def ppf_curve(rows: pd.DataFrame) -> pd.DataFrame:
+    """The PPF curve: per interval, the index mean(A2)/mean(A1) over the in-range trials and
+    its standard error (analysis_transients.ratio_of_means), ascending intervals."""
+    a1, a2 = summaries.in_range(rows, "A1 (A)"), summaries.in_range(rows, "A2 (A)")
+    points = []
+    for interval, trials in rows.groupby("Interval (s)", sort=True):
+        index, err = analysis_transients.ratio_of_means(a1[trials.index].to_numpy(),
+                                                        a2[trials.index].to_numpy())
+        if np.isfinite(index):
+            points.append({"interval_s": float(interval), "index": index, "index_err": err})
+    return pd.DataFrame(points, columns=["interval_s", "index", "index_err"])

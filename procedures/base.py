@@ -215,3 +215,37 @@ class StationProcedure(Procedure):
             return
         for row in table_rows(columns):
             self.emit("results", row)
+
+
+class FloatListParameter(Parameter):
+    """A list of numbers typed as text ("1e-5, 1e-4, 1e-3"), each within [minimum, maximum]
+    in units; the value stays text (as the GUI, the results header and the catalog keep it),
+    values() gives the numbers. For procedures that sweep a quantity over chosen values."""
+
+    def __init__(self, name: str, units: str | None = None, minimum: float = -np.inf,
+                 maximum: float = np.inf, **kwargs: Any) -> None:
+        self.units, self.minimum, self.maximum = units, minimum, maximum
+        super().__init__(name, **kwargs)
+
+    def parse(self, value: Any) -> list[float]:
+        """The numbers of value (text, or a sequence of numbers); ValueError saying why."""
+        items = value.split(",") if isinstance(value, str) else list(np.atleast_1d(value))
+        try:
+            numbers = [float(str(item).strip()) for item in items if str(item).strip()]
+        except ValueError:
+            raise _NumberError("write numbers separated by commas, e.g. 1e-5, 1e-4") from None
+        if not numbers:
+            raise _NumberError("at least one value is needed")
+        for x in numbers:
+            if not np.isfinite(x) or not self.minimum <= x <= self.maximum:
+                raise _NumberError(f"{x:g} is outside the range")
+        return numbers
+
+    def convert(self, value: Any) -> str:
+        """The values as canonical text ("1e-05, 0.0001")."""
+        return ", ".join(f"{x:.12g}" for x in self.parse(value))
+
+
+def list_values(procedure: Procedure, name: str) -> list[float]:
+    """The numbers of the procedure's FloatListParameter called name."""
+    return procedure._parameters[name].parse(getattr(procedure, name))

@@ -23,6 +23,10 @@ PROCEDURE_MODULES: dict[str, str] = {
     "RatePlasticity": "labmem.procedures.neuron.rate_plasticity",
     "RepetitionRetention": "labmem.procedures.neuron.repetition",
     "DendriticFilter": "labmem.procedures.neuron.dendritic_filter",
+    "ThresholdSwitching": "labmem.procedures.neuron.threshold_switching",
+    "TurnOnRelaxation": "labmem.procedures.neuron.relaxation",
+    "EPSC": "labmem.procedures.neuron.epsc",
+    "PairedPulse": "labmem.procedures.neuron.paired_pulse",
 }
 """Module of each procedure class, by the class name (as the run catalog records it), in the
 reference programme's order."""
