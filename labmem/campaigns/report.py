@@ -36,8 +36,12 @@ def figures_of_merit(campaign: Campaign, result: DeviceResult) -> dict[str, floa
                       if not k.startswith(SKIPPED_BLOCKS)}
             for label, block in blocks.items():
                 name = step.label if len(blocks) == 1 else label
-                row[f"Vset {name} mean (V)"] = block["vset_mean_v"]
-                row[f"Vset {name} σ (V)"] = block["vset_std_v"]
+                if "vset_mean_v" in block:
+                    row[f"Vset {name} mean (V)"] = block["vset_mean_v"]
+                    row[f"Vset {name} σ (V)"] = block["vset_std_v"]
+                else:  # another I(V) procedure's per-block figures
+                    prefix = step.label if len(blocks) == 1 else f"{step.label} {label}"
+                    row.update({f"{prefix} {k}": v for k, v in block.items()})
         elif "pulses_to_fire" in metrics:
             row["pulses to fire"] = metrics["pulses_to_fire"]
             row["first spiking package"] = metrics["first_spike_package"]
@@ -45,7 +49,8 @@ def figures_of_merit(campaign: Campaign, result: DeviceResult) -> dict[str, floa
             row["G min (S)"], row["G max (S)"] = metrics["g_min_s"], metrics["g_max_s"]
             row["G max / G min"] = metrics["g_ratio"]
         else:
-            row.update({f"{step.label} {k}": v for k, v in metrics.items()})
+            row.update({f"{step.label} {k}": v for k, v in metrics.items()
+                        if isinstance(v, (int, float))})
     return row
 
 
@@ -70,6 +75,7 @@ def summary(campaign: Campaign, results: list[DeviceResult], executor: str,
         "source": campaign.source, "labmem_version": __version__,
         "simulated": campaign.simulated, "station": campaign.station or "<built-in simulated>",
         "executor": executor, "wall_time_s": round(wall_time_s, 2),
+        "steps": [step.label for step in campaign.steps],
         "devices": [{**device_record(r), "figures_of_merit": row}
                     for r, row in zip(results, rows, strict=True)],
         "across_devices": across_devices(rows),
@@ -160,6 +166,7 @@ def _figures(out: Path, data: dict[str, Any]) -> list[Path]:
         ax.bar(x, column("pulses to fire"), color="tab:orange")
         ax.set_ylabel("pulses to fire (first spiking package)")
         paths.append(_save(fig, ax, ids, out / "pulses_to_fire.png"))
+    paths += _step_figures(out, data, ids)
     if "G min (S)" in data["across_devices"]:
         fig, ax = plt.subplots(figsize=(max(6, 0.4 * len(ids) + 3), 3.4))
         ax.vlines(x, column("G min (S)"), column("G max (S)"), lw=6, color="tab:green")
@@ -167,6 +174,48 @@ def _figures(out: Path, data: dict[str, Any]) -> list[Path]:
         ax.set_ylabel("synaptic range: G min … G max (S)")
         paths.append(_save(fig, ax, ids, out / "synaptic_range.png"))
     return paths
+
+
+STEP_FIGURE_COLUMNS = 4
+"""Panels per row of a step's figure."""
+
+
+def _step_figures(out: Path, data: dict[str, Any], ids: list[str]) -> list[Path]:
+    """For each step with figures of merit of its own (not Vset, pulses to fire or the
+    synaptic range): one figure, a panel per figure of merit, its value on each device."""
+    table = [d["figures_of_merit"] for d in data["devices"]]
+    paths = []
+    for step in data["steps"]:
+        columns = [c for c in data["across_devices"] if c.startswith(f"{step} ")]
+        values = {c: np.array([np.nan if row.get(c) is None else row[c] for row in table],
+                              dtype=float) for c in columns}
+        columns = [c for c in columns if np.isfinite(values[c]).any()]
+        if not columns:
+            continue
+        ncols = min(STEP_FIGURE_COLUMNS, len(columns))
+        nrows = -(-len(columns) // ncols)
+        fig, axes = plt.subplots(nrows, ncols, figsize=(3.2 * ncols, 2.6 * nrows),
+                                 squeeze=False)
+        x = np.arange(len(ids))
+        for ax, column in zip(axes.flat, columns, strict=False):
+            ax.plot(x, values[column], "o", color="tab:blue")
+            ax.set_title(column[len(step) + 1:], fontsize=8)
+            ax.set_xticks(x, ids, fontsize=6, rotation=45, ha="right")
+            ax.grid(alpha=0.3)
+        for ax in axes.flat[len(columns):]:
+            ax.set_visible(False)
+        fig.suptitle(step, fontsize=10)
+        fig.tight_layout()
+        path = out / f"step_{_file_name(step)}.png"
+        fig.savefig(path, dpi=100)
+        plt.close(fig)
+        paths.append(path)
+    return paths
+
+
+def _file_name(label: str) -> str:
+    """A step label as a file name: letters, digits and '_' only."""
+    return "".join(ch if ch.isalnum() else "_" for ch in label).strip("_").lower()
 
 
 def _save(fig: plt.Figure, ax: plt.Axes, ids: list[str], path: Path) -> Path:

@@ -89,6 +89,29 @@ def test_a_three_device_campaign_writes_its_report_and_summary(tmp_path):
         assert len(training) == 2 or training[-1]["condition_met"]
 
 
+def test_the_report_tabulates_and_plots_any_procedure_s_figures_of_merit(tmp_path):
+    """Steps whose metrics are neither Vset nor pulses to fire nor the synaptic range (here
+    per-block threshold-switching figures and EPSC's): a column each, per device and across
+    devices, and one figure per step with a panel per figure of merit."""
+    path = tmp_path / "neurons.yaml"
+    path.write_text("campaign: neurons\npopulation: {count: 2, seed: 3}\nsteps:\n"
+                    "  - {name: threshold, procedure: ThresholdSwitching, "
+                    "parameters: {cycles: 2}}\n"
+                    "  - {name: epsc, procedure: EPSC, parameters: {trials: 1}}\n")
+    out = tmp_path / "out"
+    assert main(["campaign", "run", str(path), "--out", str(out), "--quiet"]) == 0
+    summary = json.loads((out / "campaign_summary.json").read_text())
+    across = summary["across_devices"]
+    assert across["threshold vth_mean_v"]["devices"] == 2
+    assert 0.3 < across["threshold vth_mean_v"]["mean"] < 1.5
+    assert across["epsc epsc_decay_median_s"]["devices"] == 2
+    report = (out / "campaign_report.md").read_text()
+    assert "| threshold vhold_mean_v |" in report
+    for step in ("threshold", "epsc"):
+        assert (out / f"step_{step}.png").stat().st_size > 10_000
+        assert f"![step_{step}.png](step_{step}.png)" in report
+
+
 def test_running_again_without_resume_is_refused(tmp_path):
     path = write_campaign(tmp_path, count=1)
     out = tmp_path / "out"
@@ -224,7 +247,7 @@ def test_dask_is_refused_for_real_instruments(tmp_path):
         run_campaign(campaign, tmp_path / "out", executor_name="dask", show_progress=False)
 
 
-@pytest.mark.parametrize("name", ["population.yaml", "wafer_w3.yaml"])
+@pytest.mark.parametrize("name", ["population.yaml", "wafer_w3.yaml", "neuron_catalogue.yaml"])
 def test_the_example_campaigns_in_the_docs_are_valid(name, capsys):
     assert main(["campaign", "check", f"docs/examples/{name}"]) == 0
     assert capsys.readouterr().out.endswith(": ok\n")
