@@ -95,7 +95,7 @@ def fit_rate(amplitudes: np.ndarray, rates: np.ndarray) -> RateFit:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", OptimizeWarning)
             popt, pcov = curve_fit(saturating_rate, a, r, p0=p0,
-                                   bounds=([0.0, -np.inf, 1e-9], [np.inf, firing[0], np.inf]),
+                                   bounds=([0.0, -np.inf, 1e-9], [np.inf, a.max(), np.inf]),
                                    maxfev=20_000)
     except (RuntimeError, ValueError) as err:
         raise ValueError(f"the rate fit did not converge: {err}") from None

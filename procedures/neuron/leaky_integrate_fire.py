@@ -49,8 +49,8 @@ class LeakyIntegrateFire(MembranePulseProcedure):
 
     def train(self, amplitude_v: float) -> list[Segment]:
         """One period at 0 V (the baseline before the trigger's pre-trigger part), the train."""
-        return [(0.0, self.period_s)] + pulse_train(amplitude_v, 0.0, self.width_s,
-                                                    self.period_s, self.pulses)
+        return [(0.0, self.period_s), *pulse_train(amplitude_v, 0.0, self.width_s,
+                                                   self.period_s, self.pulses)]
 
     def segments(self) -> list[Segment]:
         """The train at the highest amplitude (for the shared checks)."""

@@ -40,9 +40,9 @@ class MembranePulseProcedure(PulseProcedure):
     leaks_ohm = FloatListParameter("Leak resistors (0 for none)", units="ohm", minimum=0.0,
                                    maximum=1e15, default="0")
     fall_v = FloatParameter("Spike = a node fall of at least", units="V", minimum=1e-3,
-                            maximum=10.0, default=0.3)
+                            maximum=10.0, default=0.2)
     fall_window_s = FloatParameter("Spike fall within", units="s", minimum=1e-10, maximum=1.0,
-                                   default=20e-6)
+                                   default=100e-6)
 
     membrane_f: float = 1e-10
     leak_ohm: float | None = None
