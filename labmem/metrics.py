@@ -283,14 +283,12 @@ def ppf_curve(rows: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(points, columns=["interval_s", "index", "index_err"])
 
 
-# --- membrane neurons (issue 17: P10/P11 leaky integrate-and-fire, P13/P16 self-oscillation) ---
+# --- membrane neurons (issue 17: P10/P11 leaky integrate-and-fire) ---
 
 LEAKY_INTEGRATE_FIRE = ("pulses_to_fire_median", "time_to_fire_median_s", "fired_fraction",
                         "rate_max_hz", "rate_fit_max_hz", "rate_fit_max_err_hz",
                         "rate_fit_onset_v", "rate_fit_onset_err_v", "rate_fit_scale_v",
                         "rate_fit_scale_err_v")
-SELF_OSCILLATION = ("frequency_median_hz", "isi_median_s", "oscillating_fraction",
-                    "window_low_v", "window_high_v")
 
 
 def _finite_median(rows: pd.DataFrame, column: str) -> float:
@@ -323,16 +321,3 @@ def leaky_integrate_fire(rows: pd.DataFrame) -> Metrics:
                    rate_fit_scale_v=fit.s, rate_fit_scale_err_v=fit.s_err)
     return out
 
-
-def self_oscillation(rows: pd.DataFrame, min_spikes: int) -> Metrics:
-    """Median frequency and inter-spike interval over the records that oscillated (at least
-    min_spikes spikes), the fraction that did, and the bias window: lowest and highest bias
-    with such a record."""
-    spikes = rows["Spikes"].to_numpy(dtype=float) if len(rows) else np.empty(0)
-    oscillating = rows[spikes >= min_spikes] if len(rows) else rows
-    low, high = analysis_spikes.oscillation_window(
-        rows["Bias (V)"].to_numpy() if len(rows) else np.empty(0), spikes, min_spikes)
-    return {"frequency_median_hz": _finite_median(oscillating, "Frequency (Hz)"),
-            "isi_median_s": _finite_median(oscillating, "ISI mean (s)"),
-            "oscillating_fraction": float((spikes >= min_spikes).mean()) if len(rows) else NAN,
-            "window_low_v": low, "window_high_v": high}
