@@ -21,6 +21,7 @@ from labmem.gui.curves import COLOURS, ChunkedCurve, GrowingArray, plot_widget
 from labmem.procedures.base import StationProcedure
 from labmem.procedures.neuron.dendritic_filter import DendriticFilter
 from labmem.procedures.neuron.epsc import EPSC
+from labmem.procedures.neuron.leaky_integrate_fire import LeakyIntegrateFire
 from labmem.procedures.neuron.paired_pulse import PairedPulse
 from labmem.procedures.neuron.pulse_responses import (
     AllOrNone,
@@ -386,6 +387,9 @@ ROW_VIEWS: dict[type[StationProcedure], RowView] = {
                   "EPSC decay time per trial", log_y=True),
     PairedPulse: RowView("Interval (s)", "PPF index", ("Interval", "s"), ("A2 / A1", ""),
                          "PPF index per pair", log_x=True),
+    LeakyIntegrateFire: RowView("Amplitude (V)", "Pulses to fire", ("Pulse amplitude", "V"),
+                                ("Pulses to fire", ""), "Pulses to fire per train",
+                                group="Capacitance (F)"),
 }
 """The per-row plot of each procedure that is not an I(V) procedure (ThresholdSwitching is
 one: the I(V) panel shows its cycles and its Vth histogram)."""

@@ -13,6 +13,7 @@ import pandas as pd
 from labmem import (
     analysis,
     analysis_plasticity,
+    analysis_spikes,
     analysis_threshold,
     analysis_transients,
     summaries,
@@ -280,3 +281,43 @@ def ppf_curve(rows: pd.DataFrame) -> pd.DataFrame:
         if np.isfinite(index):
             points.append({"interval_s": float(interval), "index": index, "index_err": err})
     return pd.DataFrame(points, columns=["interval_s", "index", "index_err"])
+
+
+# --- membrane neurons (issue 17: P10/P11 leaky integrate-and-fire) ---
+
+LEAKY_INTEGRATE_FIRE = ("pulses_to_fire_median", "time_to_fire_median_s", "fired_fraction",
+                        "rate_max_hz", "rate_fit_max_hz", "rate_fit_max_err_hz",
+                        "rate_fit_onset_v", "rate_fit_onset_err_v", "rate_fit_scale_v",
+                        "rate_fit_scale_err_v")
+
+
+def _finite_median(rows: pd.DataFrame, column: str) -> float:
+    """Median of a column's finite values, over-range rows included (times read off a node or
+    a crossing, which a clipped current peak does not spoil); NaN when there are none."""
+    values = rows[column].to_numpy(dtype=float) if len(rows) else np.empty(0)
+    values = values[np.isfinite(values)]
+    return float(np.median(values)) if values.size else NAN
+
+
+def leaky_integrate_fire(rows: pd.DataFrame) -> Metrics:
+    """Median pulses-to-fire and time-to-fire over the trains that fired, the fraction that
+    fired, the highest firing rate (the refractory ceiling reached) and the fit of the rate
+    against the amplitude, r = r_max·(1 − exp(−(A − A0)/s)), with standard errors (NaN where
+    the rate was not resolved or the fit failed)."""
+    out = {"pulses_to_fire_median": _finite_median(rows, "Pulses to fire"),
+           "time_to_fire_median_s": _finite_median(rows, "Time to fire (s)"),
+           "fired_fraction": float((rows["Fired"] > 0).mean()) if len(rows) else NAN,
+           "rate_max_hz": NAN, **dict.fromkeys(LEAKY_INTEGRATE_FIRE[4:], NAN)}
+    rated = rows[np.isfinite(rows["Firing rate (Hz)"])] if len(rows) else rows
+    if len(rated):
+        out["rate_max_hz"] = float(rated["Firing rate (Hz)"].max())
+        try:
+            fit = analysis_spikes.fit_rate(rated["Amplitude (V)"].to_numpy(),
+                                           rated["Firing rate (Hz)"].to_numpy())
+        except ValueError:
+            return out
+        out.update(rate_fit_max_hz=fit.r_max, rate_fit_max_err_hz=fit.r_max_err,
+                   rate_fit_onset_v=fit.a0, rate_fit_onset_err_v=fit.a0_err,
+                   rate_fit_scale_v=fit.s, rate_fit_scale_err_v=fit.s_err)
+    return out
+

@@ -27,6 +27,7 @@ PROCEDURE_MODULES: dict[str, str] = {
     "TurnOnRelaxation": "labmem.procedures.neuron.relaxation",
     "EPSC": "labmem.procedures.neuron.epsc",
     "PairedPulse": "labmem.procedures.neuron.paired_pulse",
+    "LeakyIntegrateFire": "labmem.procedures.neuron.leaky_integrate_fire",
 }
 """Module of each procedure class, by the class name (as the run catalog records it), in the
 reference programme's order."""
