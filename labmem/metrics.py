@@ -295,6 +295,13 @@ PROGRAM_VERIFY = ("targets", "converged", "unreachable", "not_converged", "itera
                   "window_max_s", "drift_change_max")
 
 
+def per_level(levels: dict[str, dict[str, float]]) -> Metrics:
+    """Per-level figures as flat metrics, "<level> <name>" (e.g. "0.0001 S iterations"), so
+    that a campaign report tabulates each level across devices."""
+    return {f"{label} {name}": float(value) for label, figures in levels.items()
+            for name, value in figures.items()}
+
+
 def forming(rows: pd.DataFrame) -> Metrics:
     """Whether the ramp formed the device (1/0), the voltage and current of the first reading
     at the event level, and the conductance read afterwards (mean I / V of the read)."""
@@ -311,7 +318,8 @@ def forming(rows: pd.DataFrame) -> Metrics:
 
 def level_retention(rows: pd.DataFrame, fraction: float) -> Metrics:
     """Per level (by its set compliance): drift exponent ν with its error, retention time;
-    the extremes of ν, the shortest retention and how many levels outlasted the record."""
+    the extremes of ν, the shortest retention and how many levels outlasted the record (per
+    level as "<compliance> A <name>", see per_level())."""
     levels = {}
     for _, level in rows.groupby("Level", sort=True):
         fit = analysis_retention.drift(level["Time (s)"].to_numpy(),
@@ -325,7 +333,7 @@ def level_retention(rows: pd.DataFrame, fraction: float) -> Metrics:
     return {"nu_min": float(finite.min()) if finite.size else NAN,
             "nu_max": float(finite.max()) if finite.size else NAN,
             "retention_min_s": float(lost.min()) if lost.size else NAN,
-            "levels_held": float(np.count_nonzero(~np.isfinite(kept))), "levels": levels}
+            "levels_held": float(np.count_nonzero(~np.isfinite(kept))), **per_level(levels)}
 
 
 def read_disturb(rows: pd.DataFrame, change: float) -> Metrics:
@@ -341,7 +349,7 @@ def program_verify(rows: pd.DataFrame) -> Metrics:
     """Over the targets: how many converged, were unreachable or did not converge; pulses to
     converge (mean, max) and final |G − target| / target (mean, max) of the converged ones;
     the window; the largest relative drift of a converged level over its drift reads. Per
-    target (by its conductance) the same in "levels"."""
+    target the same as "<target> S <name>" (see per_level())."""
     window = rows[rows["Phase"] == 0]["Conductance (S)"].to_numpy()
     program = rows[rows["Phase"] == 1]
     drift = rows[rows["Phase"] == 2]
@@ -368,4 +376,5 @@ def program_verify(rows: pd.DataFrame) -> Metrics:
             "g_error_max": float(errors.max()) if done else NAN,
             "window_min_s": float(window.min()) if window.size else NAN,
             "window_max_s": float(window.max()) if window.size else NAN,
-            "drift_change_max": float(drifts.max()) if drifts.size else NAN, "levels": levels}
+            "drift_change_max": float(drifts.max()) if drifts.size else NAN,
+            **per_level(levels)}

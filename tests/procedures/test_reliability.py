@@ -74,8 +74,8 @@ def test_level_retention_low_levels_drift_faster_and_are_lost_sooner(new_station
     rows, m = run(LevelRetention(compliances_a="1e-5, 1e-4, 1e-3", reads=16), station,
                   tmp_path)
     assert rows["Time (s)"].max() == pytest.approx(1e5, rel=1e-3)
-    levels = m["levels"]
-    low, mid, high = (levels[k] for k in ("1e-05 A", "0.0001 A", "0.001 A"))
+    low, mid, high = ({name: m[f"{level} {name}"] for name in ("g_first_s", "retention_s", "nu")}
+                      for level in ("1e-05 A", "0.0001 A", "0.001 A"))
     assert low["g_first_s"] < mid["g_first_s"] < high["g_first_s"]
     assert low["retention_s"] < mid["retention_s"] < 1e5 and np.isnan(high["retention_s"])
     assert low["nu"] > mid["nu"] > high["nu"] > 0
@@ -112,8 +112,7 @@ def test_program_verify_converges_in_the_window_and_refuses_the_rest(new_station
         assert m["converged"] == 4 and m["unreachable"] == 2 and m["not_converged"] == 0
         assert m["iterations_max"] <= 50 and m["g_error_max"] <= 0.1
         for name in inside:
-            level = m["levels"][name]
-            assert level["status"] == 1.0 and level["error"] <= 0.1
+            assert m[f"{name} status"] == 1.0 and m[f"{name} error"] <= 0.1
         refused = rows[(rows["Phase"] == 1) & (rows["Status"] == -1)]
         assert sorted(refused["Target (S)"]) == [1e-13, 5e-2]
         drift = rows[rows["Phase"] == 2]
