@@ -35,7 +35,11 @@ from labmem.procedures.neuron.repetition import RepetitionRetention
 from labmem.procedures.pulse import PulseProcedure
 from labmem.procedures.sweep import IVProcedure
 from labmem.procedures.switching.delay import SwitchingDelay
+from labmem.procedures.switching.forming import Forming
+from labmem.procedures.synapse.level_retention import LevelRetention
 from labmem.procedures.synapse.pairing import PrePostPairing
+from labmem.procedures.synapse.program_verify import ProgramVerify
+from labmem.procedures.synapse.read_disturb import ReadDisturb
 from labmem.procedures.synapse.retention import Retention
 from labmem.procedures.synapse.weight import SynapticWeight
 from labmem.summaries import OVER_RANGE
@@ -390,6 +394,19 @@ ROW_VIEWS: dict[type[StationProcedure], RowView] = {
     LeakyIntegrateFire: RowView("Amplitude (V)", "Pulses to fire", ("Pulse amplitude", "V"),
                                 ("Pulses to fire", ""), "Pulses to fire per train",
                                 group="Capacitance (F)"),
+    Forming: RowView("Voltage (V)", "Current (A)", ("Voltage", "V"), ("Current", "A"),
+                     "Forming ramp, then the read of the formed state", log_y=True,
+                     group="Phase"),
+    LevelRetention: RowView("Time (s)", "Conductance (S)", ("Time after the set", "s"),
+                            ("Read conductance", "S"), "Retention, a curve per level",
+                            log_x=True, log_y=True, group="Level"),
+    ReadDisturb: RowView("Read", "Conductance (S)", ("Read count", ""),
+                         ("Read conductance", "S"), "Conductance per read", log_x=True,
+                         log_y=True),
+    ProgramVerify: RowView("Time (s)", "Conductance (S)", ("Time", "s"),
+                           ("Verify-read conductance", "S"),
+                           "Program-verify reads, a curve per target", log_y=True,
+                           group="Target (S)"),
 }
 """The per-row plot of each procedure that is not an I(V) procedure (ThresholdSwitching is
 one: the I(V) panel shows its cycles and its Vth histogram)."""

@@ -13,6 +13,8 @@ import pandas as pd
 from labmem import (
     analysis,
     analysis_plasticity,
+    analysis_programming,
+    analysis_retention,
     analysis_spikes,
     analysis_threshold,
     analysis_transients,
@@ -321,3 +323,97 @@ def leaky_integrate_fire(rows: pd.DataFrame) -> Metrics:
                    rate_fit_scale_v=fit.s, rate_fit_scale_err_v=fit.s_err)
     return out
 
+# --- forming, retention of levels, read disturb, program-verify (issue 18) ----------------
+
+FORMING = ("formed", "forming_v", "forming_i_a", "formed_g_s")
+LEVEL_RETENTION = ("nu_min", "nu_max", "retention_min_s", "levels_held")
+READ_DISTURB = ("g_first_s", "g_last_s", "relative_change", "reads_to_change",
+                "disturb_exponent", "disturb_exponent_err")
+PROGRAM_VERIFY = ("targets", "converged", "unreachable", "not_converged", "iterations_mean",
+                  "iterations_max", "g_error_mean", "g_error_max", "window_min_s",
+                  "window_max_s", "drift_change_max")
+
+
+def per_level(levels: dict[str, dict[str, float]]) -> Metrics:
+    """Per-level figures as flat metrics, "<level> <name>" (e.g. "0.0001 S iterations"), so
+    that a campaign report tabulates each level across devices."""
+    return {f"{label} {name}": float(value) for label, figures in levels.items()
+            for name, value in figures.items()}
+
+
+def forming(rows: pd.DataFrame) -> Metrics:
+    """Whether the ramp formed the device (1/0), the voltage and current of the first reading
+    at the event level, and the conductance read afterwards (mean I / V of the read)."""
+    event = rows[(rows["Phase"] == 0) & (rows["Event"] > 0)]
+    read = rows[rows["Phase"] == 1]
+    g = (float(read["Current (A)"].mean() / read["Voltage (V)"].mean()) if len(read)
+         else NAN)
+    if event.empty:
+        return {"formed": 0.0, "forming_v": NAN, "forming_i_a": NAN, "formed_g_s": g}
+    first = event.iloc[0]
+    return {"formed": 1.0, "forming_v": float(first["Voltage (V)"]),
+            "forming_i_a": float(first["Current (A)"]), "formed_g_s": g}
+
+
+def level_retention(rows: pd.DataFrame, fraction: float) -> Metrics:
+    """Per level (by its set compliance): drift exponent ν with its error, retention time;
+    the extremes of ν, the shortest retention and how many levels outlasted the record (per
+    level as "<compliance> A <name>", see per_level())."""
+    levels = {}
+    for _, level in rows.groupby("Level", sort=True):
+        fit = analysis_retention.drift(level["Time (s)"].to_numpy(),
+                                       level["Conductance (S)"].to_numpy(), fraction)
+        levels[f"{level['Compliance (A)'].iloc[0]:g} A"] = {
+            "g_first_s": float(level["Conductance (S)"].iloc[0]), **fit}
+    nu = np.array([v["nu"] for v in levels.values()], dtype=float)
+    kept = np.array([v["retention_s"] for v in levels.values()], dtype=float)
+    finite = nu[np.isfinite(nu)]
+    lost = kept[np.isfinite(kept)]
+    return {"nu_min": float(finite.min()) if finite.size else NAN,
+            "nu_max": float(finite.max()) if finite.size else NAN,
+            "retention_min_s": float(lost.min()) if lost.size else NAN,
+            "levels_held": float(np.count_nonzero(~np.isfinite(kept))), **per_level(levels)}
+
+
+def read_disturb(rows: pd.DataFrame, change: float) -> Metrics:
+    """Relative change of G from the first read to the last, reads until it moved by change,
+    power-law exponent of G against the read count."""
+    out = analysis_retention.disturb(rows["Conductance (S)"].to_numpy(), change)
+    out["disturb_exponent"] = out.pop("exponent")
+    out["disturb_exponent_err"] = out.pop("exponent_err")
+    return out
+
+
+def program_verify(rows: pd.DataFrame) -> Metrics:
+    """Over the targets: how many converged, were unreachable or did not converge; pulses to
+    converge (mean, max) and final |G − target| / target (mean, max) of the converged ones;
+    the window; the largest relative drift of a converged level over its drift reads. Per
+    target the same as "<target> S <name>" (see per_level())."""
+    window = rows[rows["Phase"] == 0]["Conductance (S)"].to_numpy()
+    program = rows[rows["Phase"] == 1]
+    drift = rows[rows["Phase"] == 2]
+    levels = {}
+    for target, steps in program.groupby("Target (S)", sort=False):
+        last = steps.iloc[-1]
+        after = drift[drift["Target (S)"] == target]["Conductance (S)"].to_numpy()
+        g = float(last["Conductance (S)"])
+        levels[f"{target:g} S"] = {
+            "status": float(last["Status"]), "iterations": float(last["Iteration"]),
+            "g_final_s": g, "error": float(analysis_programming.relative_error(g, target)),
+            "drift_change": float(after[-1] / g - 1.0) if after.size and g > 0 else NAN}
+    done = [v for v in levels.values() if v["status"] == 1]
+    iterations = np.array([v["iterations"] for v in done])
+    errors = np.array([v["error"] for v in done])
+    drifts = np.array([abs(v["drift_change"]) for v in done], dtype=float)
+    drifts = drifts[np.isfinite(drifts)]
+    count = {s: float(sum(v["status"] == s for v in levels.values())) for s in (1, -1, -2)}
+    return {"targets": float(len(levels)), "converged": count[1], "unreachable": count[-1],
+            "not_converged": count[-2],
+            "iterations_mean": float(iterations.mean()) if done else NAN,
+            "iterations_max": float(iterations.max()) if done else NAN,
+            "g_error_mean": float(errors.mean()) if done else NAN,
+            "g_error_max": float(errors.max()) if done else NAN,
+            "window_min_s": float(window.min()) if window.size else NAN,
+            "window_max_s": float(window.max()) if window.size else NAN,
+            "drift_change_max": float(drifts.max()) if drifts.size else NAN,
+            **per_level(levels)}

@@ -28,6 +28,10 @@ PROCEDURE_MODULES: dict[str, str] = {
     "EPSC": "labmem.procedures.neuron.epsc",
     "PairedPulse": "labmem.procedures.neuron.paired_pulse",
     "LeakyIntegrateFire": "labmem.procedures.neuron.leaky_integrate_fire",
+    "Forming": "labmem.procedures.switching.forming",
+    "LevelRetention": "labmem.procedures.synapse.level_retention",
+    "ReadDisturb": "labmem.procedures.synapse.read_disturb",
+    "ProgramVerify": "labmem.procedures.synapse.program_verify",
 }
 """Module of each procedure class, by the class name (as the run catalog records it), in the
 reference programme's order."""
