@@ -28,6 +28,7 @@ PROCEDURE_MODULES: dict[str, str] = {
     "EPSC": "labmem.procedures.neuron.epsc",
     "PairedPulse": "labmem.procedures.neuron.paired_pulse",
     "LeakyIntegrateFire": "labmem.procedures.neuron.leaky_integrate_fire",
+    "SelfOscillation": "labmem.procedures.neuron.self_oscillation",
 }
 """Module of each procedure class, by the class name (as the run catalog records it), in the
 reference programme's order."""
