@@ -28,13 +28,13 @@ class SelfOscillation(NodeSpikes, StationProcedure):
     """P13/P16: for every capacitor and DC bias, the SMU holds the bias on the input resistor
     while the scope records the node for record_s (triggered by the node's first rise through
     trigger_level_v), then 0 V and a rest; one row per (capacitor, bias): spikes (falls of the
-    node), frequency, ISI mean and coefficient of variation, and the node's swing."""
+    node), frequency, ISI mean and coefficient of variation, and the node's low and high levels."""
 
     SETUP = "membrane"
     ROLES = ("smu", "scope")
     DATA_COLUMNS: ClassVar[list[str]] = [
         "Capacitance (F)", "Bias (V)", "Spikes", "Frequency (Hz)", "ISI mean (s)", "ISI CV",
-        "Node min (V)", "Node max (V)"]
+        "Node low (V)", "Node high (V)"]
     METRICS = metrics.SELF_OSCILLATION
 
     series_ohm = FloatParameter("Input resistance (station fixture)", units="ohm", minimum=1.0,
@@ -163,14 +163,15 @@ class SelfOscillation(NodeSpikes, StationProcedure):
         return node.t, node.v
 
     def record_figures(self, t: np.ndarray, node_v: np.ndarray) -> dict[str, float]:
-        """Spikes, frequency (1 / mean ISI), ISI mean and CV (NaN with too few spikes), and
-        the node's lowest and highest level after the trigger."""
+        """Spikes, frequency (1 / mean ISI), ISI mean and CV (NaN with too few spikes), the
+        node's lowest level after the first spike (where the device lets go; NaN without a
+        spike) and its highest after the trigger (the firing level, or the settled level)."""
         spikes = self.spike_times(t, node_v)
         mean, std, frequency = analysis_spikes.interval_stats(spikes)
-        after = node_v[t >= 0]
-        return {"Spikes": float(spikes.size),
-                "Frequency (Hz)": frequency, "ISI mean (s)": mean, "ISI CV": std / mean,
-                "Node min (V)": float(after.min()), "Node max (V)": float(after.max())}
+        return {"Spikes": float(spikes.size), "Frequency (Hz)": frequency,
+                "ISI mean (s)": mean, "ISI CV": std / mean,
+                "Node low (V)": float(node_v[t >= spikes[0]].min()) if spikes.size else NAN,
+                "Node high (V)": float(node_v[t >= 0].max())}
 
     def run_metrics(self, rows: pd.DataFrame) -> Metrics:
         """The oscillating window on the first capacitor, the frequency at its middle and the
