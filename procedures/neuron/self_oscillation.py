@@ -115,7 +115,13 @@ class SelfOscillation(NodeSpikes, StationProcedure):
             raise ValueError(f"SMU compliance (compliance_a) = {self.compliance_a:g} A is not "
                              f"allowed: {err}") from None
         scope = self.station.scope
-        scope.check_record(self.record_s * (1 + PRE_TRIGGER_FRACTION), self.points())
+        try:
+            scope.check_record(self.record_s * (1 + PRE_TRIGGER_FRACTION), self.points())
+        except ValueError as err:
+            raise ValueError(f"a record of {self.record_s:g} s (record_s) every "
+                             f"{self.sample_interval_s:g} s (sample_interval_s) is not allowed "
+                             f"on the scope: {err}; shorten the record or lengthen the sample "
+                             "interval") from None
         scope.check_channels({self.station.scope_membrane_channel: screen(0.0, max(biases))})
 
     def get_estimates(self) -> float:
