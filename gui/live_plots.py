@@ -32,6 +32,7 @@ from labmem.procedures.neuron.pulse_responses import (
 from labmem.procedures.neuron.rate_plasticity import RatePlasticity
 from labmem.procedures.neuron.relaxation import TurnOnRelaxation
 from labmem.procedures.neuron.repetition import RepetitionRetention
+from labmem.procedures.neuron.self_oscillation import SelfOscillation
 from labmem.procedures.pulse import PulseProcedure
 from labmem.procedures.sweep import IVProcedure
 from labmem.procedures.switching.delay import SwitchingDelay
@@ -407,6 +408,9 @@ ROW_VIEWS: dict[type[StationProcedure], RowView] = {
                            ("Verify-read conductance", "S"),
                            "Program-verify reads, a curve per target", log_y=True,
                            group="Target (S)"),
+    SelfOscillation: RowView("Bias (V)", "Frequency (Hz)", ("DC bias", "V"),
+                             ("Oscillation frequency", "Hz"), "Frequency per bias, a curve per C",
+                             group="Capacitance (F)"),
 }
 """The per-row plot of each procedure that is not an I(V) procedure (ThresholdSwitching is
 one: the I(V) panel shows its cycles and its Vth histogram)."""

@@ -1,7 +1,8 @@
 """Spikes of a membrane node (a capacitor that a fired device discharges): the falls of the node
 voltage, when the device first fired, firing rates and inter-spike intervals, a saturating fit
 of the firing rate against the input amplitude (r = r_max·(1 − exp(−(A − A0)/s)) above A0, with
-uncertainties) and the bias window of an oscillator. scipy is imported inside the fit only."""
+uncertainties) and the bias window of an oscillator with its frequency and slope inside it.
+scipy is imported inside the fit only."""
 
 from __future__ import annotations
 
@@ -110,3 +111,37 @@ def oscillation_window(biases: np.ndarray, spikes: np.ndarray, min_spikes: int =
     b, n = np.asarray(biases, dtype=float), np.asarray(spikes, dtype=float)
     inside = b[n >= min_spikes]
     return (float(inside.min()), float(inside.max())) if inside.size else (NAN, NAN)
+
+
+def window_points(biases: np.ndarray, values: np.ndarray, low: float, high: float
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """The (bias, value) points with a finite value and low ≤ bias ≤ high, by bias."""
+    b, y = np.asarray(biases, dtype=float), np.asarray(values, dtype=float)
+    keep = np.isfinite(b) & np.isfinite(y) & (b >= low) & (b <= high)
+    order = np.argsort(b[keep], kind="stable")
+    return b[keep][order], y[keep][order]
+
+
+def value_at(biases: np.ndarray, values: np.ndarray, bias: float) -> float:
+    """The value at bias, interpolated linearly between the (bias, value) points (the mean of
+    repeated biases); NaN without points or outside them."""
+    b, y = window_points(biases, values, -np.inf, np.inf)
+    if b.size == 0 or not b[0] <= bias <= b[-1]:
+        return NAN
+    levels = np.unique(b)
+    means = np.array([y[b == level].mean() for level in levels])
+    return float(np.interp(bias, levels, means))
+
+
+def linear_slope(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """Least-squares slope of y against x and its standard error (NaN, NaN with fewer than two
+    distinct x; the error NaN with fewer than three points)."""
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    if np.unique(x).size < 2:
+        return NAN, NAN
+    dx = x - x.mean()
+    slope = float(np.dot(dx, y - y.mean()) / np.dot(dx, dx))
+    if x.size < 3:
+        return slope, NAN
+    residual = y - y.mean() - slope * dx
+    return slope, float(np.sqrt(np.dot(residual, residual) / (x.size - 2) / np.dot(dx, dx)))

@@ -417,3 +417,34 @@ def program_verify(rows: pd.DataFrame) -> Metrics:
             "window_max_s": float(window.max()) if window.size else NAN,
             "drift_change_max": float(drifts.max()) if drifts.size else NAN,
             **per_level(levels)}
+
+
+# --- membrane neurons (issue 17: P13/P16 self-oscillation) ---
+
+SELF_OSCILLATION = ("window_low_v", "window_high_v", "frequency_mid_hz",
+                    "frequency_slope_hz_per_v", "frequency_slope_err_hz_per_v",
+                    "frequency_max_hz")
+
+
+def self_oscillation(rows: pd.DataFrame, min_spikes: int) -> Metrics:
+    """On the first capacitor's rows: the oscillating window (lowest and highest bias with at
+    least min_spikes spikes), the frequency at the window's middle (interpolated between
+    biases), the least-squares slope of frequency against bias inside the window with its
+    standard error, and the highest frequency there (NaN where it did not oscillate)."""
+    out = dict.fromkeys(SELF_OSCILLATION, NAN)
+    if not len(rows):
+        return out
+    first = rows[rows["Capacitance (F)"] == rows["Capacitance (F)"].iloc[0]]
+    bias, spikes = first["Bias (V)"].to_numpy(float), first["Spikes"].to_numpy(float)
+    low, high = analysis_spikes.oscillation_window(bias, spikes, min_spikes)
+    if not np.isfinite(low):
+        return out
+    oscillating = spikes >= min_spikes
+    b, f = analysis_spikes.window_points(bias[oscillating],
+                                         first["Frequency (Hz)"].to_numpy(float)[oscillating],
+                                         low, high)
+    slope, slope_err = analysis_spikes.linear_slope(b, f)
+    return {"window_low_v": low, "window_high_v": high,
+            "frequency_mid_hz": analysis_spikes.value_at(b, f, 0.5 * (low + high)),
+            "frequency_slope_hz_per_v": slope, "frequency_slope_err_hz_per_v": slope_err,
+            "frequency_max_hz": float(f.max()) if f.size else NAN}

@@ -40,7 +40,7 @@ roles:
   scope: {driver: mso9104a, resource: "TCPIP0::192.168.0.9::inst0::INSTR"}
   tia: {driver: femto_dhpca100, gain_v_per_a: 1.0e+5, mode: low_noise}
 fixtures:
-  series_resistors_ohm: [1.0e+3, 1.0e+4, 1.0e+5, 1.0e+6, 2.0e+6, 1.0e+7]
+  series_resistors_ohm: [1.0e+3, 1.0e+4, 1.0e+5, 1.0e+6, 2.0e+6, 1.0e+7, 1.0e+9, 1.0e+10]
 wiring:
   scope_awg_channel: 1
   scope_tia_channel: 2

@@ -32,6 +32,7 @@ PROCEDURE_MODULES: dict[str, str] = {
     "LevelRetention": "labmem.procedures.synapse.level_retention",
     "ReadDisturb": "labmem.procedures.synapse.read_disturb",
     "ProgramVerify": "labmem.procedures.synapse.program_verify",
+    "SelfOscillation": "labmem.procedures.neuron.self_oscillation",
 }
 """Module of each procedure class, by the class name (as the run catalog records it), in the
 reference programme's order."""

@@ -59,3 +59,27 @@ def test_the_oscillation_window_spans_the_biases_with_enough_spikes():
     spikes = np.array([0, 2, 25, 60, 150, 1])
     assert analysis_spikes.oscillation_window(biases, spikes, 3) == (2.0, 8.0)
     assert all(np.isnan(analysis_spikes.oscillation_window(biases, spikes * 0, 3)))
+
+
+def test_the_slope_of_a_noisy_line_is_recovered_within_its_standard_error():
+    x = np.linspace(1.0, 8.0, 20)
+    true_err = 3.0 / np.sqrt(np.sum((x - x.mean()) ** 2))  # σ of the noise over the x spread
+    fits = [analysis_spikes.linear_slope(x, 5.0 + 17.0 * x
+                                         + np.random.default_rng(seed).normal(0.0, 3.0, x.size))
+            for seed in range(40)]
+    slopes, errs = np.array(fits).T
+    assert np.mean(errs) == pytest.approx(true_err, rel=0.1)
+    assert 20 <= np.count_nonzero(np.abs(slopes - 17.0) < errs) <= 35  # ≈ 68 % within 1 σ
+    assert analysis_spikes.linear_slope(np.array([1.0, 2.0]), np.array([3.0, 7.0])) \
+        == (4.0, pytest.approx(float("nan"), nan_ok=True))
+    assert all(np.isnan(analysis_spikes.linear_slope(np.array([2.0, 2.0]),
+                                                     np.array([1.0, 3.0]))))
+
+
+def test_values_inside_a_window_and_interpolated_between_biases():
+    biases = np.array([4.0, 1.0, 2.0, 2.0, 8.0])
+    freqs = np.array([60.0, np.nan, 20.0, 30.0, 150.0])
+    b, f = analysis_spikes.window_points(biases, freqs, 1.0, 4.0)
+    assert b.tolist() == [2.0, 2.0, 4.0] and f.tolist() == [20.0, 30.0, 60.0]
+    assert analysis_spikes.value_at(b, f, 3.0) == pytest.approx(42.5)  # (25 + 60) / 2
+    assert np.isnan(analysis_spikes.value_at(b, f, 5.0))

@@ -26,7 +26,25 @@ def leak_or_none(leak_ohm: float) -> float | None:
     return leak_ohm if leak_ohm > 0 else None
 
 
-class MembranePulseProcedure(PulseProcedure):
+class NodeSpikes:
+    """Spikes as falls of the membrane node by more than fall_v within fall_window_s, in a
+    record sampled every sample_interval_s (shared by the procedures that record the node)."""
+
+    fall_v: float
+    fall_window_s: float
+    sample_interval_s: float
+
+    def fall_samples(self, t: np.ndarray) -> int:
+        """The fall window in samples of a record with times t (at least one)."""
+        dt = float(np.median(np.diff(t))) if t.size > 1 else self.sample_interval_s
+        return max(1, round(self.fall_window_s / dt))
+
+    def spike_times(self, t: np.ndarray, node_v: np.ndarray) -> np.ndarray:
+        """Times in s at which the node starts a fall of fall_v within fall_window_s."""
+        return t[analysis_spikes.node_falls(node_v, self.fall_v, self.fall_samples(t))]
+
+
+class MembranePulseProcedure(NodeSpikes, PulseProcedure):
     """Shared by the AWG-driven membrane procedures: conditions (capacitor, leak) each a
     recabling of the membrane set-up, the node recorded with every burst (`node_v`), spikes as
     falls of the node by more than fall_v within fall_window_s."""
@@ -102,11 +120,6 @@ class MembranePulseProcedure(PulseProcedure):
                      "leak_ohm": self.leak_ohm or 0.0}
         super().store_trace(name, t, channels, units, **attrs)
 
-    def fall_samples(self, t: np.ndarray) -> int:
-        """The fall window in samples of a record with times t (at least one)."""
-        dt = float(np.median(np.diff(t))) if t.size > 1 else self.sample_interval_s
-        return max(1, round(self.fall_window_s / dt))
-
     def falls_resolved(self, level_v: float) -> bool:
         """True when the node's passive discharge (through R_in and the leak, from at most
         level_v) over the fall window stays below FALL_PASSIVE_FRACTION of fall_v, so a fall
@@ -116,7 +129,3 @@ class MembranePulseProcedure(PulseProcedure):
             r = r * self.leak_ohm / (r + self.leak_ohm)
         passive = abs(level_v) * -np.expm1(-self.fall_window_s / (r * self.membrane_f))
         return bool(passive < FALL_PASSIVE_FRACTION * self.fall_v)
-
-    def spike_times(self, t: np.ndarray, node_v: np.ndarray) -> np.ndarray:
-        """Times in s at which the node starts a fall of fall_v within fall_window_s."""
-        return t[analysis_spikes.node_falls(node_v, self.fall_v, self.fall_samples(t))]

@@ -200,17 +200,20 @@ class BenchScope(ScpiInstrument):
         return self.acquisition is not None and not self.acquisition.complete
 
     def wait_complete(self) -> None:
-        """Let the bench idle until the armed acquisition completes (bounded per trigger: an
-        average waits for each of its records in turn)."""
+        """Let the bench idle until the armed acquisition completes (the hunt for a trigger is
+        bounded; a triggered record always completes, however long; an average waits for
+        each of its records in turn)."""
         while self._pending():
             acq = self.acquisition
             assert acq is not None
             wait_s = ARM_WAIT_S
-            if acq.settings.source != AUX:
+            if acq.trigger_s is not None:  # the rest of the record
+                wait_s = acq.times_s[-1] - self.bench.now + acq.settings.sample_interval_s
+            elif acq.settings.source != AUX:
                 wait_s = min(wait_s, SEARCH_SAMPLES * acq.settings.sample_interval_s)
             self.bench.settle_acquisition(wait_s)
             self._poll()
-            if self.acquisition is acq:  # no trigger within the wait
+            if self.acquisition is acq and acq.trigger_s is None:  # no trigger within the wait
                 return
 
     def _record(self) -> Acquisition:
