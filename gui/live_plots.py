@@ -34,8 +34,10 @@ from labmem.procedures.neuron.repetition import RepetitionRetention
 from labmem.procedures.pulse import PulseProcedure
 from labmem.procedures.sweep import IVProcedure
 from labmem.procedures.switching.delay import SwitchingDelay
+from labmem.procedures.synapse.linearity import UpdateLinearity
 from labmem.procedures.synapse.pairing import PrePostPairing
 from labmem.procedures.synapse.retention import Retention
+from labmem.procedures.synapse.stdp import STDP
 from labmem.procedures.synapse.weight import SynapticWeight
 from labmem.summaries import OVER_RANGE
 
@@ -358,10 +360,16 @@ ROW_VIEWS: dict[type[StationProcedure], RowView] = {
                        "Peak current per pulse"),
     IntegrateAndFire: RowView("Start (s)", "Peak current (A)", ("Pulse start", "s"), _CURRENT,
                               "Peak current per pulse", log_y=True),
+    UpdateLinearity: RowView("Read", "Conductance (S)", ("Read (potentiation, then depression)",
+                                                         ""),
+                             ("Conductance", "S"), "G per pulse, a curve per cycle",
+                             group="Run", faint="Conditioning"),
     SynapticWeight: RowView("Pulse", "Conductance (S)", ("Pulse index", ""),
                             ("Conductance", "S"),
                             "Conductance per read",
                             group="Run", faint="Conditioning"),
+    STDP: RowView("Delay (s)", "Conductance change (S)", ("Δt = t_post − t_pre", "s"),
+                  ("ΔG", "S"), "ΔG per pair, a curve per repeat", group="Repeat"),
     PrePostPairing: RowView("Delay (s)", "Conductance change (S)", ("Delay Δt", "s"),
                             ("Conductance change", "S"), "Conductance change per pair"),
     SwitchingDelay: RowView("Amplitude (V)", "Delay (s)", ("Pulse amplitude", "V"),
