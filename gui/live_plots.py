@@ -38,10 +38,12 @@ from labmem.procedures.sweep import IVProcedure
 from labmem.procedures.switching.delay import SwitchingDelay
 from labmem.procedures.switching.forming import Forming
 from labmem.procedures.synapse.level_retention import LevelRetention
+from labmem.procedures.synapse.linearity import UpdateLinearity
 from labmem.procedures.synapse.pairing import PrePostPairing
 from labmem.procedures.synapse.program_verify import ProgramVerify
 from labmem.procedures.synapse.read_disturb import ReadDisturb
 from labmem.procedures.synapse.retention import Retention
+from labmem.procedures.synapse.stdp import STDP
 from labmem.procedures.synapse.weight import SynapticWeight
 from labmem.summaries import OVER_RANGE
 
@@ -364,10 +366,16 @@ ROW_VIEWS: dict[type[StationProcedure], RowView] = {
                        "Peak current per pulse"),
     IntegrateAndFire: RowView("Start (s)", "Peak current (A)", ("Pulse start", "s"), _CURRENT,
                               "Peak current per pulse", log_y=True),
+    UpdateLinearity: RowView("Read", "Conductance (S)", ("Read (potentiation, then depression)",
+                                                         ""),
+                             ("Conductance", "S"), "G per pulse, a curve per cycle",
+                             group="Run", faint="Conditioning"),
     SynapticWeight: RowView("Pulse", "Conductance (S)", ("Pulse index", ""),
                             ("Conductance", "S"),
                             "Conductance per read",
                             group="Run", faint="Conditioning"),
+    STDP: RowView("Delay (s)", "Conductance change (S)", ("Δt = t_post − t_pre", "s"),
+                  ("ΔG", "S"), "ΔG per pair, a curve per repeat", group="Repeat"),
     PrePostPairing: RowView("Delay (s)", "Conductance change (S)", ("Delay Δt", "s"),
                             ("Conductance change", "S"), "Conductance change per pair"),
     SwitchingDelay: RowView("Amplitude (V)", "Delay (s)", ("Pulse amplitude", "V"),

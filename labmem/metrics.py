@@ -12,10 +12,12 @@ import pandas as pd
 
 from labmem import (
     analysis,
+    analysis_linearity,
     analysis_plasticity,
     analysis_programming,
     analysis_retention,
     analysis_spikes,
+    analysis_stdp,
     analysis_threshold,
     analysis_transients,
     summaries,
@@ -448,3 +450,84 @@ def self_oscillation(rows: pd.DataFrame, min_spikes: int) -> Metrics:
             "frequency_mid_hz": analysis_spikes.value_at(b, f, 0.5 * (low + high)),
             "frequency_slope_hz_per_v": slope, "frequency_slope_err_hz_per_v": slope_err,
             "frequency_max_hz": float(f.max()) if f.size else NAN}
+# --- synapse update linearity (issue 18: P18) --------------------------------------------------
+
+LINEARITY = ("nl_ltp", "nl_ltp_err", "nl_ltd", "nl_ltd_err", "asymmetry", "dynamic_range",
+             "states", "c2c_spread")
+
+
+def linearity_branches(rows: pd.DataFrame) -> dict[str, np.ndarray]:
+    """The measured cycles' conductances (over-range reads NaN) as cycles × reads arrays:
+    "ltp" the read before the first pulse and after each potentiation pulse (pulse 0 … N),
+    "ltd" the last potentiation read then the read after each depression pulse (0 … N)."""
+    measured = rows[rows["Conditioning"] == 0]
+    data = measured.assign(g=summaries.in_range(measured, "Conductance (S)"))
+    up = data[data["Potentiation"] == 1].pivot(index="Run", columns="Pulse", values="g")
+    down = data[data["Potentiation"] == 0].pivot(index="Run", columns="Pulse", values="g")
+    ltp = up.to_numpy(dtype=float)
+    return {"ltp": ltp, "ltd": np.column_stack([ltp[:, -1], down.to_numpy(dtype=float)])}
+
+
+def linearity(rows: pd.DataFrame, k: float = 2.0) -> Metrics:
+    """Per branch, ν = Pmax/A of the NeuroSim fit over every measured cycle with its standard
+    error (0: linear; > 0 saturating); the asymmetry of the fitted branches; Gmax/Gmin of the
+    mean cycle; the potentiation states separated by more than k·σ (σ across cycles, or the
+    fit's residual with one cycle); the cycle-to-cycle spread over the range."""
+    out: Metrics = dict.fromkeys(LINEARITY, NAN)
+    branches = linearity_branches(rows)
+    if not branches["ltp"].size:
+        return out
+    fits = {}
+    for name, g in branches.items():
+        pulses = np.broadcast_to(np.arange(g.shape[1], dtype=float), g.shape)
+        try:
+            fits[name] = analysis_linearity.fit_branch(pulses.ravel(), g.ravel())
+        except (ValueError, RuntimeError):  # too few reads in range, or no convergence
+            continue
+        out[f"nl_{name}"], out[f"nl_{name}_err"] = fits[name].nu, fits[name].nu_err
+    if len(fits) == 2:
+        out["asymmetry"] = analysis_linearity.asymmetry(fits["ltp"].nu, fits["ltd"].nu)
+    with np.errstate(all="ignore"):
+        mean = np.nanmean(np.column_stack(list(branches.values())), axis=0)
+    if np.isfinite(mean).any() and np.nanmin(mean) > 0:
+        out["dynamic_range"] = float(np.nanmax(mean) / np.nanmin(mean))
+    ltp = branches["ltp"]
+    if ltp.shape[0] >= 2:
+        sigma = np.nanstd(ltp, axis=0, ddof=1)
+    elif "ltp" in fits:
+        sigma = np.full(ltp.shape[1], fits["ltp"].residual_std)
+    else:
+        sigma = np.full(ltp.shape[1], NAN)
+    with np.errstate(all="ignore"):
+        out["states"] = float(analysis_linearity.distinguishable_states(
+            np.nanmean(ltp, axis=0), sigma, k))
+    out["c2c_spread"] = analysis_linearity.cycle_spread(
+        np.column_stack(list(branches.values())))
+    return out
+
+
+# --- spike-timing-dependent plasticity (issue 18: P19) -----------------------------------------
+
+STDP = ("ltp_amplitude_s", "ltp_amplitude_err_s", "ltp_tau_s", "ltp_tau_err_s",
+        "ltd_amplitude_s", "ltd_amplitude_err_s", "ltd_tau_s", "ltd_tau_err_s", "dg_far_s")
+
+
+def stdp(rows: pd.DataFrame) -> Metrics:
+    """The LTP (Δt > 0) and LTD (Δt < 0) windows ΔG = A·exp(−|Δt|/τ) fitted to every pair in
+    range, amplitudes and time constants with standard errors (NaN for a side too thin to
+    fit); the mean ΔG at the largest |Δt| (both signs), where the window should vanish."""
+    out: Metrics = dict.fromkeys(STDP, NAN)
+    dt = rows["Delay (s)"].to_numpy(dtype=float)
+    dg = summaries.in_range(rows, "Conductance change (S)").to_numpy()
+    for side, name in ((1, "ltp"), (-1, "ltd")):
+        try:
+            fit = analysis_stdp.window_fit(dt, dg, side)
+        except ValueError:
+            continue
+        out.update({f"{name}_amplitude_s": fit.amplitudes[0],
+                    f"{name}_amplitude_err_s": fit.amplitude_errors[0],
+                    f"{name}_tau_s": fit.taus[0], f"{name}_tau_err_s": fit.tau_errors[0]})
+    far = np.abs(dt) == np.abs(dt).max() if dt.size else np.zeros(0, dtype=bool)
+    if np.isfinite(dg[far]).any():
+        out["dg_far_s"] = float(np.nanmean(dg[far]))
+    return out

@@ -33,6 +33,8 @@ PROCEDURE_MODULES: dict[str, str] = {
     "ReadDisturb": "labmem.procedures.synapse.read_disturb",
     "ProgramVerify": "labmem.procedures.synapse.program_verify",
     "SelfOscillation": "labmem.procedures.neuron.self_oscillation",
+    "UpdateLinearity": "labmem.procedures.synapse.linearity",
+    "STDP": "labmem.procedures.synapse.stdp",
 }
 """Module of each procedure class, by the class name (as the run catalog records it), in the
 reference programme's order."""

@@ -103,12 +103,20 @@ def _runs(args: argparse.Namespace) -> int:
     if not path.is_file():
         print(f"labmem runs: no run catalog at {path}", file=sys.stderr)
         return EXIT_NOT_FOUND
-    if (args.action == "list") != (args.id is None):
-        print(f"labmem runs {args.action} takes no run id (labmem runs show {args.id})"
-              if args.action == "list" else f"labmem runs {args.action} needs a run id",
-              file=sys.stderr)
+    wanted = {"list": (0, 0), "show": (1, 1), "export": (1, 1),
+              "variability": (0 if args.campaign else 1, None)}[args.action]
+    if len(args.id) < wanted[0] or (wanted[1] is not None and len(args.id) > wanted[1]):
+        print(f"labmem runs list takes no run id (labmem runs show {args.id[0]})"
+              if args.action == "list" else
+              "labmem runs variability needs run ids or --campaign"
+              if args.action == "variability" else
+              f"labmem runs {args.action} needs one run id", file=sys.stderr)
         return EXIT_REFUSED
     catalog = Catalog(path, read_only=True)  # reading never writes: archives stay listable
+    if args.action == "variability":
+        from labmem.cli.variability import variability
+
+        return variability(catalog, args)
     if args.action == "list":
         runs = [r for r in catalog.runs(procedure=args.procedure, device_id=args.device)
                 if args.status in (None, _status(r))]
@@ -125,7 +133,7 @@ def _runs(args: argparse.Namespace) -> int:
                   f"{remarks}")
         return 0
     try:
-        run = catalog.get(args.id)
+        run = catalog.get(args.id[0])
     except KeyError as err:
         print(f"labmem runs: {err.args[0]}", file=sys.stderr)
         return EXIT_NOT_FOUND
@@ -241,26 +249,40 @@ def build_parser() -> argparse.ArgumentParser:
     ins.set_defaults(func=_instruments)
     runs = sub.add_parser(
         "runs",
-        help="list, show and export catalogued runs",
+        help="list, show and export catalogued runs; variability statistics of I(V) runs",
         description="Read the run catalog of a data directory: list runs (with filters), "
-        "show one run's record, or export its results rows or HDF5 traces as a tidy CSV.",
+        "show one run's record, export its results rows or HDF5 traces as a tidy CSV, or fit "
+        "lognormal and Weibull distributions to the Vset, Vreset, R_HRS and R_LRS of the "
+        "cycles of I(V) runs, per device and over all devices.",
         epilog="examples: labmem runs --data out/data list --status finished · "
         "labmem runs --data out/data show 3 · "
-        "labmem runs --data out/data export 3 --what traces --out run3.csv",
+        "labmem runs --data out/data export 3 --what traces --out run3.csv · "
+        "labmem runs --data out/data variability 3 4 7 · "
+        "labmem runs --data c/data variability --campaign wafer-w3 --block 1",
     )
-    runs.add_argument("action", choices=("list", "show", "export"))
-    runs.add_argument("id", nargs="?", type=_whole(1, 2**63 - 1),
-                      help="run id (show and export need one; list takes none)")
+    runs.add_argument("action", choices=("list", "show", "export", "variability"))
+    runs.add_argument("id", nargs="*", type=_whole(1, 2**63 - 1),
+                      help="run id (show and export need one, variability one or more; list "
+                      "takes none)")
     runs.add_argument("--data", default="data", help="data directory (default: ./data)")
     runs.add_argument("--procedure", help="list: only this procedure")
     runs.add_argument("--status", choices=(*STATUSES, "interrupted"),
                       help="list: only runs with this status (interrupted: left running by "
                       "a process that is gone)")
     runs.add_argument("--device", help="list: only this device id")
-    runs.add_argument("--json", action="store_true", help="list: JSON instead of a table")
+    runs.add_argument("--json", action="store_true",
+                      help="list, variability: JSON instead of a table")
     runs.add_argument("--what", choices=("rows", "traces"), default="rows",
                       help="export: the results rows or the HDF5 traces (default rows)")
     runs.add_argument("--out", help="export: output CSV (default run<ID>_<what>.csv)")
+    runs.add_argument("--campaign", help="variability: also every finished run of this "
+                      "campaign (runs without I(V) cycles are left out)")
+    runs.add_argument("--block", type=_whole(0), help="variability: only this block of each "
+                      "run (its Block number; default every block)")
+    runs.add_argument("--read-v", type=float, default=0.1,
+                      help="variability: read voltage of R_HRS and R_LRS in V (default 0.1)")
+    runs.add_argument("--bootstrap", type=_whole(10), default=200,
+                      help="variability: bootstrap resamples (default 200)")
     runs.set_defaults(func=_runs)
     gui = sub.add_parser(
         "gui",

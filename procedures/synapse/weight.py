@@ -13,6 +13,7 @@ from pymeasure.experiment import FloatParameter, IntegerParameter
 
 from labmem import analysis, metrics
 from labmem.metrics import Metrics
+from labmem.procedures.base import StationProcedure
 from labmem.procedures.pulse import PulseProcedure
 from labmem.procedures.sweep import Block, sweep_triangle
 from labmem.summaries import OVER_RANGE
@@ -20,6 +21,27 @@ from labmem.waveforms import Segment, pulses_with_reads
 
 READ_SETTLE_FRACTION = 0.3
 """Part of each read pulse left out of its mean while the TIA output settles."""
+
+
+FORMING_STEP_V = 5e-3
+FORMING_RATE_V_PER_S = 1.0
+FORMING_NPLC = 0.1
+"""Staircase step, sweep rate and integration time of the forming sweeps on the SMU."""
+
+
+def smu_sweeps(procedure: StationProcedure, name: str, compliance_a: float, v_pos: float,
+               v_neg: float, cycles: int) -> None:
+    """Triangles 0 → v_pos → v_neg → 0 on the station's SMU at a compliance (v_neg = 0: a set
+    sweep), each stored as the trace name_<cycle>: how a synapse procedure forms the filament
+    or sets the device before its pulses."""
+    assert procedure.station is not None
+    block = Block(name, compliance_a, v_pos, v_neg, 1)
+    for cycle in range(cycles):
+        procedure.stop_point()
+        sweep = sweep_triangle(procedure.station.smu, block, FORMING_STEP_V,
+                               FORMING_RATE_V_PER_S, FORMING_NPLC)
+        procedure.store_trace(f"{name}_{cycle}", sweep.t, {"v": sweep.v, "i": sweep.i},
+                              {"v": "V", "i": "A"}, compliance_a=compliance_a)
 
 
 class SynapticWeight(PulseProcedure):
@@ -70,7 +92,7 @@ class SynapticWeight(PulseProcedure):
         """The shared checks, then the SMU's for forming."""
         super().check_plan()
         assert self.station is not None
-        self.station.smu.check_configuration(self.forming_compliance_a, None, 0.1)
+        self.station.smu.check_configuration(self.forming_compliance_a, None, FORMING_NPLC)
 
     def current_range_a(self, segments: Sequence[Segment]) -> tuple[float, float]:
         """The TIA screen spans the reads (the pulses, which are not measured, may leave it)."""
@@ -83,7 +105,7 @@ class SynapticWeight(PulseProcedure):
 
     def get_estimates(self) -> float:
         """Duration in s: forming sweeps at 1 V/s and every train."""
-        forming = self.forming_cycles * 4 * self.forming_v
+        forming = self.forming_cycles * 4 * self.forming_v / FORMING_RATE_V_PER_S
         return forming + (self.conditioning_runs + self.runs) * super().get_estimates()
 
     def startup(self) -> None:
@@ -91,17 +113,19 @@ class SynapticWeight(PulseProcedure):
         assert self.station is not None
         self.station.use_setup("smu")
 
+    def form(self) -> None:
+        """The forming cycles on the SMU (triangles ±forming_v at the forming compliance),
+        then the pulse set-up."""
+        assert self.station is not None
+        smu_sweeps(self, "forming", self.forming_compliance_a, self.forming_v,
+                   -self.forming_v, self.forming_cycles)
+        self.station.safe_off()
+        self.use_setup()
+
     def execute(self) -> None:
         """Form, then every run: one burst, conductance per read."""
         assert self.station is not None
-        block = Block("forming", self.forming_compliance_a, self.forming_v, -self.forming_v, 1)
-        for cycle in range(self.forming_cycles):
-            self.stop_point()
-            sweep = sweep_triangle(self.station.smu, block, 5e-3, 1.0, 0.1)
-            self.store_trace(f"forming_{cycle}", sweep.t, {"v": sweep.v, "i": sweep.i},
-                             {"v": "V", "i": "A"}, compliance_a=self.forming_compliance_a)
-        self.station.safe_off()
-        self.use_setup()
+        self.form()
         segments = self.segments()
         period = self.width_s + 2 * self.gap_s + self.read_s
         starts = self.width_s + self.gap_s + period * np.arange(2 * self.pulses)
