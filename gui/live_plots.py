@@ -34,7 +34,9 @@ from labmem.procedures.neuron.repetition import RepetitionRetention
 from labmem.procedures.pulse import PulseProcedure
 from labmem.procedures.sweep import IVProcedure
 from labmem.procedures.switching.delay import SwitchingDelay
+from labmem.procedures.synapse.endurance import Endurance
 from labmem.procedures.synapse.pairing import PrePostPairing
+from labmem.procedures.synapse.read_noise import ReadNoise
 from labmem.procedures.synapse.retention import Retention
 from labmem.procedures.synapse.weight import SynapticWeight
 from labmem.summaries import OVER_RANGE
@@ -386,6 +388,11 @@ ROW_VIEWS: dict[type[StationProcedure], RowView] = {
                   "EPSC decay time per trial", log_y=True),
     PairedPulse: RowView("Interval (s)", "PPF index", ("Interval", "s"), ("A2 / A1", ""),
                          "PPF index per pair", log_x=True),
+    Endurance: RowView("Cycle", "Window", ("Cycle", ""), ("R_HRS / R_LRS", ""),
+                       "Memory window per read cycle", log_x=True, log_y=True),
+    ReadNoise: RowView("Time (s)", "Current (A)", ("Time in the read series", "s"),
+                       ("Read current", "A"), "Repeated reads, LRS then HRS", log_y=True,
+                       group="State"),
 }
 """The per-row plot of each procedure that is not an I(V) procedure (ThresholdSwitching is
 one: the I(V) panel shows its cycles and its Vth histogram)."""

@@ -27,6 +27,8 @@ PROCEDURE_MODULES: dict[str, str] = {
     "TurnOnRelaxation": "labmem.procedures.neuron.relaxation",
     "EPSC": "labmem.procedures.neuron.epsc",
     "PairedPulse": "labmem.procedures.neuron.paired_pulse",
+    "Endurance": "labmem.procedures.synapse.endurance",
+    "ReadNoise": "labmem.procedures.synapse.read_noise",
 }
 """Module of each procedure class, by the class name (as the run catalog records it), in the
 reference programme's order."""

@@ -118,7 +118,7 @@ class AgFilamentParams:
     """Redissolution time of residual clusters in s."""
 
     # --- wear-out (endurance): residual Ag in the gap; assumptions, see docs/device_model.md --
-    w_onset_g0: float = 1.0e8
+    w_onset_g0: float = 1.0e7
     """Ag turnover (bridge growth summed over all writes, G0 units) at which the residual
     clusters it leaves in the gap start to percolate (wear-out onset)."""
     g_perc_s: float = 1.0e-3
