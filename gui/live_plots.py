@@ -37,11 +37,13 @@ from labmem.procedures.pulse import PulseProcedure
 from labmem.procedures.sweep import IVProcedure
 from labmem.procedures.switching.delay import SwitchingDelay
 from labmem.procedures.switching.forming import Forming
+from labmem.procedures.synapse.endurance import Endurance
 from labmem.procedures.synapse.level_retention import LevelRetention
 from labmem.procedures.synapse.linearity import UpdateLinearity
 from labmem.procedures.synapse.pairing import PrePostPairing
 from labmem.procedures.synapse.program_verify import ProgramVerify
 from labmem.procedures.synapse.read_disturb import ReadDisturb
+from labmem.procedures.synapse.read_noise import ReadNoise
 from labmem.procedures.synapse.retention import Retention
 from labmem.procedures.synapse.stdp import STDP
 from labmem.procedures.synapse.weight import SynapticWeight
@@ -419,6 +421,11 @@ ROW_VIEWS: dict[type[StationProcedure], RowView] = {
     SelfOscillation: RowView("Bias (V)", "Frequency (Hz)", ("DC bias", "V"),
                              ("Oscillation frequency", "Hz"), "Frequency per bias, a curve per C",
                              group="Capacitance (F)"),
+    Endurance: RowView("Cycle", "Window", ("Cycle", ""), ("R_HRS / R_LRS", ""),
+                       "Memory window per read cycle", log_x=True, log_y=True),
+    ReadNoise: RowView("Time (s)", "Current (A)", ("Time in the read series", "s"),
+                       ("Read current", "A"), "Repeated reads, LRS then HRS", log_y=True,
+                       group="State"),
 }
 """The per-row plot of each procedure that is not an I(V) procedure (ThresholdSwitching is
 one: the I(V) panel shows its cycles and its Vth histogram)."""

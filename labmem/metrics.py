@@ -12,6 +12,8 @@ import pandas as pd
 
 from labmem import (
     analysis,
+    analysis_endurance,
+    analysis_noise,
     analysis_linearity,
     analysis_plasticity,
     analysis_programming,
@@ -530,4 +532,42 @@ def stdp(rows: pd.DataFrame) -> Metrics:
     far = np.abs(dt) == np.abs(dt).max() if dt.size else np.zeros(0, dtype=bool)
     if np.isfinite(dg[far]).any():
         out["dg_far_s"] = float(np.nanmean(dg[far]))
+# --- reliability experiments (P30 endurance, P5 read noise) ----------------------------------
+
+ENDURANCE = ("first_window", "last_window", "failure_cycle", "cycles_read")
+READ_NOISE = ("cv_lrs", "cv_hrs", "psd_slope_hrs", "rtn_step_hrs_a", "rtn_dwell_low_hrs_s",
+              "rtn_dwell_high_hrs_s")
+
+
+def endurance(rows: pd.DataFrame, min_window: float = 10.0) -> Metrics:
+    """Window at the first and last read and the failure cycle (analysis_endurance: two
+    successive reads below min_window; NaN while the device holds)."""
+
+    if rows.empty:
+        return dict.fromkeys(ENDURANCE, NAN)
+    res = analysis_endurance.endurance(rows["Cycle"].to_numpy(), rows["R HRS (ohm)"].to_numpy(),
+                                       rows["R LRS (ohm)"].to_numpy(), min_window,
+                                       min(2.0, min_window))
+    return {"first_window": res.first_window, "last_window": res.last_window,
+            "failure_cycle": res.failure_cycle, "cycles_read": float(rows["Cycle"].max())}
+
+
+def read_noise(rows: pd.DataFrame) -> Metrics:
+    """σ/μ of each state's reads, the HRS spectrum's 1/f^α slope and its RTN step and dwell
+    times (analysis_noise)."""
+
+    out = dict.fromkeys(READ_NOISE, NAN)
+    for state, name in ((0, "lrs"), (1, "hrs")):
+        reads = rows[rows["State"] == state]
+        if len(reads) < 16:
+            continue
+        i = reads["Current (A)"].to_numpy()
+        out[f"cv_{name}"] = analysis_noise.relative_spread(i)
+        if name == "hrs":
+            interval = float(np.median(np.diff(reads["Time (s)"].to_numpy())))
+            out["psd_slope_hrs"] = analysis_noise.spectral_slope(
+                *analysis_noise.psd(i, interval))[0]
+            rtn = analysis_noise.telegraph(i, interval)
+            out.update(rtn_step_hrs_a=rtn.step, rtn_dwell_low_hrs_s=rtn.dwell_low_s,
+                       rtn_dwell_high_hrs_s=rtn.dwell_high_s)
     return out

@@ -35,6 +35,8 @@ PROCEDURE_MODULES: dict[str, str] = {
     "SelfOscillation": "labmem.procedures.neuron.self_oscillation",
     "UpdateLinearity": "labmem.procedures.synapse.linearity",
     "STDP": "labmem.procedures.synapse.stdp",
+    "Endurance": "labmem.procedures.synapse.endurance",
+    "ReadNoise": "labmem.procedures.synapse.read_noise",
 }
 """Module of each procedure class, by the class name (as the run catalog records it), in the
 reference programme's order."""

@@ -103,7 +103,7 @@ class Circuit:
         out = np.empty((5, sample_t.size))
         r_series, i_cc, tau_cc, tau_ro = self._kernel_args()
         n = kernel.simulate(
-            self.device._s, self.device._p, self.device.rng,
+            self.device._s, self.device._p, self.device.rng, self.device.noise_rng,
             knot_t + t0, knot_v, sample_t + t0,
             self.mode, r_series, self._node(), i_cc, tau_cc, tau_ro, float(stop_current),
             self.dense, out,

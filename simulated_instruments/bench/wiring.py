@@ -179,13 +179,14 @@ class Bench:
     def snapshot(self) -> dict[str, Any]:
         """The device's physical state and every generator's state, as plain JSON data, so a
         campaign resumed in another process continues the same device."""
-        state, device_rng = self.device.snapshot()
+        state, device_rng, noise_rng = self.device.snapshot()
         return {"device_state": state.tolist(), "device_rng": device_rng,
-                "instrument_rng": self.instrument_rng.bit_generator.state}
+                "noise_rng": noise_rng, "instrument_rng": self.instrument_rng.bit_generator.state}
 
     def restore(self, snap: dict[str, Any]) -> None:
         """Return the device and the generators to a snapshot()."""
-        self.device.restore((np.asarray(snap["device_state"], dtype=float), snap["device_rng"]))
+        self.device.restore((np.asarray(snap["device_state"], dtype=float), snap["device_rng"],
+                             snap["noise_rng"]))
         self.instrument_rng.bit_generator.state = snap["instrument_rng"]
 
     # -- wiring -------------------------------------------------------------------------

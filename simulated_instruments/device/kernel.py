@@ -62,6 +62,15 @@ _ETAS = PARAM_INDEX["eta_s_per_j"]
 _TAUS = PARAM_INDEX["tau_s_s"]
 _TAUCUP = PARAM_INDEX["tau_c_up_s"]
 _TAUC = PARAM_INDEX["tau_c_s"]
+_WON = PARAM_INDEX["w_onset_g0"]
+_GPERC = PARAM_INDEX["g_perc_s"]
+_TPERC = PARAM_INDEX["perc_exponent"]
+_ARTN = PARAM_INDEX["rtn_amplitude"]
+_TCRTN = PARAM_INDEX["rtn_tau_capture_s"]
+_TERTN = PARAM_INDEX["rtn_tau_emission_s"]
+_AFL = PARAM_INDEX["flicker_amplitude"]
+_TFL0 = PARAM_INDEX["flicker_tau_min_s"]
+_TFL1 = PARAM_INDEX["flicker_tau_max_s"]
 
 # State vector layout.
 ST_T = 0  # time in s
@@ -80,7 +89,13 @@ ST_IF = 12  # read-out (TIA / ammeter) filtered current in A
 ST_ON = 13  # 1 while the source is biased (for onset detection)
 ST_A = 14  # Ag-ion supply at the tip, 0..1 (depleted by a firing contact)
 ST_VM = 15  # membrane-node (capacitor) voltage in V (MODE_MEMBRANE only)
-N_STATE = 16
+ST_W = 16  # Ag turnover: bridge growth summed over all writes, G0 units (wear-out)
+ST_TRAP = 17  # occupancy of the noise traps, a bit per trap (bit 0: the RTN trap)
+N_STATE = 18
+
+N_FLICKER = 6  # flicker traps, correlation times log-spaced (one per decade by default)
+N_TRAPS = 1 + N_FLICKER
+_FEW_FLIPS = 0.05  # below this many expected trap flips per step, at most one is drawn
 
 MODE_SMU = 0
 MODE_SERIES = 1
@@ -113,38 +128,130 @@ def gerp(a: float, b: float, s: float) -> float:
 
 
 @numba.njit(cache=True)
-def filament_conductance(g: float, m: float, P: np.ndarray) -> float:
-    """Prefactor G_f of the filament branch in S: G0 (m_tip + m) exp(-g/λ)."""
-    return G0_S * (P[_MTIP] + m) * math.exp(-g / P[_LAM])
+def trap_rates(k: int, P: np.ndarray) -> tuple:
+    """(capture, emission) rate of trap k in 1/s: k = 0 the RTN trap, else a flicker trap
+    (symmetric, correlation time log-spaced between flicker_tau_min_s and flicker_tau_max_s)."""
+    if k == 0:
+        return 1.0 / P[_TCRTN], 1.0 / P[_TERTN]
+    tau = P[_TFL0] * (P[_TFL1] / P[_TFL0]) ** ((k - 1) / max(N_FLICKER - 1, 1))
+    return 0.5 / tau, 0.5 / tau
 
 
 @numba.njit(cache=True)
-def device_current(v: float, gf: float, P: np.ndarray) -> float:
-    """Device current in A at voltage v: HRS leakage plus filament tunnelling/contact."""
+def trap_charge(mask: float, P: np.ndarray) -> float:
+    """Zero-mean trapped-charge fluctuation ξ = Σ a_k (o_k − p_k) of the occupancy bit mask."""
+    bits = int(mask)
+    xi = 0.0
+    for k in range(N_TRAPS):
+        kc, ke = trap_rates(k, P)
+        a = P[_ARTN] if k == 0 else P[_AFL]
+        xi += a * (float((bits >> k) & 1) - kc / (kc + ke))
+    return xi
+
+
+@numba.njit(cache=True)
+def filament_conductance(g: float, m: float, xi: float, P: np.ndarray) -> float:
+    """Prefactor G_f of the filament branch in S: G0 (m_tip + m) (1 − ξ/(1 + m)) exp(-g/λ);
+    trapped charge ξ blocks about one conduction channel's worth of the path."""
+    return G0_S * (P[_MTIP] + m) * (1.0 - xi / (1.0 + m)) * math.exp(-g / P[_LAM])
+
+
+@numba.njit(cache=True)
+def wear_conductance(w: float, P: np.ndarray) -> float:
+    """Conductance in S of the residual Ag once it percolates: g_perc · min(W/W_on − 1, 1)^t."""
+    x = w / P[_WON] - 1.0
+    if x <= 0.0:
+        return 0.0
+    return P[_GPERC] * min(x, 1.0) ** P[_TPERC]
+
+
+@numba.njit(cache=True)
+def leak_conductance(w: float, xi: float, P: np.ndarray) -> float:
+    """Ohmic branch in S: insulator leakage (trap-modulated, 1 − ξ) plus the worn-out path."""
+    return P[_GHRS] * (1.0 - xi) + wear_conductance(w, P)
+
+
+@numba.njit(cache=True)
+def conductances(S: np.ndarray, P: np.ndarray) -> tuple:
+    """(G_f, G_leak) of the state S: its gap, bridge, Ag turnover and trap occupancy."""
+    xi = trap_charge(S[ST_TRAP], P)
+    return (filament_conductance(S[ST_G], S[ST_M], xi, P),
+            leak_conductance(S[ST_W], xi, P))
+
+
+@numba.njit(cache=True)
+def device_current(v: float, gf: float, gl: float, P: np.ndarray) -> float:
+    """Device current in A at voltage v: ohmic leakage plus filament tunnelling/contact."""
     vt = P[_VT]
-    return P[_GHRS] * v + gf * vt * math.sinh(v / vt)
+    return gl * v + gf * vt * math.sinh(v / vt)
 
 
 @numba.njit(cache=True)
-def _device_slope(v: float, gf: float, P: np.ndarray) -> float:
-    return P[_GHRS] + gf * math.cosh(v / P[_VT])
+def _device_slope(v: float, gf: float, gl: float, P: np.ndarray) -> float:
+    return gl + gf * math.cosh(v / P[_VT])
+
+
+@numba.njit(cache=True)
+def init_traps(S: np.ndarray, P: np.ndarray, noise_rng: np.random.Generator) -> None:
+    """Draw each trap's occupancy from its stationary probability."""
+    bits = 0
+    for k in range(N_TRAPS):
+        kc, ke = trap_rates(k, P)
+        if noise_rng.random() < kc / (kc + ke):
+            bits |= 1 << k
+    S[ST_TRAP] = float(bits)
+
+
+@numba.njit(cache=True)
+def advance_traps(S: np.ndarray, P: np.ndarray, noise_rng: np.random.Generator,
+                  dt: float) -> None:
+    """Propagate the trap occupancies over dt (two-state Markov chains): exact per trap, or,
+    when fewer than _FEW_FLIPS flips are expected, at most one flip drawn from their rates."""
+    if dt <= 0.0:
+        return
+    bits = int(S[ST_TRAP])
+    total = 0.0
+    for k in range(N_TRAPS):
+        kc, ke = trap_rates(k, P)
+        total += ke if (bits >> k) & 1 else kc
+    if total * dt < _FEW_FLIPS:
+        u = noise_rng.random() / dt
+        if u < total:
+            for k in range(N_TRAPS):
+                kc, ke = trap_rates(k, P)
+                u -= ke if (bits >> k) & 1 else kc
+                if u < 0.0:
+                    bits ^= 1 << k
+                    break
+    else:
+        for k in range(N_TRAPS):
+            kc, ke = trap_rates(k, P)
+            p_inf = kc / (kc + ke)
+            o = float((bits >> k) & 1)
+            p = p_inf + (o - p_inf) * math.exp(-(kc + ke) * dt)
+            if noise_rng.random() < p:
+                bits |= 1 << k
+            else:
+                bits &= ~(1 << k)
+    S[ST_TRAP] = float(bits)
 
 
 @numba.njit(cache=True)
 def _solve_monotonic(
-    a: float, b: float, c: float, v_end: float, guess: float, gf: float, P: np.ndarray
+    a: float, b: float, c: float, v_end: float, guess: float, gf: float, gl: float,
+    P: np.ndarray
 ) -> float:
     """Root of a·V + b·I(V) = c between 0 and v_end (increasing in V): safeguarded Newton."""
     lo = min(0.0, v_end)
     hi = max(0.0, v_end)
     v = min(max(guess, lo), hi)
     for _ in range(80):
-        f = a * v + b * device_current(v, gf, P) - c
+        f = a * v + b * device_current(v, gf, gl, P) - c
         if f > 0.0:
             hi = v
         else:
             lo = v
-        vn = v - f / (a + b * _device_slope(v, gf, P))
+        vn = v - f / (a + b * _device_slope(v, gf, gl, P))
         if vn <= lo or vn >= hi:
             vn = 0.5 * (lo + hi)
         if abs(vn - v) < 1e-13:
@@ -154,15 +261,16 @@ def _solve_monotonic(
 
 
 @numba.njit(cache=True)
-def solve_clamp(i_target: float, v_limit: float, gf: float, P: np.ndarray) -> float:
+def solve_clamp(i_target: float, v_limit: float, gf: float, gl: float, P: np.ndarray) -> float:
     """Voltage between 0 and v_limit at which the device carries i_target (same sign)."""
-    return _solve_monotonic(0.0, 1.0, i_target, v_limit, 0.5 * v_limit, gf, P)
+    return _solve_monotonic(0.0, 1.0, i_target, v_limit, 0.5 * v_limit, gf, gl, P)
 
 
 @numba.njit(cache=True)
-def solve_series(v_src: float, r: float, gf: float, guess: float, P: np.ndarray) -> float:
+def solve_series(v_src: float, r: float, gf: float, gl: float, guess: float,
+                 P: np.ndarray) -> float:
     """Device voltage when v_src drives the device through resistance r (KCL, monotonic)."""
-    return _solve_monotonic(1.0, r, v_src, v_src, guess, gf, P)
+    return _solve_monotonic(1.0, r, v_src, v_src, guess, gf, gl, P)
 
 
 @numba.njit(cache=True)
@@ -200,11 +308,14 @@ def _advance(
     rng: np.random.Generator,
     v: float,
     i: float,
+    gf: float,
+    gl: float,
     r: float,
     dt_cap: float,
     dt_event: float,
 ) -> float:
-    """Advance the device by at most dt_cap at device voltage v and current i; return dt.
+    """Advance the device by at most dt_cap at device voltage v and current i (conductances
+    gf, gl); return dt.
 
     r is the resistance in series with the device (0 when a source holds its voltage over the
     step): the bridge's feedback on its own growth goes through it. A step that would nucleate
@@ -238,7 +349,7 @@ def _advance(
     elif v < 0.0 and g < g_rest:
         # Reverse bias retracts the tip (back to its rest gap, not beyond) by field and, through
         # the filament's current, by electrochemical dissolution of the tip atoms.
-        i_fil = abs(i - P[_GHRS] * v)  # the filament's share of the current
+        i_fil = abs(i - gl * v)  # the filament's share of the current
         drive_g = (P[_VR] * math.sinh(-v / P[_VRS]) + P[_KR] * i_fil) * hold
     k_gap = hold / P[_TAUGAP]
 
@@ -261,7 +372,7 @@ def _advance(
     if drive_m > 0.0:
         sh = math.sinh(v / P[_VT])
         di_dm = (G0_S * math.exp(-g / lam) * P[_VT] * sh
-                 / (1.0 + r * _device_slope(v, filament_conductance(g, m, P), P)))
+                 / (1.0 + r * _device_slope(v, gf, gl, P)))
         eff_slope = math.exp(-(v - P[_VC]) / P[_VM]) / P[_VM]
         jac_m += drive_m * (di_dm / abs(i) - eff_slope * r * di_dm / eff) if i != 0.0 else 0.0
     elif drive_m < 0.0 and m > 0.0:
@@ -304,7 +415,10 @@ def _advance(
     if drive_m == 0.0:
         m *= math.exp(-dt / tau_r)
     else:
-        m = max(m + dt * net_m / (1.0 - dt * jac_m), 0.0)
+        m_new = max(m + dt * net_m / (1.0 - dt * jac_m), 0.0)
+        if m_new > m:  # Ag turnover: what the bridge grows, it later leaves partly behind
+            S[ST_W] += m_new - m
+        m = m_new
 
     # Training memory: only high-current events build the preferred path.
     a = 0.0
@@ -315,7 +429,7 @@ def _advance(
     S[ST_S] = s_inf + (S[ST_S] - s_inf) * math.exp(-k_s * dt)
 
     # Ag-ion supply at the tip: consumed by forward filament current, refilled by diffusion.
-    k_use = P[_KA] * abs(i - P[_GHRS] * v) if v > 0.0 else 0.0
+    k_use = P[_KA] * abs(i - gl * v) if v > 0.0 else 0.0
     k_a = k_use + 1.0 / P[_TAUA]
     a_inf = (1.0 / P[_TAUA]) / k_a
     S[ST_A] = a_inf + (S[ST_A] - a_inf) * math.exp(-k_a * dt)
@@ -369,27 +483,28 @@ def _edge_step(v_src: float, v_knot: float, slope: float) -> float:
 def _operating_point(
     S: np.ndarray, P: np.ndarray, mode: int, v_src: float, r: float, i_cc: float
 ) -> tuple:
-    """Device voltage now and the SMU target voltage (equal to v_src unless clamping). In
-    the membrane circuit the device hangs from the node (voltage ST_VM) through r."""
-    gf = filament_conductance(S[ST_G], S[ST_M], P)
+    """Device voltage now, the SMU target voltage (equal to v_src unless clamping) and the
+    conductances (G_f, G_leak). In the membrane circuit the device hangs from the node
+    (voltage ST_VM) through r."""
+    gf, gl = conductances(S, P)
     if mode == MODE_SMU:
         target = v_src
-        if abs(device_current(v_src, gf, P)) > i_cc:
-            target = solve_clamp(math.copysign(i_cc, v_src), v_src, gf, P)
-        return S[ST_VOUT], target, gf
-    v = solve_series(S[ST_VM] if mode == MODE_MEMBRANE else v_src, r, gf, S[ST_VOUT], P)
-    return v, v, gf
+        if abs(device_current(v_src, gf, gl, P)) > i_cc:
+            target = solve_clamp(math.copysign(i_cc, v_src), v_src, gf, gl, P)
+        return S[ST_VOUT], target, gf, gl
+    v = solve_series(S[ST_VM] if mode == MODE_MEMBRANE else v_src, r, gf, gl, S[ST_VOUT], P)
+    return v, v, gf, gl
 
 
 @numba.njit(cache=True)
-def _node_rate(v_src: float, vm: float, v_dev: float, i: float, gf: float, r_load: float,
-               node: np.ndarray, P: np.ndarray) -> tuple:
+def _node_rate(v_src: float, vm: float, v_dev: float, i: float, gf: float, gl: float,
+               r_load: float, node: np.ndarray, P: np.ndarray) -> tuple:
     """Membrane node: dV_m/dt = ((V_src − V_m)/R_in − V_m·G_leak − I_dev)/C and its slope in
     V_m (the device's current answers to V_m through the load resistor)."""
     c = node[NODE_C]
     g_in = 1.0 / node[NODE_RIN]
     f = ((v_src - vm) * g_in - vm * node[NODE_GLEAK] - i) / c
-    sl = _device_slope(v_dev, gf, P)
+    sl = _device_slope(v_dev, gf, gl, P)
     jac = -(g_in + node[NODE_GLEAK] + sl / (1.0 + r_load * sl)) / c
     return f, jac
 
@@ -407,6 +522,7 @@ def simulate(
     S: np.ndarray,
     P: np.ndarray,
     rng: np.random.Generator,
+    noise_rng: np.random.Generator,
     knot_t: np.ndarray,
     knot_v: np.ndarray,
     sample_t: np.ndarray,
@@ -421,6 +537,8 @@ def simulate(
     out: np.ndarray,
 ) -> int:
     """Run a piecewise-linear source (knots) through the circuit; sample into out[5, n].
+    rng draws the device's switching randomness, noise_rng its read-noise traps (a stream of
+    their own, so that read noise leaves the switching draws as they were).
 
     out rows: source voltage, device voltage, device current, read-out (filtered) current,
     membrane-node voltage (MODE_MEMBRANE; else the device voltage). In MODE_MEMBRANE the
@@ -454,8 +572,8 @@ def simulate(
             if S[ST_NUC] < 0.5:
                 _draw_activation(S, P, rng)
         S[ST_ON] = 1.0 if biased else 0.0
-        v_dev, target, gf = _operating_point(S, P, mode, v_src, r_series, i_cc)
-        i = device_current(v_dev, gf, P)
+        v_dev, target, gf, gl = _operating_point(S, P, mode, v_src, r_series, i_cc)
+        i = device_current(v_dev, gf, gl, P)
 
         cap = (sample_t[n - 1] if dense else t_end) - t
         if knot_t[k + 1] > t:
@@ -467,10 +585,10 @@ def simulate(
             cap = min(cap, tau_cc)
         f_m = jac_m = 0.0
         if mode == MODE_MEMBRANE:
-            f_m, jac_m = _node_rate(v_src, vm, v_dev, i, gf, r_series, node, P)
+            f_m, jac_m = _node_rate(v_src, vm, v_dev, i, gf, gl, r_series, node, P)
             cap = min(cap, _node_step(f_m, jac_m))
         i_f = S[ST_IF]
-        dt = _advance(S, P, rng, v_dev, i, 0.0 if mode == MODE_SMU else r_series, cap,
+        dt = _advance(S, P, rng, v_dev, i, gf, gl, 0.0 if mode == MODE_SMU else r_series, cap,
                       t_end - t)
 
         if mode == MODE_SMU:
@@ -480,12 +598,12 @@ def simulate(
         if mode == MODE_MEMBRANE:
             S[ST_VM] = vm + dt * f_m / (1.0 - dt * jac_m)
         if dense and t_end < S[ST_T] - 1e-15:
-            j = sample_interior(S, P, mode, r_series, node, i_cc, tau_ro, knot_t, knot_v, k,
-                                sample_t, j, t, v_dev, i, vm, i_f, target, tau_cc, out)
-        elif tau_ro > 0.0:
-            S[ST_IF] = i + (i_f - i) * math.exp(-dt / tau_ro)
+            j = sample_interior(S, P, noise_rng, mode, r_series, node, i_cc, tau_ro, knot_t,
+                                knot_v, k, sample_t, j, t, v_dev, i, vm, i_f, target, tau_cc,
+                                out)
         else:
-            S[ST_IF] = i
+            advance_traps(S, P, noise_rng, dt)
+            S[ST_IF] = i + (i_f - i) * math.exp(-dt / tau_ro) if tau_ro > 0.0 else i
         if stop_current > 0.0 and abs(S[ST_IF]) >= stop_current:
             _sample(S, P, mode, r_series, i_cc, tau_ro, knot_t, knot_v, k, out, j)
             return -(j + 1)
@@ -496,6 +614,7 @@ def simulate(
 def sample_interior(
     S: np.ndarray,
     P: np.ndarray,
+    noise_rng: np.random.Generator,
     mode: int,
     r_series: float,
     node: np.ndarray,
@@ -526,6 +645,9 @@ def sample_interior(
     voltage goes linearly from vm_a to its value at the step's end. The read-out filter
     (read-out i_f at t_a) holds each sample's current to the next sample, as it does when a
     step ends at every sample; its state at the step's end is left in S.
+    The noise traps are propagated from sample to sample (then to the step's end): each
+    sample adds the current change their occupancy makes at its voltage (behind r_series, the
+    share the loop lets through).
     """
     t_b = S[ST_T]
     # Source at the step's end on the segment the step started on (its left limit at a knot).
@@ -534,22 +656,27 @@ def sample_interior(
     v_src_b = knot_v[k + 1]
     if t1 > t0:
         v_src_b = knot_v[k] + (knot_v[k + 1] - knot_v[k]) * (t_b - t0) / (t1 - t0)
-    v_b, _target, gf = _operating_point(S, P, mode, v_src_b, r_series, i_cc)
-    i_b = device_current(v_b, gf, P)
+    v_b, _target, gf, gl = _operating_point(S, P, mode, v_src_b, r_series, i_cc)
+    i_b = device_current(v_b, gf, gl, P)
     vm_b = S[ST_VM]
-    state_change_a = i_a - device_current(v_a, gf, P)
+    state_change_a = i_a - device_current(v_a, gf, gl, P)
     t_prev = t_a
     i_prev = i_a
     n = sample_t.shape[0]
     while j < n and sample_t[j] < t_b - 1e-15:
         ts = sample_t[j]
         w = (ts - t_a) / (t_b - t_a)
+        advance_traps(S, P, noise_rng, ts - t_prev)
+        gf_s, gl_s = conductances(S, P)
         if mode == MODE_SMU:
             v_s = target + (v_a - target) * math.exp(-(ts - t_a) / tau_cc)
-            i_s = device_current(v_s, gf, P) + (1.0 - w) * state_change_a
+            i_s = device_current(v_s, gf_s, gl_s, P) + (1.0 - w) * state_change_a
         else:
             v_s = v_a + (v_b - v_a) * w
-            i_s = i_a + (i_b - i_a) * w
+            di = device_current(v_s, gf_s, gl_s, P) - device_current(v_s, gf, gl, P)
+            di /= 1.0 + r_series * _device_slope(v_s, gf, gl, P)
+            v_s -= r_series * di
+            i_s = i_a + (i_b - i_a) * w + di
         i_f = i_prev + (i_f - i_prev) * math.exp(-(ts - t_prev) / tau_ro) if tau_ro > 0.0 else i_s
         _k, v_src = _source(ts, k, knot_t, knot_v)
         out[0, j] = v_src
@@ -560,6 +687,7 @@ def sample_interior(
         t_prev = ts
         i_prev = i_s
         j += 1
+    advance_traps(S, P, noise_rng, t_b - t_prev)
     if tau_ro > 0.0:
         S[ST_IF] = i_prev + (i_f - i_prev) * math.exp(-(t_b - t_prev) / tau_ro)
     else:
@@ -583,9 +711,9 @@ def _sample(
 ) -> None:
     """Write sample j (source V, device V, device I, read-out I, node V) at the present time."""
     _k, v_src = _source(S[ST_T], k, knot_t, knot_v)
-    v_dev, _target, gf = _operating_point(S, P, mode, v_src, r_series, i_cc)
+    v_dev, _target, gf, gl = _operating_point(S, P, mode, v_src, r_series, i_cc)
     out[0, j] = v_src
     out[1, j] = v_dev
-    out[2, j] = device_current(v_dev, gf, P)
+    out[2, j] = device_current(v_dev, gf, gl, P)
     out[3, j] = S[ST_IF] if tau_ro > 0.0 else out[2, j]
     out[4, j] = S[ST_VM] if mode == MODE_MEMBRANE else v_dev

@@ -2,7 +2,8 @@
 
 States: nucleation hazard H (stochastic onset), tip gap g (integrating, volatile), bridge m
 (Faradaic growth, compliance-limited, surface-diffusion decay τ ∝ m²), training memory s
-(preferred path left by high-current events) and residual-cluster conditioning c. See
+(preferred path left by high-current events), residual-cluster conditioning c, Ag turnover W
+(wear-out) and the occupancy of the read-noise traps. See
 ``docs/device_model.md`` for the equations and how each reference behaviour follows from them.
 """
 
@@ -27,6 +28,10 @@ class DeviceState:
     conditioning: float
     nucleated: bool
     hazard: float
+    ag_turnover_g0: float
+    """Bridge growth summed over all writes (G0 units): what wears the device out."""
+    wear_conductance_s: float
+    """Conductance of the percolated residual Ag (0 before the wear-out onset)."""
 
 
 class AgFilament:
@@ -37,9 +42,12 @@ class AgFilament:
     ) -> None:
         self.params = params or AgFilamentParams()
         self.rng = rng if rng is not None else np.random.default_rng(0)
+        self.noise_rng = self.rng.spawn(1)[0]
+        """The read-noise traps' own stream (spawning leaves self.rng's draws unchanged)."""
         self._p = self.params.to_array()
         self._s = np.zeros(kernel.N_STATE)
         kernel.init_state(self._s, self._p, self.rng)
+        kernel.init_traps(self._s, self._p, self.noise_rng)
         self.circuit: object | None = None
         """The circuit the device is wired into now (set by the circuit when it runs)."""
 
@@ -60,22 +68,26 @@ class AgFilament:
             conditioning=float(s[kernel.ST_C]),
             nucleated=bool(s[kernel.ST_NUC] > 0.5),
             hazard=float(s[kernel.ST_H]),
+            ag_turnover_g0=float(s[kernel.ST_W]),
+            wear_conductance_s=float(kernel.wear_conductance(s[kernel.ST_W], self._p)),
         )
 
     def current(self, v: float) -> float:
         """Device current in A at voltage v for the present state (no state change)."""
-        gf = kernel.filament_conductance(self._s[kernel.ST_G], self._s[kernel.ST_M], self._p)
-        return float(kernel.device_current(float(v), gf, self._p))
+        gf, gl = kernel.conductances(self._s, self._p)
+        return float(kernel.device_current(float(v), gf, gl, self._p))
 
     def reset_readout(self) -> None:
         """Zero the read-out filter state (a newly connected ammeter or TIA)."""
         self._s[kernel.ST_IF] = 0.0
 
-    def snapshot(self) -> tuple[np.ndarray, dict]:
-        """Copy of the state vector and generator state, for restore()."""
-        return self._s.copy(), self.rng.bit_generator.state
+    def snapshot(self) -> tuple[np.ndarray, dict, dict]:
+        """Copy of the state vector and generator states, for restore()."""
+        return (self._s.copy(), self.rng.bit_generator.state,
+                self.noise_rng.bit_generator.state)
 
-    def restore(self, snap: tuple[np.ndarray, dict]) -> None:
+    def restore(self, snap: tuple[np.ndarray, dict, dict]) -> None:
         """Return to a state taken with snapshot()."""
         self._s[:] = snap[0]
         self.rng.bit_generator.state = snap[1]
+        self.noise_rng.bit_generator.state = snap[2]

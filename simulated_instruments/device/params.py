@@ -117,6 +117,32 @@ class AgFilamentParams:
     tau_c_s: float = 30.0
     """Redissolution time of residual clusters in s."""
 
+    # --- wear-out (endurance): residual Ag in the gap; assumptions, see docs/device_model.md --
+    w_onset_g0: float = 1.0e7
+    """Ag turnover (bridge growth summed over all writes, G0 units) at which the residual
+    clusters it leaves in the gap start to percolate (wear-out onset)."""
+    g_perc_s: float = 1.0e-3
+    """Conductance of a fully percolated residual-Ag path in S (reached at twice the onset)."""
+    perc_exponent: float = 2.0
+    """Percolation conductivity exponent t (about 2 in three dimensions)."""
+
+    # --- read noise: charge traps near the conduction path; assumptions, see the docs -------
+    rtn_amplitude: float = 0.0
+    """Relative conductance change of a thin path when the RTN trap is charged (0.1 gives
+    σ/μ ≈ 5 % at HRS; off by default until its effect on the calibrated spiking statistics is
+    settled: with it, E6's first spike over devices leaves the reference tolerance)."""
+    rtn_tau_capture_s: float = 20e-3
+    """Mean dwell time of the RTN trap empty (capture time) in s."""
+    rtn_tau_emission_s: float = 8e-3
+    """Mean dwell time of the RTN trap charged (emission time) in s."""
+    flicker_amplitude: float = 0.0
+    """Relative conductance change per charged flicker trap (one trap per decade of time;
+    0.02 with the RTN trap's 0.1, off by default for the same reason)."""
+    flicker_tau_min_s: float = 1e-4
+    """Correlation time of the fastest flicker trap in s."""
+    flicker_tau_max_s: float = 10.0
+    """Correlation time of the slowest flicker trap in s (1/f between the two corners)."""
+
     def to_array(self) -> np.ndarray:
         """Pack the parameters in field order for the compiled kernel."""
         return np.array([getattr(self, f.name) for f in fields(self)], dtype=np.float64)
