@@ -13,8 +13,8 @@ import pandas as pd
 from labmem import (
     analysis,
     analysis_endurance,
-    analysis_noise,
     analysis_linearity,
+    analysis_noise,
     analysis_plasticity,
     analysis_programming,
     analysis_retention,
@@ -532,6 +532,9 @@ def stdp(rows: pd.DataFrame) -> Metrics:
     far = np.abs(dt) == np.abs(dt).max() if dt.size else np.zeros(0, dtype=bool)
     if np.isfinite(dg[far]).any():
         out["dg_far_s"] = float(np.nanmean(dg[far]))
+    return out
+
+
 # --- reliability experiments (P30 endurance, P5 read noise) ----------------------------------
 
 ENDURANCE = ("first_window", "last_window", "failure_cycle", "cycles_read")
