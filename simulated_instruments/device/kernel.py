@@ -139,7 +139,10 @@ def trap_rates(k: int, P: np.ndarray) -> tuple:
 
 @numba.njit(cache=True)
 def trap_charge(mask: float, P: np.ndarray) -> float:
-    """Zero-mean trapped-charge fluctuation ξ = Σ a_k (o_k − p_k) of the occupancy bit mask."""
+    """Zero-mean trapped-charge fluctuation ξ = Σ a_k (o_k − p_k) of the occupancy bit mask
+    (0 at once when the traps are off)."""
+    if P[_ARTN] == 0.0 and P[_AFL] == 0.0:
+        return 0.0
     bits = int(mask)
     xi = 0.0
     for k in range(N_TRAPS):
@@ -206,8 +209,9 @@ def init_traps(S: np.ndarray, P: np.ndarray, noise_rng: np.random.Generator) -> 
 def advance_traps(S: np.ndarray, P: np.ndarray, noise_rng: np.random.Generator,
                   dt: float) -> None:
     """Propagate the trap occupancies over dt (two-state Markov chains): exact per trap, or,
-    when fewer than _FEW_FLIPS flips are expected, at most one flip drawn from their rates."""
-    if dt <= 0.0:
+    when fewer than _FEW_FLIPS flips are expected, at most one flip drawn from their rates.
+    Traps that carry no charge (amplitudes 0) are not propagated: their stream is their own."""
+    if dt <= 0.0 or (P[_ARTN] == 0.0 and P[_AFL] == 0.0):
         return
     bits = int(S[ST_TRAP])
     total = 0.0
