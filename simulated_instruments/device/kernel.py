@@ -107,6 +107,7 @@ NODE_GLEAK = 2  # leak conductance from the node to ground in S (0: no leak resi
 _ONSET_V = 0.02  # |V| above which a bias counts as applied (write-event onset)
 _DENUC_V = 0.05  # below this device voltage a fully retracted nucleus dissolves
 _DV_STEP = 1e-3  # largest source change per step in V
+_CLOCK_ULPS = 4.5e-16  # shortest step relative to the clock's absolute time (2-4 ulps)
 _DT_EDGE = 1e-9  # shortest step the source change forces (a ns edge is crossed in ns steps)
 _DG_STEP = 0.01  # largest gap change per step in nm
 _DLNM_STEP = 0.05  # largest relative bridge change per step
@@ -399,7 +400,9 @@ def _advance(
     nucleates = v > _DENUC_V and not nuc and S[ST_H] + rate * dt >= S[ST_EPS]
     if nucleates or (drive_g != 0.0 and not pinned):
         dt = min(dt, dt_event)
-    dt = max(dt, 1e-12)
+    # Never shorter than the clock can tell apart (a few ulps of the absolute time: at 3e5 s
+    # of virtual time a 1 ps step would not move it, and the run would never end).
+    dt = max(dt, 1e-12, _CLOCK_ULPS * S[ST_T])
 
     # Hazard: accumulates under forward bias, otherwise decays (exact over the step).
     if v > _DENUC_V:

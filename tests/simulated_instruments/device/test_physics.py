@@ -175,3 +175,18 @@ def test_a_fast_edge_through_zero_is_a_new_bias_event_and_one_that_stays_positiv
     # window; it must land in it, as the 1 mV steps of a slow edge do.
     assert all(write_efficiency_redrawn(-1.0, seed) for seed in range(5))
     assert not any(write_efficiency_redrawn(0.5, seed) for seed in range(5))
+
+
+def test_a_device_late_on_the_virtual_clock_steps_as_one_early_on():
+    """At 3·10⁵ s of virtual time (after a long retention run) a 1 ps step does not move a
+    float64 clock; the steps stay above its resolution, so a pulse with 40 ns edges still runs
+    (it used to loop forever) and records what the same device records at t = 0."""
+    kt = np.array([0.0, 1e-6, 1.04e-6, 6e-6, 6.04e-6, 11e-6, 11.04e-6, 12e-6])
+    kv = np.array([0.0, 0.0, 1.1, 1.1, -0.6, -0.6, 0.0, 0.0])  # 40 ns edges
+    records = []
+    for start_s in (0.0, 3e5):
+        device = AgFilament(rng=np.random.default_rng(8))
+        device._s[kernel.ST_T] = start_s
+        circuit = SeriesCircuit(device, 1e3)
+        records.append(circuit.run(kt, kv, np.linspace(0, kt[-1], 601)).i_device)
+    assert np.allclose(records[1], records[0], rtol=1e-3, atol=1e-9)
