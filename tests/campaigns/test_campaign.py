@@ -247,7 +247,8 @@ def test_dask_is_refused_for_real_instruments(tmp_path):
         run_campaign(campaign, tmp_path / "out", executor_name="dask", show_progress=False)
 
 
-@pytest.mark.parametrize("name", ["population.yaml", "wafer_w3.yaml", "neuron_catalogue.yaml"])
+@pytest.mark.parametrize("name", ["population.yaml", "wafer_w3.yaml", "neuron_catalogue.yaml",
+                                  "synapse_catalogue.yaml"])
 def test_the_example_campaigns_in_the_docs_are_valid(name, capsys):
     assert main(["campaign", "check", f"docs/examples/{name}"]) == 0
     assert capsys.readouterr().out.endswith(": ok\n")
