@@ -17,6 +17,7 @@ from labmem.simulated_instruments.device.params import AgFilamentParams
 from labmem.station import Station
 from labmem.station_file import StationConfig
 
+
 def circuit(seed: int, c_f: float, r_in: float, leak: float | None = None,
             source_ohm: float = 50.0) -> MembraneCircuit:
     dev = AgFilament(AgFilamentParams(), np.random.default_rng(seed))
