@@ -6,6 +6,7 @@ against the bias and the capacitor; the bias window in which it oscillates."""
 from __future__ import annotations
 
 import itertools
+import logging
 import math
 from typing import ClassVar
 
@@ -19,7 +20,13 @@ from labmem.procedures.base import FloatListParameter, StationProcedure, list_va
 from labmem.procedures.neuron.membrane import NodeSpikes
 from labmem.procedures.pulse import screen
 
+log = logging.getLogger(__name__)
+
 NAN = float("nan")
+NO_TRIGGER = {"Spikes": 0.0, "Frequency (Hz)": NAN, "ISI mean (s)": NAN, "ISI CV": NAN,
+              "Node low (V)": NAN, "Node high (V)": NAN}
+"""The row of a record whose node never rose through the trigger level: no oscillation (a
+device left conducting holds the node down)."""
 PRE_TRIGGER_FRACTION = 0.01
 """Part of each record before the trigger (the node at rest before the bias reaches it)."""
 
@@ -143,10 +150,14 @@ class SelfOscillation(NodeSpikes, StationProcedure):
             self.stop_point()
             smu.apply(0.0)
             self.station.wait(self.rest_s)
-            t, node_v = self.record(bias, f"{c:g}F_{bias:g}V")
+            try:
+                t, node_v = self.record(bias, f"{c:g}F_{bias:g}V")
+                figures = self.record_figures(t, node_v)
+            except TimeoutError as err:  # the node never rose through the trigger level
+                log.info("%g F, %g V: no trigger (%s): no oscillation", c, bias, err)
+                figures = NO_TRIGGER
             smu.apply(0.0)
-            self.emit("results", {"Capacitance (F)": c, "Bias (V)": bias,
-                                  **self.record_figures(t, node_v)})
+            self.emit("results", {"Capacitance (F)": c, "Bias (V)": bias, **figures})
             self.emit("progress", 100.0 * done / len(plan))
 
     def record(self, bias_v: float, name: str) -> tuple[np.ndarray, np.ndarray]:

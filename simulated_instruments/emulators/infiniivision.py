@@ -204,8 +204,7 @@ class InfiniiVisionEmulator(KeysightWaveform, BenchScope):
 
     @scpi("*OPC?")
     def opc_query(self) -> str | None:
-        self.wait_complete()
-        return None if self._pending() else "1"
+        return self.opc_reply()
 
     @scpi(":SYSTem:PRESet")
     def system_preset(self) -> None:

@@ -259,8 +259,7 @@ class MSO9104AEmulator(KeysightWaveform, BenchScope):
 
     @scpi("*OPC?")
     def opc_query(self) -> str | None:
-        self.wait_complete()
-        return None if self._pending() else "1"
+        return self.opc_reply()
 
     @scpi(":SYSTem:ERRor[:NEXT]?")
     def system_error(self, kind: str = "NUMBer") -> str:

@@ -199,6 +199,13 @@ class BenchScope(ScpiInstrument):
         self._poll()
         return self.acquisition is not None and not self.acquisition.complete
 
+    def opc_reply(self) -> str | None:
+        """*OPC?: "1" once the armed acquisition completes (the bench idles for it); while it
+        waits for a trigger the query is held, so the host's read times out without -420."""
+        self.wait_complete()
+        self.query_held = self._pending()
+        return None if self.query_held else "1"
+
     def wait_complete(self) -> None:
         """Let the bench idle until the armed acquisition completes (the hunt for a trigger is
         bounded; a triggered record always completes, however long; an average waits for

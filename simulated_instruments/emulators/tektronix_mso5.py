@@ -282,8 +282,7 @@ class TektronixMSO5Emulator(BenchScope):
     def opc_query(self) -> str | None:
         if self.stop_after != "SEQuence":
             return "1"
-        self.wait_complete()
-        return None if self._pending() else "1"
+        return self.opc_reply()
 
     @scpi(":BUSY?")
     def busy(self) -> str:

@@ -94,6 +94,9 @@ class ScpiInstrument:
         self.esr = 0
         self.ese = 0
         self.sre = 0
+        self.query_held = False
+        """A query (e.g. *OPC? before the operation completes) is being worked on: a read
+        meanwhile times out without a -420, as the instrument's reply is only late."""
 
     # -- message handling ---------------------------------------------------------------
 
@@ -105,6 +108,7 @@ class ScpiInstrument:
                 message = message[: -len(term)]
                 break
         log.debug("%s <- %r", type(self).__name__, message[:200])
+        self.query_held = False  # a new message ends the wait for a held reply
         if self.output:
             self.push_error(-410)
             self.output.clear()
@@ -178,8 +182,10 @@ class ScpiInstrument:
         return data
 
     def no_response(self) -> None:
-        """A read found nothing to say: IEEE-488.2 query UNTERMINATED."""
-        self.push_error(-420)
+        """A read found nothing to say: IEEE-488.2 query UNTERMINATED, unless a query is held
+        (its reply is late, not missing)."""
+        if not self.query_held:
+            self.push_error(-420)
 
     def push_error(self, code: int, message: str | None = None) -> None:
         """Queue an error and set the matching event status bit."""
@@ -214,8 +220,9 @@ class ScpiInstrument:
         return stb
 
     def device_clear(self) -> None:
-        """VISA viClear / GPIB SDC: drop pending input and output."""
+        """VISA viClear / GPIB SDC: drop pending input and output (and a held query)."""
         self.output.clear()
+        self.query_held = False
 
     def trigger(self) -> None:
         """GPIB group execute trigger (viAssertTrigger), same as *TRG by default."""

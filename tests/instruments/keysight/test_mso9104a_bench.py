@@ -177,6 +177,20 @@ def test_digitize_without_a_trigger_times_out(lib, scope):
     assert time.monotonic() - start < 5
 
 
+def test_a_wait_for_a_trigger_that_never_comes_leaves_no_error_behind(lib, scope):
+    """*OPC? is held while the scope waits for its trigger: the host's read times out, but
+    that is a late reply, not an unterminated query (no -420), so after the time-out the next
+    configuration is accepted (it checks the error queue)."""
+    scope.configure({1: (0.2, 0.0)}, duration_s=10e-6, points=1000, trigger_source="CH1",
+                    trigger_level_v=0.3)
+    scope.single()
+    with pytest.raises(TimeoutError, match="no trigger"):
+        scope.wait(timeout_s=0.2)
+    assert scope.driver.check_errors() == []
+    scope.configure({1: (0.2, 0.0)}, duration_s=10e-6, points=1000, trigger_source="CH1",
+                    trigger_level_v=0.3)
+
+
 def test_digitize_completes_when_the_signal_triggers(lib):
     bench = bench_of(lib)
     role = MSO9104AOscilloscope(SCOPE, visa_library=lib)
