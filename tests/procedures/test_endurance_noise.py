@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from pymeasure.experiment import Results
+from finished_runs import rows_and_metrics as run
 
-from labmem.procedures.runner import run_procedure
 from labmem.procedures.synapse.endurance import Endurance
 from labmem.procedures.synapse.read_noise import ReadNoise
 
@@ -15,19 +14,12 @@ ONSET_G0 = 600.0
 """A wear-out onset lowered to about ten 1 mA DC cycles of Ag turnover (default 10⁷)."""
 
 
-def run(procedure, station, tmp_path):
-    outcome = run_procedure(procedure, station, tmp_path)
-    assert outcome.status == "finished", outcome.error
-    rows = Results.load(str(outcome.results_path)).data
-    return procedure.run_metrics(rows), rows
-
-
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_endurance_window_closes_only_past_the_wear_out_onset(new_station, tmp_path,
                                                               seed) -> None:
     station = new_station(seed=seed, device={"w_onset_g0": ONSET_G0})
     proc = Endurance(cycles=40, read_every=2, rate_v_per_s=50.0)
-    m, rows = run(proc, station, tmp_path)
+    rows, m = run(proc, station, tmp_path)
     failure = m["failure_cycle"]
     assert m["first_window"] > 1e4
     assert np.isfinite(failure) and 5 < failure <= 40, rows
@@ -37,7 +29,7 @@ def test_endurance_window_closes_only_past_the_wear_out_onset(new_station, tmp_p
 
 
 def test_endurance_holds_on_a_fresh_device(new_station, tmp_path) -> None:
-    m, rows = run(Endurance(cycles=20, read_every=5, rate_v_per_s=50.0), new_station(),
+    rows, m = run(Endurance(cycles=20, read_every=5, rate_v_per_s=50.0), new_station(),
                   tmp_path)
     assert np.isnan(m["failure_cycle"])
     assert (rows["Window"].abs() > 1e4).all()
@@ -50,7 +42,7 @@ NOISY = {"rtn_amplitude": 0.1, "flicker_amplitude": 0.02}
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_read_noise_is_larger_at_hrs_than_at_lrs(new_station, tmp_path, seed) -> None:
     proc = ReadNoise(reads=500, interval_s=1e-3)
-    m, rows = run(proc, new_station(seed=seed, device=NOISY), tmp_path)
+    rows, m = run(proc, new_station(seed=seed, device=NOISY), tmp_path)
     assert len(rows) == 1000
     assert m["cv_hrs"] > 5 * m["cv_lrs"], m
 

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from pymeasure.experiment import Results
+from finished_runs import finished
 
-from labmem.procedures.runner import run_procedure
 from labmem.procedures.synapse.linearity import UpdateLinearity
 from labmem.procedures.synapse.stdp import STDP
 from labmem.station import Station
@@ -34,9 +33,7 @@ wiring: {{differential: true}}
 
 
 def run(procedure, station, tmp_path):
-    outcome = run_procedure(procedure, station, tmp_path)
-    assert outcome.status == "finished", outcome.error
-    rows = Results.load(str(outcome.results_path)).data
+    outcome, rows = finished(procedure, station, tmp_path)
     return rows, procedure.run_metrics(rows), outcome
 
 

@@ -6,10 +6,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from pymeasure.experiment import Results
+from finished_runs import rows_and_metrics as run
 
 from labmem.procedures.neuron.leaky_integrate_fire import LeakyIntegrateFire
-from labmem.procedures.runner import run_procedure
 
 SEEDS = (1, 2, 3)
 FIXTURES = {"series_resistors_ohm": [1e5, 1e10], "capacitors_f": [1e-11, 1e-10, 3e-10, 1e-9],
@@ -23,13 +22,6 @@ def membrane_station(new_station, seed: int):
     station = new_station(seed=seed)
     station.config.fixtures.update(FIXTURES)
     return station
-
-
-def run(procedure, station, tmp_path):
-    outcome = run_procedure(procedure, station, tmp_path)
-    assert outcome.status == "finished", outcome.error
-    rows = Results.load(str(outcome.results_path)).data
-    return rows, procedure.run_metrics(rows)
 
 
 def test_lif_rows_give_pulses_to_fire_per_capacitor(new_station, tmp_path, assert_safe):

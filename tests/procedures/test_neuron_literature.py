@@ -7,22 +7,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from pymeasure.experiment import Results
+from finished_runs import rows_and_metrics as run
 
 from labmem.procedures.neuron.epsc import EPSC
 from labmem.procedures.neuron.paired_pulse import PairedPulse
 from labmem.procedures.neuron.relaxation import TurnOnRelaxation
 from labmem.procedures.neuron.threshold_switching import ThresholdSwitching
-from labmem.procedures.runner import run_procedure
 
 SEEDS = (1, 2, 3)
-
-
-def run(procedure, station, tmp_path):
-    outcome = run_procedure(procedure, station, tmp_path)
-    assert outcome.status == "finished", outcome.error
-    rows = Results.load(str(outcome.results_path)).data
-    return rows, procedure.run_metrics(rows)
 
 
 def test_threshold_switching_blocks_give_vth_above_vhold(new_station, tmp_path, assert_safe):

@@ -7,21 +7,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from pymeasure.experiment import Results
+from finished_runs import rows_and_metrics as run
 
 from labmem.procedures.neuron.dendritic_filter import DendriticFilter
 from labmem.procedures.neuron.rate_plasticity import RatePlasticity
 from labmem.procedures.neuron.repetition import RepetitionRetention
-from labmem.procedures.runner import run_procedure
 
 SEEDS = (1, 2, 3)
-
-
-def run(procedure, station, tmp_path):
-    outcome = run_procedure(procedure, station, tmp_path)
-    assert outcome.status == "finished", outcome.error
-    rows = Results.load(str(outcome.results_path)).data
-    return rows, procedure.run_metrics(rows)
 
 
 @pytest.mark.parametrize("seed", SEEDS)

@@ -10,6 +10,7 @@ from dataclasses import replace
 import h5py
 import numpy as np
 import pytest
+from finished_runs import finished as run
 from pymeasure.experiment import Results
 
 from labmem import analysis
@@ -27,12 +28,6 @@ from labmem.procedures.synapse.retention import Retention
 from labmem.procedures.synapse.weight import SynapticWeight
 from labmem.station import Station
 from labmem.station_file import StationConfig
-
-
-def run(procedure, station, tmp_path, **kwargs):
-    outcome = run_procedure(procedure, station, tmp_path, **kwargs)
-    assert outcome.status == "finished", outcome.error
-    return outcome, Results.load(str(outcome.results_path)).data
 
 
 def test_iv_sweep_rows_reload_and_the_run_is_catalogued(new_station, tmp_path, assert_safe):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from pymeasure.experiment import Results
+from finished_runs import rows_and_metrics as run
 
 from labmem.procedures.runner import run_procedure
 from labmem.procedures.switching.forming import Forming
@@ -15,13 +15,6 @@ from labmem.procedures.synapse.program_verify import ProgramVerify
 from labmem.procedures.synapse.read_disturb import ReadDisturb
 
 SEEDS = (1, 2, 3)
-
-
-def run(procedure, station, tmp_path):
-    outcome = run_procedure(procedure, station, tmp_path)
-    assert outcome.status == "finished", outcome.error
-    rows = Results.load(str(outcome.results_path)).data
-    return rows, procedure.run_metrics(rows)
 
 
 def formed_station(new_station, tmp_path, seed: int = 0):

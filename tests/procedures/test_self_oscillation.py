@@ -7,22 +7,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from pymeasure.experiment import Results
+from finished_runs import rows_and_metrics as run
 
 from labmem import metrics
 from labmem.procedures.neuron.self_oscillation import SelfOscillation
-from labmem.procedures.runner import run_procedure
 
 SEEDS = (0, 1, 2, 3)
 FAST = {"record_s": 0.3, "rest_s": 0.8}
 """0.3 s records (≈ 8 spikes at 2 V through 10 GΩ onto 10 pF), a rest that discharges 20 pF."""
-
-
-def run(procedure, station, tmp_path):
-    outcome = run_procedure(procedure, station, tmp_path)
-    assert outcome.status == "finished", outcome.error
-    rows = Results.load(str(outcome.results_path)).data
-    return rows, procedure.run_metrics(rows)
 
 
 def test_rows_give_spikes_frequency_and_intervals_per_capacitor_and_bias(new_station, tmp_path,

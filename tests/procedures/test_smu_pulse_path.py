@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import yaml
-from pymeasure.experiment import Results
+from finished_runs import finished
 
 from labmem.procedures.neuron.pulse_responses import AllOrNone, IntegrateAndFire, PulseTrain
 from labmem.procedures.pulse import smu_pulses
@@ -29,12 +29,6 @@ def station(new_bench, tmp_path):
     station = Station.from_file(path)
     yield station
     station.safe_off()
-
-
-def run(procedure, station, tmp_path):
-    outcome = run_procedure(procedure, station, tmp_path)
-    assert outcome.status == "finished", outcome.error
-    return Results.load(str(outcome.results_path)).data
 
 
 def test_a_staircase_is_one_reading_per_pulse_width():
@@ -64,7 +58,7 @@ def test_waveforms_the_smu_cannot_time_are_refused(segments, message):
 def test_all_or_none_on_the_smu_alone(station, tmp_path):
     assert AllOrNone().roles_on(station) == ("smu",)
     # series_ohm does not count here (1 kΩ would put the pulse path's threshold at 0.5 mA)
-    rows = run(AllOrNone(smu_compliance_a=1e-6, series_ohm=1e3), station, tmp_path)
+    _, rows = finished(AllOrNone(smu_compliance_a=1e-6, series_ohm=1e3), station, tmp_path)
     responded = rows["Responded"].to_numpy().astype(bool)
     first = int(np.argmax(responded))
     assert 0 < first < responded.size - 1, "a threshold inside the amplitude range"
@@ -76,7 +70,7 @@ def test_all_or_none_on_the_smu_alone(station, tmp_path):
 
 
 def test_integrate_and_fire_on_the_smu_alone(station, tmp_path):
-    rows = run(IntegrateAndFire(period_s=100e-6, duty=0.8, gap_s=100e-6, high_v=2.0),
+    _, rows = finished(IntegrateAndFire(period_s=100e-6, duty=0.8, gap_s=100e-6, high_v=2.0),
                station, tmp_path)
     assert len(rows) == sum(range(1, 17))
     spiking = rows[rows["Spikes"] > 0]
