@@ -71,7 +71,7 @@ def test_all_or_none_on_the_smu_alone(station, tmp_path):
 
 def test_integrate_and_fire_on_the_smu_alone(station, tmp_path):
     _, rows = finished(IntegrateAndFire(period_s=100e-6, duty=0.8, gap_s=100e-6, high_v=2.0),
-               station, tmp_path)
+                       station, tmp_path)
     assert len(rows) == sum(range(1, 17))
     spiking = rows[rows["Spikes"] > 0]
     assert len(spiking) >= 1
