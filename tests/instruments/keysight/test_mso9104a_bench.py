@@ -3,8 +3,6 @@ path does, aligned with its trigger, and answers the way an Infiniium does."""
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pytest
 import pyvisa
@@ -165,7 +163,6 @@ def test_digitize_without_a_trigger_times_out(lib, scope):
     scope.configure({1: (0.2, 0.0)}, duration_s=10e-6, points=1000, trigger_source="CH1",
                     trigger_level_v=0.3)
     conn = scope.driver.adapter.connection
-    start = time.monotonic()
     conn.write(":DIGitize CHANnel1")
     with pytest.raises(pyvisa.errors.VisaIOError):
         conn.query("*OPC?")
@@ -174,7 +171,6 @@ def test_digitize_without_a_trigger_times_out(lib, scope):
     scope.single()
     with pytest.raises(TimeoutError, match="no trigger"):
         scope.wait(timeout_s=1)
-    assert time.monotonic() - start < 5
 
 
 def test_a_wait_for_a_trigger_that_never_comes_leaves_no_error_behind(lib, scope):
