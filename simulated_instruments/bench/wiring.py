@@ -256,13 +256,19 @@ class Bench:
                 f"→ scope CH{self.config.scope_tia_channel}; AWG output → scope "
                 f"CH{self.config.scope_awg_channel}; AWG sync → scope AUX trigger")
 
+    @property
+    def _membrane_source(self) -> str | None:
+        """What drives the membrane node's input resistor now ("awg" or "smu"); None in the
+        other set-ups."""
+        return self.membrane["source"] if self.setup == "membrane" else None
+
     # -- time ---------------------------------------------------------------------------
 
     def advance(self, duration_s: float) -> None:
         """Let time pass with every source at its programmed output."""
         if duration_s <= 0:
             return
-        if self.setup == "membrane" and self.membrane["source"] == "smu":
+        if self._membrane_source == "smu":
             out = self._smu().idle_output()
             v = 0.0 if out is None else out[0]
             self._run_pulse_path(np.array([0.0, duration_s]), np.array([v, v]), np.empty(0))
@@ -297,7 +303,7 @@ class Bench:
         pulse path idles."""
         if role not in SMU_ROLES:
             raise ValueError(f"SMU role must be one of {SMU_ROLES}, got {role!r}")
-        if self.setup == "membrane" and self.membrane["source"] == "smu" and role == "smu":
+        if self._membrane_source == "smu" and role == "smu":
             return self._membrane_smu(np.asarray(knot_t, float), np.asarray(knot_v, float),
                                       np.asarray(sample_t, float))
         if self.setup != "smu":
@@ -379,9 +385,7 @@ class Bench:
         the bottom knots (None: no second channel, 0 V); the scope records what the pulse path
         does. The bottom knots reach the device in the differential set-up only; where the AWG
         is not connected (SMU set-up, membrane fed by the SMU) time still passes."""
-        awg_fed = self.setup in AWG_SETUPS or (self.setup == "membrane"
-                                               and self.membrane["source"] == "awg")
-        if not awg_fed:
+        if self.setup not in AWG_SETUPS and self._membrane_source != "awg":
             self.advance(float(knot_t[-1]))
             return
         self._run_pulse_path(np.asarray(knot_t, float), np.asarray(knot_v, float),
