@@ -139,10 +139,16 @@ def trap_rates(k: int, P: np.ndarray) -> tuple:
 
 
 @numba.njit(cache=True)
+def _traps_charged(P: np.ndarray) -> bool:
+    """True when a noise trap changes the conductance (the default amplitudes are 0: off)."""
+    return P[_ARTN] != 0.0 or P[_AFL] != 0.0
+
+
+@numba.njit(cache=True)
 def trap_charge(mask: float, P: np.ndarray) -> float:
     """Zero-mean trapped-charge fluctuation ξ = Σ a_k (o_k − p_k) of the occupancy bit mask
     (0 at once when the traps are off)."""
-    if P[_ARTN] == 0.0 and P[_AFL] == 0.0:
+    if not _traps_charged(P):
         return 0.0
     bits = int(mask)
     xi = 0.0
@@ -212,7 +218,7 @@ def advance_traps(S: np.ndarray, P: np.ndarray, noise_rng: np.random.Generator,
     """Propagate the trap occupancies over dt (two-state Markov chains): exact per trap, or,
     when fewer than _FEW_FLIPS flips are expected, at most one flip drawn from their rates.
     Traps that carry no charge (amplitudes 0) are not propagated: their stream is their own."""
-    if dt <= 0.0 or (P[_ARTN] == 0.0 and P[_AFL] == 0.0):
+    if dt <= 0.0 or not _traps_charged(P):
         return
     bits = int(S[ST_TRAP])
     total = 0.0
