@@ -22,7 +22,12 @@ from pymeasure.adapters import VISAAdapter
 from pymeasure.instruments import Channel, Instrument
 from pymeasure.instruments.validators import strict_discrete_set, strict_range
 
-from labmem.instruments.roles import SourceMeter, SourceMeterLimits, SweepResult
+from labmem.instruments.roles import (
+    SourceMeter,
+    SourceMeterLimits,
+    SweepResult,
+    sweep_dwell_s,
+)
 
 log = logging.getLogger(__name__)
 
@@ -315,25 +320,8 @@ class Keithley2600SourceMeter(SourceMeter):
                              f"got {levels.size}")
         if not np.all(np.abs(levels) <= VOLTAGE_LIMIT_V):
             raise ValueError(f"voltages: every level must be within ±{VOLTAGE_LIMIT_V:g} V")
-        if (dwell_s is None) == (rate_v_per_s is None):
-            raise ValueError("give exactly one of dwell_s or rate_v_per_s")
-        lo, hi = self.point_time_limits_s()
-        if rate_v_per_s is not None:
-            step = float(np.max(np.abs(np.diff(levels)))) if levels.size > 1 else 0.0
-            if not rate_v_per_s > 0 or step == 0:
-                raise ValueError("rate_v_per_s needs a positive rate and a list with steps; "
-                                 "give dwell_s instead")
-            dwell_s = step / rate_v_per_s
-            if not lo <= dwell_s <= hi:
-                raise ValueError(
-                    f"rate_v_per_s={rate_v_per_s:g} V/s with {step:g} V steps needs "
-                    f"{dwell_s:g} s per point; the 2600B at NPLC {self._nplc:g} can time "
-                    f"{lo:g} s to {hi:g} s, i.e. rate_v_per_s from {step / hi:g} to "
-                    f"{step / lo:g} V/s")
-        assert dwell_s is not None
-        if not lo <= dwell_s <= hi:
-            raise ValueError(f"dwell_s={dwell_s:g} s is outside what the 2600B can time at "
-                             f"NPLC {self._nplc:g}: {lo:g} s to {hi:g} s per point")
+        dwell_s = sweep_dwell_s(levels, dwell_s, rate_v_per_s, self.point_time_limits_s(),
+                                f"the 2600B at NPLC {self._nplc:g}")
         data = self.driver.run_sweep(self.channel, levels, dwell_s - self._aperture_s(),
                                      timeout_s=1.5 * levels.size * dwell_s + 10)
         if self._compliance_a is None:
