@@ -127,6 +127,19 @@ class SourceMeterLimits:
                              f"choose one of {self.current_ranges_a} A or None for auto")
 
 
+def source_levels(voltages: Sequence[float], max_points: int, limit_v: float,
+                  holder: str = "a sweep", unit: str = "points") -> np.ndarray:
+    """voltages as a float array for a sweep or source list; ValueError naming voltages for
+    an empty or too long one ("{holder} holds 1 to max_points {unit}") or a level beyond
+    ±limit_v (NaN too)."""
+    levels = np.asarray(voltages, dtype=float).ravel()
+    if not 1 <= levels.size <= max_points:
+        raise ValueError(f"voltages: {holder} holds 1 to {max_points} {unit}, got {levels.size}")
+    if not np.all(np.abs(levels) <= limit_v):
+        raise ValueError(f"voltages: every level must be within ±{limit_v:g} V")
+    return levels
+
+
 def sweep_dwell_s(levels: np.ndarray, dwell_s: float | None, rate_v_per_s: float | None,
                   limits_s: tuple[float, float], timer: str) -> float:
     """Time per point of a SourceMeter.sweep() from dwell_s or the ramp rate (largest step over

@@ -26,6 +26,7 @@ from labmem.instruments.roles import (
     SourceMeter,
     SourceMeterLimits,
     SweepResult,
+    source_levels,
     sweep_dwell_s,
 )
 
@@ -314,12 +315,7 @@ class Keithley2600SourceMeter(SourceMeter):
               rate_v_per_s: float | None = None) -> SweepResult:
         """Source each voltage in turn on the trigger model (one uploaded script, run once)
         and read the buffer in one binary transfer."""
-        levels = np.asarray(voltages, dtype=float)
-        if not 1 <= levels.size <= SWEEP_MAX_POINTS:
-            raise ValueError(f"voltages: a sweep holds 1 to {SWEEP_MAX_POINTS} points, "
-                             f"got {levels.size}")
-        if not np.all(np.abs(levels) <= VOLTAGE_LIMIT_V):
-            raise ValueError(f"voltages: every level must be within ±{VOLTAGE_LIMIT_V:g} V")
+        levels = source_levels(voltages, SWEEP_MAX_POINTS, VOLTAGE_LIMIT_V)
         dwell_s = sweep_dwell_s(levels, dwell_s, rate_v_per_s, self.point_time_limits_s(),
                                 f"the 2600B at NPLC {self._nplc:g}")
         data = self.driver.run_sweep(self.channel, levels, dwell_s - self._aperture_s(),

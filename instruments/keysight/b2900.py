@@ -25,6 +25,7 @@ from labmem.instruments.roles import (
     PulsedSourceMeter,
     SourceMeterLimits,
     SweepResult,
+    source_levels,
     sweep_dwell_s,
 )
 
@@ -167,12 +168,8 @@ class B2900Channel(Channel):
 
     def list_command(self, voltages: Sequence[float]) -> str:
         """The :SOURce:LIST:VOLTage command of a voltage list (1 to 2500 values)."""
-        values = [float(v) for v in voltages]
-        if not 1 <= len(values) <= LIST_MAX:
-            raise ValueError(f"voltages: a list holds 1 to {LIST_MAX} values, got {len(values)}")
-        if any(not abs(v) <= VOLTAGE_LIMIT_V for v in values):
-            raise ValueError(f"voltages: every level must be within ±{VOLTAGE_LIMIT_V:g} V")
-        return f":SOUR{self.id}:LIST:VOLT " + ",".join(f"{v:.6g}" for v in values)
+        levels = source_levels(voltages, LIST_MAX, VOLTAGE_LIMIT_V, "a list", "values")
+        return f":SOUR{self.id}:LIST:VOLT " + ",".join(map("{:.6g}".format, levels.tolist()))
 
 
 class B2900(SCPIMixin, Instrument):
