@@ -14,6 +14,7 @@ from pymeasure.experiment import FloatParameter, IntegerParameter
 from labmem import metrics
 from labmem.metrics import Metrics
 from labmem.procedures.base import StationProcedure
+from labmem.procedures.synapse.levels import apex_ramp
 
 SWEEP_STEP_V = 0.02
 """Voltage step of the set and reset ramps in V."""
@@ -55,8 +56,7 @@ class Endurance(StationProcedure):
 
     def ramp(self, apex: float) -> np.ndarray:
         """0 → apex → 0 in SWEEP_STEP_V steps."""
-        up = np.linspace(0.0, apex, max(2, round(abs(apex) / SWEEP_STEP_V)) + 1)
-        return np.concatenate([up, up[-2::-1]])
+        return apex_ramp(apex, SWEEP_STEP_V)
 
     def get_estimates(self) -> float:
         """Duration in s: every ramp at the rate."""

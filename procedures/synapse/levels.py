@@ -20,6 +20,13 @@ def ramp(v: float) -> np.ndarray:
     return np.concatenate([up, up[-2::-1], [0.0]])
 
 
+def apex_ramp(apex: float, step_v: float) -> np.ndarray:
+    """Staircase 0 → apex → 0 in step_v steps, both ends at 0 (at least two steps each way):
+    one set (apex > 0) or reset (apex < 0) of a DC cycle."""
+    up = np.linspace(0.0, apex, max(2, round(abs(apex) / step_v)) + 1)
+    return np.concatenate([up, up[-2::-1]])
+
+
 def full_ramp(smu: SourceMeter, v: float, compliance_a: float, rate_v_per_s: float,
               nplc: float) -> None:
     """A full set (v > 0) or reset (v < 0) ramp at this compliance and ramp rate."""

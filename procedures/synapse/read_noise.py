@@ -13,6 +13,7 @@ from pymeasure.experiment import FloatParameter, IntegerParameter
 from labmem import metrics
 from labmem.metrics import Metrics
 from labmem.procedures.base import StationProcedure
+from labmem.procedures.synapse.levels import apex_ramp
 
 STATES = ("LRS", "HRS")
 STEP_V = 0.02
@@ -60,8 +61,7 @@ class ReadNoise(StationProcedure):
         smu.configure(self.compliance_a, None, self.nplc)
         for state, apex in enumerate((self.set_v, self.reset_v)):
             self.stop_point()
-            up = np.linspace(0.0, apex, max(2, round(abs(apex) / STEP_V)) + 1)
-            smu.sweep(np.concatenate([up, up[-2::-1]]), dwell_s=STEP_V)
+            smu.sweep(apex_ramp(apex, STEP_V), dwell_s=STEP_V)
             r = smu.sweep(np.full(self.reads, self.read_v), dwell_s=self.interval_s)
             self.emit_columns({"State": state, "Time (s)": r.t - r.t[0], "Voltage (V)": r.v,
                                "Current (A)": r.i})
