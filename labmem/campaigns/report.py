@@ -184,9 +184,11 @@ def _step_figures(out: Path, data: dict[str, Any], ids: list[str]) -> list[Path]
     """For each step with figures of merit of its own (not Vset, pulses to fire or the
     synaptic range): one figure, a panel per figure of merit, its value on each device."""
     table = [d["figures_of_merit"] for d in data["devices"]]
+    owner = {c: max((s for s in data["steps"] if c.startswith(f"{s} ")), key=len, default=None)
+             for c in data["across_devices"]}  # the longest label: "EPSC" vs "EPSC 2"
     paths = []
     for step in data["steps"]:
-        columns = [c for c in data["across_devices"] if c.startswith(f"{step} ")]
+        columns = [c for c in data["across_devices"] if owner[c] == step]
         values = {c: np.array([np.nan if row.get(c) is None else row[c] for row in table],
                               dtype=float) for c in columns}
         columns = [c for c in columns if np.isfinite(values[c]).any()]

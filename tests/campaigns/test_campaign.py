@@ -11,8 +11,10 @@ import subprocess
 import sys
 import time
 
+import matplotlib.image
 import pytest
 
+from labmem.campaigns import report
 from labmem.campaigns.executors import run_campaign
 from labmem.campaigns.runner import run_device
 from labmem.campaigns.spec import Campaign, CampaignError, Condition, Device, Step
@@ -270,3 +272,13 @@ def test_a_campaign_on_a_station_file_runs_every_device_there(tmp_path, new_benc
     (device,) = summary["devices"]
     assert device["status"] == "complete" and device["device_id"] == "W9-D1-A1"
     assert not (tmp_path / "out" / "benches").exists(), "no bench of its own"
+
+
+def test_a_step_s_figure_holds_its_own_figures_of_merit_not_those_of_a_longer_label(tmp_path):
+    devices = [{"figures_of_merit": {"EPSC peak": 1.0, "EPSC 2 peak": 2.0, "EPSC 2 decay": 3.0}}]
+    data = {"steps": ["EPSC", "EPSC 2"], "devices": devices,
+            "across_devices": {c: {} for c in devices[0]["figures_of_merit"]}}
+    paths = report._step_figures(tmp_path, data, ["D1"])
+    assert [p.name for p in paths] == ["step_epsc.png", "step_epsc_2.png"]
+    widths = [matplotlib.image.imread(p).shape[1] for p in paths]
+    assert widths[0] < widths[1], "one panel for EPSC, two for EPSC 2"
