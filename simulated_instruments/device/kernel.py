@@ -47,6 +47,8 @@ _VRS = PARAM_INDEX["v_r"]
 _KR = PARAM_INDEX["k_r_nm_per_c"]
 _KA = PARAM_INDEX["k_a_per_c"]
 _TAUA = PARAM_INDEX["tau_a_s"]
+_KOX = PARAM_INDEX["k_ox_hz"]
+_VOX = PARAM_INDEX["v_ox"]
 _MNECK = PARAM_INDEX["m_neck"]
 _TAUR1 = PARAM_INDEX["tau_r1_s"]
 _KF0 = PARAM_INDEX["k_f_untrained"]
@@ -441,10 +443,14 @@ def _advance(
     s_inf = a / k_s
     S[ST_S] = s_inf + (S[ST_S] - s_inf) * math.exp(-k_s * dt)
 
-    # Ag-ion supply at the tip: consumed by forward filament current, refilled by diffusion.
+    # Ag-ion supply at the tip: consumed by forward filament current, refilled by diffusion and,
+    # under reverse bias, by re-oxidation of the deposited Ag (exponential in the overpotential).
     k_use = P[_KA] * abs(i - gl * v) if v > 0.0 else 0.0
-    k_a = k_use + 1.0 / P[_TAUA]
-    a_inf = (1.0 / P[_TAUA]) / k_a
+    k_fill = 1.0 / P[_TAUA]
+    if v < 0.0:
+        k_fill += P[_KOX] * math.expm1(min(-v / P[_VOX], 300.0))
+    k_a = k_use + k_fill
+    a_inf = k_fill / k_a
     S[ST_A] = a_inf + (S[ST_A] - a_inf) * math.exp(-k_a * dt)
 
     # Residual-cluster conditioning: builds while a filament conducts, redissolves slowly.

@@ -80,8 +80,13 @@ class AgFilamentParams:
 
     k_a_per_c: float = 2e12
     """Depletion of the tip's Ag-ion supply per forward filament charge in 1/C."""
-    tau_a_s: float = 60e-6
-    """Refill time of the tip's Ag-ion supply in s (sets the refractory period)."""
+    tau_a_s: float = 2e-3
+    """Refill time of the tip's Ag-ion supply by diffusion from the bulk, in s."""
+    k_ox_hz: float = 4.0
+    """Re-oxidation rate prefactor of the Ag a firing contact deposited, in 1/s: under reverse
+    bias the supply refills at k_ox (exp(|V|/v_ox) − 1) (Butler–Volmer)."""
+    v_ox: float = 0.1
+    """Voltage scale of the reverse-bias re-oxidation in V."""
 
     # --- bridge (neck) growth, dissolution, and decay -----------------------------------------
     m_neck: float = 5e-4
