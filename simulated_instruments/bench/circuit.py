@@ -170,12 +170,15 @@ class SmuCircuit(Circuit):
         knot_v: np.ndarray,
         sample_t: np.ndarray,
         stop_current: float = 0.0,
+        offset: bool = True,
     ) -> Trace:
-        """Source the programmed knots as Circuit.run() does, the output offset_v above them;
-        the trace's v_source is the programmed level."""
-        trace = super().run(knot_t, np.asarray(knot_v, dtype=np.float64) + self.offset_v,
-                            sample_t, stop_current)
-        return replace(trace, v_source=trace.v_source - self.offset_v)
+        """Source the programmed knots as Circuit.run() does, the output offset_v above them
+        (offset=False: exactly at them, as the current loop of a current source holds it); the
+        trace's v_source is the programmed level."""
+        shift = self.offset_v if offset else 0.0
+        trace = super().run(knot_t, np.asarray(knot_v, dtype=np.float64) + shift, sample_t,
+                            stop_current)
+        return replace(trace, v_source=trace.v_source - shift) if shift else trace
 
     def run_current(self, duration_s: float, current_a: float, v_limit_v: float,
                     sample_t: np.ndarray) -> Trace:
@@ -183,7 +186,7 @@ class SmuCircuit(Circuit):
         current_source_setpoint); sampled at sample_t like run(). Its v_source is the set-point.
         The voltage source's zero offset does not apply: the current loop sets the output."""
         v, self.compliance_a = current_source_setpoint(current_a, v_limit_v)
-        return super().run(np.array([0.0, duration_s]), np.array([v, v]), sample_t)
+        return self.run(np.array([0.0, duration_s]), np.array([v, v]), sample_t, offset=False)
 
 
 class SeriesCircuit(Circuit):
