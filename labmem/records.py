@@ -11,6 +11,9 @@ import numpy as np
 
 from labmem import analysis
 
+HRS_READ_V = 0.1
+"""Read bias of a block's HRS resistance in V: on the rising branch, below every Vset."""
+
 
 @dataclass
 class IVBlock:
@@ -23,13 +26,17 @@ class IVBlock:
     vset_v: np.ndarray
 
     def summary(self) -> dict:
+        """Vset per cycle and its statistics; the median low-bias HRS resistance (|V|/|I| at
+        HRS_READ_V on the way up, before the set) over the cycles."""
         mean, std = analysis.mean_std(self.vset_v)
+        r_hrs = [analysis.state_resistances(self.v, row, HRS_READ_V)[0] for row in self.i]
         return {
             "compliance_a": self.compliance_a,
             "cycles": int(self.vset_v.size),
             "vset_v": [round(float(x), 5) for x in self.vset_v],
             "vset_mean_v": mean,
             "vset_std_v": std,
+            "hrs_resistance_ohm": analysis.block_statistics(np.array(r_hrs))["median"],
         }
 
 

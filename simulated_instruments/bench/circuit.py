@@ -6,7 +6,7 @@ TIA."""
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -15,6 +15,10 @@ from labmem.simulated_instruments.device.model import AgFilament
 
 AWG_OUTPUT_OHM = 50.0
 """Output impedance of a function/arbitrary waveform generator in Ω."""
+SMU_ZERO_OFFSET_V = 5e-6
+"""Zero offset of an SMU's voltage source in V: its output sits this far from the programmed
+level (a few µV, as the reference paper saw at "0 V"; the Keithley 2450's accuracy bound on
+its 2 V range is 0.02 % + 300 µV)."""
 ZERO_CURRENT_LIMIT_A = 1.0
 """Current limit of the loop holding 0 V for a 0 A current source (any value: at 0 V the device
 carries no current, so the limit is never reached)."""
@@ -130,17 +134,21 @@ class SmuCircuit(Circuit):
     constant ``response_s``, so a device that switches faster than that overshoots briefly.
     An emulated SMU samples each reading's aperture several times; those samples are read off
     the device's own steps (dense), which a switching event still cuts at the next sample.
+    Its voltage source sits ``offset_v`` above the programmed level (its zero offset), so a
+    low-resistance device carries offset_v·G at a programmed 0 V.
     """
 
     mode = kernel.MODE_SMU
     dense = True
 
     def __init__(
-        self, device: AgFilament, compliance_a: float, response_s: float = 20e-6
+        self, device: AgFilament, compliance_a: float, response_s: float = 20e-6,
+        offset_v: float = SMU_ZERO_OFFSET_V,
     ) -> None:
         super().__init__(device)
         self.compliance_a = compliance_a
         self.response_s = response_s
+        self.offset_v = float(offset_v)
 
     @property
     def compliance_a(self) -> float:
@@ -156,12 +164,29 @@ class SmuCircuit(Circuit):
     def _kernel_args(self) -> tuple[float, float, float, float]:
         return 0.0, self._compliance_a, self.response_s, 0.0
 
+    def run(
+        self,
+        knot_t: np.ndarray,
+        knot_v: np.ndarray,
+        sample_t: np.ndarray,
+        stop_current: float = 0.0,
+        offset: bool = True,
+    ) -> Trace:
+        """Source the programmed knots as Circuit.run() does, the output offset_v above them
+        (offset=False: exactly at them, as the current loop of a current source holds it); the
+        trace's v_source is the programmed level."""
+        shift = self.offset_v if offset else 0.0
+        trace = super().run(knot_t, np.asarray(knot_v, dtype=np.float64) + shift, sample_t,
+                            stop_current)
+        return replace(trace, v_source=trace.v_source - shift) if shift else trace
+
     def run_current(self, duration_s: float, current_a: float, v_limit_v: float,
                     sample_t: np.ndarray) -> Trace:
         """Source a constant current for duration_s, bounded by ±v_limit_v (see
-        current_source_setpoint); sampled at sample_t like run(). Its v_source is the set-point."""
+        current_source_setpoint); sampled at sample_t like run(). Its v_source is the set-point.
+        The voltage source's zero offset does not apply: the current loop sets the output."""
         v, self.compliance_a = current_source_setpoint(current_a, v_limit_v)
-        return self.run(np.array([0.0, duration_s]), np.array([v, v]), sample_t)
+        return self.run(np.array([0.0, duration_s]), np.array([v, v]), sample_t, offset=False)
 
 
 class SeriesCircuit(Circuit):

@@ -316,20 +316,24 @@ class Bench:
                           compliance_a, role)
 
     def _pair(self, knot_t: np.ndarray, knot_v: np.ndarray, sample_t: np.ndarray,
-              compliance_a: float, role: str) -> Trace:
+              compliance_a: float, role: str, offset: bool = True) -> Trace:
         """Both SMUs on the device: the device sees V1 − V2, the circuit plays that and each
         SMU reads in its own frame (its programmed level; the current out of its HI, which is
         −I for smu2). Approximation: the pair is one source of V1 − V2 limited by the smaller
         current limit; the SMU with that limit is the one that leaves its level when the pair
         clamps (ties: the SMU driving), the other reads its programmed level. An SMU whose
-        output is off holds 0 V and does not limit."""
+        output is off holds 0 V and does not limit. The circuit's zero offset is smu's: the top
+        terminal sits offset_v above V1, the bottom one at V2 (offset=False: a current source,
+        not offset, see SmuCircuit.run_current)."""
         other = self._bias() if role == "smu" else self._smu().idle_output()
         v_other, limit_other = other if other is not None else (0.0, compliance_a)
         sign = 1.0 if role == "smu" else -1.0
         self._smu_circuit.compliance_a = min(compliance_a, limit_other)
-        trace = self._smu_circuit.run(knot_t, sign * (knot_v - v_other), sample_t)
+        trace = self._smu_circuit.run(knot_t, sign * (knot_v - v_other), sample_t, offset=offset)
         v_level = v_other + sign * trace.v_source
-        v_terminal = v_other + sign * trace.v_device if compliance_a <= limit_other else v_level
+        top_offset = self._smu_circuit.offset_v if offset and role == "smu2" else 0.0
+        v_terminal = (v_other + top_offset + sign * trace.v_device if compliance_a <= limit_other
+                      else v_level)
         return Trace(trace.t, v_level, v_terminal, sign * trace.i_device,
                      sign * trace.i_readout, trace.triggered)
 
@@ -361,7 +365,7 @@ class Bench:
         v, limit = current_source_setpoint(current_a, v_limit_v)
         if self.setup == "smu":
             return self._pair(np.array([0.0, duration_s]), np.array([v, v]), sample_t, limit,
-                              "smu")
+                              "smu", offset=False)
         return self._open_terminals(duration_s, np.full(np.shape(sample_t), v), sample_t)
 
     def _open_terminals(self, duration_s: float, v: np.ndarray, sample_t: np.ndarray) -> Trace:

@@ -21,6 +21,7 @@ from labmem.simulated_instruments.device.params import G0_S, PARAM_INDEX
 
 # Parameter indices (compile-time constants for numba).
 _GHRS = PARAM_INDEX["g_hrs_s"]
+_GREM = PARAM_INDEX["g_remnant_s"]
 _LAM = PARAM_INDEX["lambda_nm"]
 _VT = PARAM_INDEX["v_t"]
 _MTIP = PARAM_INDEX["m_tip"]
@@ -178,17 +179,19 @@ def wear_conductance(w: float, P: np.ndarray) -> float:
 
 
 @numba.njit(cache=True)
-def leak_conductance(w: float, xi: float, P: np.ndarray) -> float:
-    """Ohmic branch in S: insulator leakage (trap-modulated, 1 − ξ) plus the worn-out path."""
-    return P[_GHRS] * (1.0 - xi) + wear_conductance(w, P)
+def leak_conductance(w: float, s: float, xi: float, P: np.ndarray) -> float:
+    """Ohmic branch in S: insulator leakage and the remnant Ag of the trained path
+    (g_hrs + g_remnant·s, trap-modulated by 1 − ξ) plus the worn-out path."""
+    return (P[_GHRS] + P[_GREM] * s) * (1.0 - xi) + wear_conductance(w, P)
 
 
 @numba.njit(cache=True)
 def conductances(S: np.ndarray, P: np.ndarray) -> tuple:
-    """(G_f, G_leak) of the state S: its gap, bridge, Ag turnover and trap occupancy."""
+    """(G_f, G_leak) of the state S: its gap, bridge, training, Ag turnover and trap
+    occupancy."""
     xi = trap_charge(S[ST_TRAP], P)
     return (filament_conductance(S[ST_G], S[ST_M], xi, P),
-            leak_conductance(S[ST_W], xi, P))
+            leak_conductance(S[ST_W], S[ST_S], xi, P))
 
 
 @numba.njit(cache=True)

@@ -25,6 +25,9 @@ class AgFilamentParams:
     # --- conduction --------------------------------------------------------------------------
     g_hrs_s: float = 1.0e-11
     """Leakage conductance of the insulating stack in S (HRS floor)."""
+    g_remnant_s: float = 1.0e-10
+    """Conductance in S of the Ag left along the trained path (s = 1) by the dissolved
+    nonvolatile filament, parallel to the leakage: G_rem = g_remnant_s · s."""
     lambda_nm: float = 0.1
     """Tunnelling decay length of the tip-electrode gap in nm."""
     v_t: float = 0.25

@@ -37,6 +37,28 @@ def check_switching(summary: dict, widen: float) -> None:
         assert abs(block["vset_std_v"] - std) <= widen * dstd, block
 
 
+HRS_REDUCTION = (5.0, 20.0)
+"""Training lowers the volatile cycles' HRS resistance about tenfold (the reference paper:
+"about one order of magnitude"), by the remnant Ag of the trained path."""
+
+
+def check_hrs_reduction(summary: dict) -> None:
+    untrained = summary["iv"]["volatile_initial"]["hrs_resistance_ohm"]
+    trained = [summary["iv"]["volatile_trained"]] + [
+        b for b in summary["regime_switching"] if b["regime"] == "volatile"]
+    for block in trained:
+        ratio = untrained / block["hrs_resistance_ohm"]
+        assert HRS_REDUCTION[0] <= ratio <= HRS_REDUCTION[1], (ratio, untrained, block)
+
+
+def test_training_lowers_hrs_resistance_default_seed(reference_summary):
+    check_hrs_reduction(reference_summary)
+
+
+def test_training_lowers_hrs_resistance_other_seeds(other_summary):
+    check_hrs_reduction(other_summary)
+
+
 def test_iv_blocks_default_seed(reference_summary):
     check_iv(reference_summary, 1.0)
 

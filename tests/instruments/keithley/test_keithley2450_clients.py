@@ -10,6 +10,8 @@ import pyvisa
 from pymeasure.instruments.keithley import Keithley2450 as PyMeasureKeithley2450
 from pymeasure.instruments.keithley import keithley2450 as pymeasure_module
 
+from labmem.simulated_instruments.bench.circuit import SMU_ZERO_OFFSET_V
+
 SMU = "USB0::0x05E6::0x2450::04412345::INSTR"
 LINE_HZ = 50.0
 SOURCE_LIMITED, SOURCE_SENSE = 32, 64
@@ -249,7 +251,9 @@ def test_raw_pyvisa_script_from_the_manual(inst, lib):
     assert int(inst.query('TRAC:ACT? "MyBuffer"')) == 100
     table = np.array(inst.query('TRAC:DATA? 1, 100, "MyBuffer", SOUR, READ').split(","),
                      dtype=float).reshape(100, 2)
-    assert np.allclose(table[:, 0], 0.1) and table[-1, 1] == pytest.approx(reading)
+    # read back: the output, the SMU's zero offset included
+    assert np.allclose(table[:, 0], 0.1 + SMU_ZERO_OFFSET_V, rtol=0, atol=1e-9)
+    assert table[-1, 1] == pytest.approx(reading)
     assert np.all(np.abs(table[:, 1]) < 1e-9)
     part = inst.query('TRAC:DATA? 10, 20, "MyBuffer", READ, REL').split(",")
     rel = np.array(part, dtype=float).reshape(11, 2)[:, 1]
