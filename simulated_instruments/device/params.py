@@ -64,7 +64,7 @@ class AgFilamentParams:
     """Rest gap along the preferred path, trained, in nm."""
     g_max_nm: float = 2.5
     """Largest gap (tip fully dissolved) in nm."""
-    v_g_untrained_nm_s: float = 24.0
+    v_g_untrained_nm_s: float = 24.5
     """Field-driven closure velocity prefactor, untrained, in nm/s."""
     v_g_trained_nm_s: float = 2000.0
     """Closure velocity prefactor along the preferred path, trained, in nm/s."""
@@ -85,7 +85,7 @@ class AgFilamentParams:
     """Depletion of the tip's Ag-ion supply per forward filament charge in 1/C."""
     tau_a_s: float = 2e-3
     """Refill time of the tip's Ag-ion supply by diffusion from the bulk, in s."""
-    k_ox_hz: float = 4.0
+    k_ox_hz: float = 3.0
     """Re-oxidation rate prefactor of the Ag a firing contact deposited, in 1/s: under reverse
     bias the supply refills at k_ox (exp(|V|/v_ox) − 1) (Butler–Volmer)."""
     v_ox: float = 0.1

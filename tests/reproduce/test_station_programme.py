@@ -70,3 +70,28 @@ def test_a_half_volt_offset_does_not_allow_a_second_spike(tmp_path):
                                       .to_numpy(dtype=int))
     assert len(packages) >= 3 * len(SEEDS), "the devices still fire"
     assert np.mean([len(p) > 1 for p in packages]) <= 0.05
+
+
+def test_the_instruments_and_the_model_agree_on_integrate_and_fire(neuron_runs):
+    """Issue 19: E6 through the instruments (AWG edges, TIA, scope) and model-only centre on the
+    paper (first spike in package 8, a second one near pulse 14) and do not differ
+    statistically (Mann-Whitney, 5 %)."""
+    from scipy.stats import mannwhitneyu
+
+    from labmem.reproduce import model_programme as pg
+    from labmem.simulated_instruments.device.params import AgFilamentParams
+
+    params, cfg = AgFilamentParams(), pg.ProgrammeConfig()
+    model_first, model_second = [], []
+    for child in np.random.SeedSequence(20261203).spawn(20):
+        spikes = pg.integrate_and_fire(params, np.random.default_rng(child), cfg)[1]["spikes"]
+        pairs = np.array([[s["package"], s["pulse"]] for s in spikes], dtype=int).reshape(-1, 2)
+        model_first.append(pairs[0, 0] if len(pairs) else 99)
+        model_second += [p[1] for p in spikes_by_package(pairs) if len(p) > 1]
+    _, spikes = neuron_runs
+    first = [s[0, 0] if len(s) else 99 for s in spikes]
+    second = [p[1] for s in spikes for p in spikes_by_package(s) if len(p) > 1]
+    assert abs(np.median(model_first) - 8) <= 1 and abs(np.median(first) - 8) <= 1
+    assert abs(np.median(model_second) - 14) <= 1.5 and abs(np.median(second) - 14) <= 1.5
+    assert mannwhitneyu(model_first, first).pvalue > 0.05
+    assert mannwhitneyu(model_second, second).pvalue > 0.05
