@@ -19,7 +19,8 @@ from labmem.station_file import StationConfig
 
 OTHER_SEEDS = (1, 2, 3)
 
-SHARED_FIXTURES = ("reference_out", "other_summary", "neuron_runs", "midpoints")
+SHARED_FIXTURES = ("reference_out", "other_summary", "neuron_runs", "midpoints",
+                   "population_vsets")
 """Fixtures too expensive to compute on more than one worker (programmes, populations)."""
 
 
