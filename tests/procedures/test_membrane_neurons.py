@@ -88,10 +88,12 @@ def test_the_firing_rate_grows_with_the_input_amplitude(new_station, tmp_path):
         assert metrics["rate_max_hz"] == rates.max()
 
 
-@pytest.mark.xfail(strict=True, reason="the device model has no refractory ceiling: the rate "
-                   "rises supralinearly up to the AWG's 10 V (10 GΩ, 10 pF, 50% duty: 0, 17-20, "
-                   "37-40, 57-60, 97-107 Hz at 2-10 V over seeds 0-2), and at a higher mean "
-                   "drive the device locks on instead of saturating")
+@pytest.mark.xfail(strict=True, reason="the device model has no refractory ceiling: through "
+                   "10 GOhm onto 10 pF the rate rises linearly up to the AWG's 10 V (0, 17-20, "
+                   "40-43, 60-63, 77-93 Hz at 2-10 V over seeds 0-2; the ISI, >= 11 ms, is the "
+                   "node's charging time and the device recovers within ~1 ms); onto 3 pF it "
+                   "reaches 80-147 Hz at 4-6 V and then locks on (the device holds the ~0.5 nA "
+                   "input current at ~0.25 V) instead of saturating")
 def test_the_firing_rate_saturates(new_station, tmp_path):
     rows, metrics = tuning(new_station, tmp_path, 1, "2, 4, 6, 8, 10")
     rates = rows["Firing rate (Hz)"].to_numpy()
