@@ -108,8 +108,9 @@ class ManualPulse(DeviceRead, PulseProcedure):
     width_s = FloatParameter("Pulse width", units="s", minimum=25e-9, maximum=1.0,
                              default=1e-4)
     pulses = IntegerParameter("Pulses", minimum=1, maximum=100, default=1)
-    interval_s = FloatParameter("Interval (between pulses, and before and after them)",
-                                units="s", minimum=25e-9, maximum=1.0, default=1e-4)
+    interval_s = FloatParameter("Pulse interval", units="s", minimum=25e-9, maximum=1.0,
+                                default=1e-4)
+    """At 0 V between the pulses, and before and after them."""
 
     def segments(self) -> list[Segment]:
         """0 V for an interval, then each pulse followed by an interval at 0 V."""
