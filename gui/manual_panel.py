@@ -70,7 +70,7 @@ class ManualPanel(QtWidgets.QWidget):
         super().__init__(parent)
         self.station, self.queue, self.station_problem = station, queue, station_problem
         self.archive = archive
-        self.jobs: dict[int, ManualRead | ManualPulse] = {}
+        self.jobs: dict[int, StationProcedure] = {}
         """The panel's actions by job number, until they end."""
         self.history: list[HistoryPoint] = []
         self.actions = 0
@@ -246,7 +246,7 @@ class ManualPanel(QtWidgets.QWidget):
             return None
         self.show_problem(None)
         job = self.queue.submit(procedure, device_id)
-        self.jobs[job.number] = procedure  # type: ignore[assignment]
+        self.jobs[job.number] = procedure
         return job
 
     def show_problem(self, message: str | None) -> None:
@@ -290,7 +290,7 @@ class ManualPanel(QtWidgets.QWidget):
 
     # -- results --------------------------------------------------------------------------
 
-    def _show_result(self, procedure: ManualRead | ManualPulse, result: JobResult) -> None:
+    def _show_result(self, procedure: StationProcedure, result: JobResult) -> None:
         """The read (and pulse response) of an ended action, added to the history."""
         outcome = result.outcome
         if outcome is None or outcome.status != "finished":
