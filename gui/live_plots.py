@@ -40,6 +40,7 @@ from labmem.procedures.switching.forming import Forming
 from labmem.procedures.synapse.endurance import Endurance
 from labmem.procedures.synapse.level_retention import LevelRetention
 from labmem.procedures.synapse.linearity import UpdateLinearity
+from labmem.procedures.synapse.manual import ManualPulse, ManualRead
 from labmem.procedures.synapse.pairing import PrePostPairing
 from labmem.procedures.synapse.program_verify import ProgramVerify
 from labmem.procedures.synapse.read_disturb import ReadDisturb
@@ -426,6 +427,10 @@ ROW_VIEWS: dict[type[StationProcedure], RowView] = {
     ReadNoise: RowView("Time (s)", "Current (A)", ("Time in the read series", "s"),
                        ("Read current", "A"), "Repeated reads, LRS then HRS", log_y=True,
                        group="State"),
+    ManualRead: RowView("Read bias (V)", "Resistance (ohm)", ("Read bias", "V"),
+                        ("Resistance", "Ω"), "Resistance read", log_y=True),
+    ManualPulse: RowView("Pulse", "Peak current (A)", ("Pulse", ""), _CURRENT,
+                         "Peak current per pulse"),
 }
 """The per-row plot of each procedure that is not an I(V) procedure (ThresholdSwitching is
 one: the I(V) panel shows its cycles and its Vth histogram)."""

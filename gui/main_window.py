@@ -13,6 +13,7 @@ from pyvisa.errors import VisaIOError
 from labmem.catalog import Catalog, check_device_id
 from labmem.gui.live_plots import LivePanel, panel_for
 from labmem.gui.log_pane import LogPane
+from labmem.gui.manual_panel import ManualPanel
 from labmem.gui.procedure_panel import ProcedurePanel, format_duration
 from labmem.gui.run_browser import RunBrowser
 from labmem.gui.run_queue import Job, JobResult, RunQueue
@@ -114,6 +115,9 @@ class MainWindow(QtWidgets.QMainWindow):
         self.timer.timeout.connect(self.drain)
         self.timer.start()
         self._closing_without_asking = False
+        self.manual = ManualPanel(station, self.queue, self.station_panel.problem, self.archive)
+        self.manual.holding.connect(lambda held: self.procedures.queue_button.setEnabled(not held))
+        self.tabs.addTab(self.manual, "Manual")
         self.resize(1440, 1000)
 
     def _dock(self, title: str, widget: QtWidgets.QWidget,

@@ -1,5 +1,5 @@
-"""Render the main window during an I(V) run and during a pulse run on the simulated bench to
-PNG files, as the README shows them:
+"""Render the main window during an I(V) run and during a pulse run on the simulated bench, and
+its manual Read/Pulse panel after a few actions, to PNG files, as the docs show them:
 
     QT_QPA_PLATFORM=offscreen python -m labmem.gui.screenshots docs/screenshots
 """
@@ -64,12 +64,52 @@ def render(out_dir: str | Path, iv_cycles: int = 30, packages: int = 16) -> list
     return paths
 
 
+MANUAL_ACTIONS: list[tuple[str, dict[str, float]]] = [
+    ("read", {}), ("pulse", {"amplitude_v": 2.0, "pulses": 3}), ("read", {}),
+    ("pulse", {"amplitude_v": -2.0, "pulses": 3}), ("read", {}),
+    ("pulse", {"amplitude_v": 2.5, "pulses": 1}), ("pulse", {"amplitude_v": -1.5, "pulses": 2}),
+    ("pulse", {"amplitude_v": 2.0, "pulses": 5})]
+"""Reads and pulses (1 ms wide, 1 ms apart, through 1 kΩ) that set, reset and set again the
+simulated device (read at 0.1 V, 1 mA compliance)."""
+
+
+def render_manual(out_dir: str | Path,
+                  actions: list[tuple[str, dict[str, float]]] = MANUAL_ACTIONS) -> Path:
+    """manual_panel.png in out_dir: the Manual tab after the actions; returns its path."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    application()
+    with tempfile.TemporaryDirectory() as tmp:
+        window = MainWindow(Station(), Path(tmp) / "data")
+        window.resize(*WINDOW_SIZE)
+        window.show()
+        panel = window.manual
+        window.tabs.setCurrentWidget(panel)
+        try:
+            wait_for(lambda: window.station_panel.rows is not None)
+            panel.device.setText("W3-D12-A4")
+            panel.read_form.set_values({"compliance_a": 1e-3})
+            panel.pulse_form.set_values({"width_s": 1e-3, "interval_s": 1e-3,
+                                         "series_ohm": 1e3})
+            for kind, values in actions:
+                panel.pulse_form.set_values(values)
+                job = panel.read() if kind == "read" else panel.pulse()
+                if job is None:
+                    raise RuntimeError(f"{kind} {values} refused: {panel.message.text()}")
+                wait_for(lambda job=job: job.number not in panel.jobs)
+            path = out / "manual_panel.png"
+            window.grab().save(str(path))
+        finally:
+            window.close()
+    return path
+
+
 def main(argv: list[str] | None = None) -> int:
     """Command line: the output folder."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out", nargs="?", default="docs/screenshots")
     args = parser.parse_args(argv)
-    for path in render(args.out):
+    for path in [*render(args.out), render_manual(args.out)]:
         print(f"wrote {path}")
     return 0
 

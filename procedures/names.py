@@ -37,9 +37,11 @@ PROCEDURE_MODULES: dict[str, str] = {
     "STDP": "labmem.procedures.synapse.stdp",
     "Endurance": "labmem.procedures.synapse.endurance",
     "ReadNoise": "labmem.procedures.synapse.read_noise",
+    "ManualRead": "labmem.procedures.synapse.manual",
+    "ManualPulse": "labmem.procedures.synapse.manual",
 }
 """Module of each procedure class, by the class name (as the run catalog records it), in the
-reference programme's order."""
+reference programme's order, then the manual panel's actions."""
 
 
 @cache
