@@ -276,8 +276,8 @@ class MainWindow(QtWidgets.QMainWindow):
             self.panel.finish()
         self.running = None
         self.results[job.number] = result
-        if result.outcome is not None and result.outcome.status == "completed":
-            took = self.catalog.run(result.outcome.run_id).duration_s
+        if result.outcome is not None and result.outcome.status == "finished":
+            took = self.catalog.get(result.outcome.run_id).duration_s
             remember_run(self.station.config.source, job.name,
                          float(job.procedure.get_estimates()), took or 0.0)
             self.procedures.update_estimate()

@@ -33,7 +33,7 @@ def window(qtbot, new_station, tmp_path):
     win.show()
     qtbot.waitUntil(lambda: win.station_panel.rows is not None)  # instruments identified
     yield win
-    win.close()
+    win.stop_for_signal()  # closes without asking, even when a failed test left a run going
 
 
 @pytest.fixture
