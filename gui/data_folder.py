@@ -42,7 +42,8 @@ class DataFolderBar(QtWidgets.QWidget):
         self.message.setWordWrap(True)
         self.message.setStyleSheet("color: #b00000;")
         self.message.hide()
-        self.change = QtWidgets.QPushButton("Change…")
+        self.change = QtWidgets.QToolButton()  # one text line high: the form keeps the room
+        self.change.setText("Change…")
         self.change.setToolTip("Choose the folder new runs are written to; its catalog is "
                                "opened in the Runs tab")
         self.change.clicked.connect(self._ask)
@@ -51,8 +52,8 @@ class DataFolderBar(QtWidgets.QWidget):
         layout.setVerticalSpacing(0)
         layout.addWidget(QtWidgets.QLabel("<b>Data folder</b>"), 0, 0)
         layout.addWidget(self.folder, 0, 1)
-        layout.addWidget(self.pattern, 1, 0, 1, 2)
-        layout.addWidget(self.change, 0, 2, 2, 1)
+        layout.addWidget(self.pattern, 1, 0, 1, 3)
+        layout.addWidget(self.change, 0, 2)
         layout.addWidget(self.message, 2, 0, 1, 3)
         layout.setColumnStretch(1, 1)
 
@@ -65,8 +66,8 @@ class DataFolderBar(QtWidgets.QWidget):
 
     def show_next(self, procedure: str, device_id: str) -> None:
         """The file name the next run of procedure on device_id gets."""
-        stem = run_stem(procedure, device_id, "<yyyymmdd_hhmmss>", "000")
-        self.pattern.setText(f"New runs: {stem}.csv (+ .h5 traces)")
+        stem = run_stem(procedure, device_id, "<date>_<time>", "000")
+        self.pattern.setText(f"New runs: {stem}.csv, .h5")
         self.pattern.setToolTip(self.pattern.text())
 
     def show_problem(self, message: str | None) -> None:

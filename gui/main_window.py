@@ -105,7 +105,7 @@ class MainWindow(QtWidgets.QMainWindow):
         splitter.addWidget(left_column)
         splitter.addWidget(self.tabs)
         splitter.setStretchFactor(1, 1)
-        splitter.setSizes([470, 930])
+        splitter.setSizes([500, 900])
         self.setCentralWidget(splitter)
         self.splitters = (splitter, left)
         """Their sizes are remembered between sessions."""

@@ -15,8 +15,8 @@ from labmem.procedures.registry import PROCEDURES
 
 DESCRIPTION_LINES = 1
 """The procedure's description shows its first line; all of it is in its tooltip."""
-FORM_MIN_HEIGHT = 180
-"""The parameter form shows at least five fields, whatever else the column holds."""
+FORM_MIN_HEIGHT = 172
+"""The parameter form shows at least four and a half fields, whatever else the column holds."""
 
 
 def format_duration(seconds: float) -> str:
@@ -148,15 +148,14 @@ class ProcedurePanel(QtWidgets.QGroupBox):
             procedure = self.procedure()
             planned = float(procedure.get_estimates())
         except (ValueError, TypeError, ZeroDivisionError):
-            self.estimate.setText("Estimated duration: — (check the parameters)")
+            self.estimate.setText("Duration: — (check the parameters)")
             return
-        kind = "waveforms" if isinstance(procedure, PulseProcedure) else "sweeps and reads"
+        kind = "waveforms" if isinstance(procedure, PulseProcedure) else "sweeps"
         expected = expected_s(self.station, type(procedure).__name__, planned)
         if expected is None:
-            text = (f"Estimated duration: {kind} {format_duration(planned)} + overhead "
-                    "(measured on the first run)")
+            text = f"Duration: {kind} {format_duration(planned)} + overhead (unmeasured)"
         else:
-            text = f"Estimated duration: ≈ {format_duration(expected)} ({kind} " \
+            text = f"Duration: ≈ {format_duration(expected)} ({kind} " \
                    f"{format_duration(planned)})"
         self.estimate.setText(text)
         self.estimate.setToolTip(f"{text}\nThe planned time on the instruments; the ≈ "

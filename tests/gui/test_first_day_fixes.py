@@ -76,18 +76,18 @@ def test_estimates_add_the_overhead_the_last_run_took(qtbot, window, finish):
     panel = window.procedures
     panel.select("IntegrateAndFire")
     planned = float(panel.procedure().get_estimates())
-    assert panel.estimate.text() == (f"Estimated duration: waveforms {format_duration(planned)}"
-                                     " + overhead (measured on the first run)")
+    assert panel.estimate.text() == (f"Duration: waveforms {format_duration(planned)}"
+                                     " + overhead (unmeasured)")
     remember_run(window.station.config.source, "IntegrateAndFire", planned / 2, 120.0)
     panel.update_estimate()
-    assert panel.estimate.text() == (f"Estimated duration: ≈ 4 min 00 s (waveforms "
+    assert panel.estimate.text() == (f"Duration: ≈ 4 min 00 s (waveforms "
                                      f"{format_duration(planned)})")
     panel.select("IVSweep").set_values({"cycles": 1})
-    assert "+ overhead (measured on the first run)" in panel.estimate.text()
+    assert "+ overhead (unmeasured)" in panel.estimate.text()
     result = finish(window.queue_from_form())
     assert result.outcome.status == "finished"
-    assert panel.estimate.text().startswith("Estimated duration: ≈ ")
-    assert "(sweeps and reads " in panel.estimate.text()
+    assert panel.estimate.text().startswith("Duration: ≈ ")
+    assert "(sweeps " in panel.estimate.text()
 
 
 def test_a_slow_station_opens_while_the_window_keeps_running(qtbot, tmp_path):

@@ -60,7 +60,7 @@ def test_a_new_data_folder_takes_the_runs_and_its_catalog_is_browsed(qtbot, wind
     window.procedures.device.setText("W1-D1-A1")
     window.procedures.select("IVSweep").set_values({"cycles": 1})
     assert window.data_folder.pattern.text() == \
-        "New runs: IVSweep_W1-D1-A1_<yyyymmdd_hhmmss>_000.csv (+ .h5 traces)"
+        "New runs: IVSweep_W1-D1-A1_<date>_<time>_000.csv, .h5"
     result = finish(window.queue_from_form())
     assert result.outcome.results_path.parent == folder
     (run,) = Catalog(folder / "catalog.sqlite").runs()
