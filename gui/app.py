@@ -28,8 +28,9 @@ def application() -> QtWidgets.QApplication:
     return app  # type: ignore[return-value]
 
 
-def run_gui(station: Station, data_dir: str | Path = "data") -> int:
-    """Open the main window on an opened station and run the event loop until it is closed.
+def run_gui(station: Station, data_dir: str | Path | None = None) -> int:
+    """Open the main window on an opened station and run the event loop until it is closed
+    (data_dir None: the data folder of the last session, ./data the first time).
     Ctrl-C, SIGTERM and SIGHUP abort the running run and close the window (instruments safe);
     the exit code is then 130, 143 or 129."""
     from labmem.gui.main_window import MainWindow

@@ -1,5 +1,6 @@
 """Plot pieces the live plots are made of: a growing array, a line grown in frozen chunks
-(an update re-sends at most one chunk), and a labelled plot widget."""
+(an update re-sends at most one chunk), a view that gives flat data a range of its own, and a
+labelled plot widget."""
 
 from __future__ import annotations
 
@@ -81,10 +82,57 @@ class ChunkedCurve:
         return np.concatenate(xs), np.concatenate(ys)
 
 
+FLAT_FRACTION = 0.1
+"""Flat data at value v autoscales to v ± 10 % (log axes: v / 1.1 to v × 1.1)."""
+ZERO_SPAN = {"A": 1e-9, "S": 1e-9, "V": 1e-3, "s": 1e-6}
+"""Half-span by unit of an axis whose data are all zero (a unit not listed: 1); a panel that
+knows the instrument's range sets its own (FlatRangeViewBox.zero_span)."""
+
+
+class FlatRangeViewBox(pg.ViewBox):
+    """A view whose autorange gives flat data (one value on an axis) a span from that value,
+    not pyqtgraph's ±0.5, which an SI prefix turns into ±400 mA around a flat 1 µA trace."""
+
+    def __init__(self, zero_span: tuple[float, float] = (1.0, 1.0), **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.zero_span = list(zero_span)
+        """Half-span (x, y) of an axis whose data are all zero."""
+
+    def childrenBounds(self, frac=None, orthoRange=(None, None), items=None):  # noqa: N802
+        """pyqtgraph's bounds, with a flat axis widened around its value."""
+        bounds = super().childrenBounds(frac=frac, orthoRange=orthoRange, items=items)
+        for axis in (0, 1):
+            flat = self._flat_value(axis, items)
+            if flat is not None:
+                bounds[axis] = self.flat_range(axis, flat)
+        return bounds
+
+    def flat_range(self, axis: int, value: float) -> list[float]:
+        """The range a flat axis at value (in view coordinates: log10 on a log axis) gets."""
+        if self.state["logMode"][axis]:
+            half = np.log10(1 + FLAT_FRACTION)
+        else:
+            half = FLAT_FRACTION * abs(value) or self.zero_span[axis]
+        return [value - half, value + half]
+
+    def _flat_value(self, axis: int, items: list | None) -> float | None:
+        """The one finite value every shown item's data take on axis, or None."""
+        values: list[float] = []
+        for item in self.addedItems if items is None else items:
+            if not item.isVisible() or getattr(item, "dataBounds", None) is None:
+                continue
+            bounds = item.dataBounds(axis)
+            if bounds is not None and all(b is not None and np.isfinite(b) for b in bounds):
+                values.extend(bounds)
+        return values[0] if values and min(values) == max(values) else None
+
+
 def plot_widget(title: str, x: tuple[str, str], y: tuple[str, str], log_x: bool = False,
           log_y: bool = False) -> pg.PlotWidget:
-    """A white plot with a title, labelled axes with units, grid and log modes."""
-    widget = pg.PlotWidget(title=title)
+    """A white plot with a title, labelled axes with units, grid and log modes; flat data
+    autoscale around their value (FlatRangeViewBox)."""
+    zero_span = (ZERO_SPAN.get(x[1], 1.0), ZERO_SPAN.get(y[1], 1.0))
+    widget = pg.PlotWidget(title=title, viewBox=FlatRangeViewBox(zero_span))
     item = widget.getPlotItem()
     item.setLabel("bottom", x[0], units=x[1] or None)
     item.setLabel("left", y[0], units=y[1] or None)

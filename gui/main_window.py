@@ -11,12 +11,15 @@ from PyQt5 import QtCore, QtGui, QtWidgets
 from pyvisa.errors import VisaIOError
 
 from labmem.catalog import Catalog, check_device_id
+from labmem.gui.data_folder import DataFolderBar, folder_problem
+from labmem.gui.estimates import remember_run
 from labmem.gui.live_plots import LivePanel, panel_for
 from labmem.gui.log_pane import LogPane
 from labmem.gui.manual_panel import ManualPanel
 from labmem.gui.procedure_panel import ProcedurePanel, format_duration
 from labmem.gui.run_browser import RunBrowser
 from labmem.gui.run_queue import Job, JobResult, RunQueue
+from labmem.gui.settings import load_json, restore_layout, save_json, save_layout
 from labmem.gui.setup_prompt import SetupPrompt
 from labmem.gui.station_panel import StationPanel, describe_active_setup
 from labmem.station import Station
@@ -30,10 +33,11 @@ DRAIN_INTERVAL_MS = 100
 class MainWindow(QtWidgets.QMainWindow):
     """Everything at the probe station in one window, on one station and data directory."""
 
-    def __init__(self, station: Station, data_dir: str | Path) -> None:
+    def __init__(self, station: Station, data_dir: str | Path | None = None) -> None:
+        """data_dir None: the folder of the last session (./data the first time)."""
         super().__init__()
         self.station = station
-        self.data_dir = Path(data_dir)
+        self.data_dir = Path(data_dir or load_json("data_folder", "data"))
         path = self.data_dir / "catalog.sqlite"
         self.archive = path.is_file() and not os.access(self.data_dir, os.W_OK)
         """An archived (read-only) data folder: its runs are browsed, none is queued."""
@@ -43,9 +47,18 @@ class MainWindow(QtWidgets.QMainWindow):
         self.prompt = SetupPrompt(station, self)
         self.station_panel = StationPanel(station)
         self.station_panel.check_button.clicked.connect(self.check_station)
-        self.procedures = ProcedurePanel()
+        self.procedures = ProcedurePanel(station=station.config.source)
         self.procedures.queue_requested.connect(self.queue_from_form)
+        self.data_folder = DataFolderBar()
+        self.data_folder.chosen.connect(self.set_data_folder)
+        self.data_folder.show_folder(self.data_dir)
+        self.procedures.choice.currentTextChanged.connect(self._show_next_name)
+        self.procedures.device.textChanged.connect(self._show_next_name)
+        self._show_next_name()
         self.queue_list = QtWidgets.QListWidget()
+        self.queue_list.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarAlwaysOff)
+        self.queue_list.setTextElideMode(QtCore.Qt.ElideMiddle)
+        self.queue_list.setMinimumHeight(44)
         abort = QtWidgets.QPushButton("Abort run")
         abort.setStyleSheet("QPushButton { color: #b00000; font-weight: bold; }")
         abort.clicked.connect(self.abort)
@@ -63,9 +76,16 @@ class MainWindow(QtWidgets.QMainWindow):
         queue_layout.addLayout(buttons)
 
         left = QtWidgets.QSplitter(QtCore.Qt.Vertical)
+        left.setObjectName("left_column")
         left.addWidget(self.procedures)
         left.addWidget(queue_box)
-        left.setSizes([560, 170])
+        left.setStretchFactor(0, 1)
+        left.setSizes([680, 130])
+        left_column = QtWidgets.QWidget()
+        left_layout = QtWidgets.QVBoxLayout(left_column)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addWidget(self.data_folder)
+        left_layout.addWidget(left, 1)
 
         self.live_title = QtWidgets.QLabel("No run yet: choose a procedure and queue it.")
         self.live_title.setStyleSheet("font-weight: bold; padding: 2px;")
@@ -82,16 +102,19 @@ class MainWindow(QtWidgets.QMainWindow):
         self.tabs.addTab(self.browser, "Runs")
 
         splitter = QtWidgets.QSplitter(QtCore.Qt.Horizontal)
-        splitter.addWidget(left)
+        splitter.setObjectName("columns")
+        splitter.addWidget(left_column)
         splitter.addWidget(self.tabs)
         splitter.setStretchFactor(1, 1)
-        splitter.setSizes([470, 930])
+        splitter.setSizes([500, 900])
         self.setCentralWidget(splitter)
+        self.splitters = (splitter, left)
+        """Their sizes are remembered between sessions."""
 
         self._dock("Station", self.station_panel, QtCore.Qt.TopDockWidgetArea)
         self.log_pane = LogPane()
         log_dock = self._dock("Log", self.log_pane, QtCore.Qt.BottomDockWidgetArea)
-        self.resizeDocks([log_dock], [150], QtCore.Qt.Vertical)
+        self.resizeDocks([log_dock], [110], QtCore.Qt.Vertical)  # the form needs the height
 
         self.state = QtWidgets.QLabel("Idle")
         self.progress = QtWidgets.QProgressBar()
@@ -119,6 +142,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.manual.holding.connect(lambda held: self.procedures.queue_button.setEnabled(not held))
         self.tabs.addTab(self.manual, "Manual")
         self.resize(1440, 1000)
+        restore_layout(self, self.splitters)
 
     def _dock(self, title: str, widget: QtWidgets.QWidget,
               area: QtCore.Qt.DockWidgetArea) -> QtWidgets.QDockWidget:
@@ -155,12 +179,36 @@ class MainWindow(QtWidgets.QMainWindow):
             self.state.setText(f"Not queued: {err}")
             return None
         panel.show_problem(None)
+        panel.remember()
         job = self.queue.submit(procedure, device_id, operator=panel.operator.text().strip(),
                                 note=panel.note.text().strip())
         self.submitted.append(job)
         log.info("queued %s (about %s on the instruments)", job.label(),
                  format_duration(float(procedure.get_estimates())))
         return job
+
+    def set_data_folder(self, folder: Path) -> bool:
+        """Write new runs to folder and browse its catalog; refused (False, the reason shown)
+        while a run goes or waits, or when labmem cannot write there."""
+        problem = ("the data folder changes when the queue is empty" if self.queue.busy
+                   else folder_problem(folder))
+        self.data_folder.show_problem(problem)
+        if problem is not None:
+            self.state.setText(f"Data folder not changed: {problem}")
+            return False
+        self.data_dir, self.archive = folder, False
+        self.catalog = Catalog(folder / "catalog.sqlite")
+        self.queue.data_dir, self.queue.catalog = folder, self.catalog
+        self.browser.catalog = self.catalog
+        self.browser.refresh()
+        self.data_folder.show_folder(folder)
+        self.state.setText(f"New runs go to {folder.resolve()}")
+        log.info("data folder: %s", folder.resolve())
+        return True
+
+    def _show_next_name(self) -> None:
+        self.data_folder.show_next(self.procedures.choice.currentText(),
+                                   self.procedures.device.text().strip())
 
     def check_station(self) -> None:
         """Open and identify the instruments again (e.g. after plugging one in); not while a
@@ -189,8 +237,11 @@ class MainWindow(QtWidgets.QMainWindow):
             self.queue_list.addItem(f"   {job.label()}")
         if pending:
             total = sum(float(j.procedure.get_estimates()) for j in pending)
-            self.queue_list.addItem(f"   waiting: {len(pending)} runs, about "
+            runs = "run" if len(pending) == 1 else "runs"
+            self.queue_list.addItem(f"   waiting: {len(pending)} {runs}, about "
                                     f"{format_duration(total)} on the instruments")
+        for n in range(self.queue_list.count()):  # elided in the list, whole in the tooltip
+            self.queue_list.item(n).setToolTip(self.queue_list.item(n).text())
 
     # -- a job's life ---------------------------------------------------------------------
 
@@ -229,6 +280,11 @@ class MainWindow(QtWidgets.QMainWindow):
             self.panel.finish()
         self.running = None
         self.results[job.number] = result
+        if result.outcome is not None and result.outcome.status == "finished":
+            took = self.catalog.get(result.outcome.run_id).duration_s
+            remember_run(self.station.config.source, job.name,
+                         float(job.procedure.get_estimates()), took or 0.0)
+            self.procedures.update_estimate()
         self._show_queue()
         self.progress.hide()
         outcome = result.outcome
@@ -265,15 +321,20 @@ class MainWindow(QtWidgets.QMainWindow):
         stop the worker, detach the log pane."""
         running = self.queue.current
         if running is not None and not self._closing_without_asking:
-            answer = QtWidgets.QMessageBox.question(
-                self, "Abort the running run?",
-                f"{running.label()} is running. Closing the window aborts it (the "
-                "instruments are put in their safe state). Abort it and close?",
-                QtWidgets.QMessageBox.Yes | QtWidgets.QMessageBox.No,
-                QtWidgets.QMessageBox.No)
-            if answer != QtWidgets.QMessageBox.Yes:
+            box = QtWidgets.QMessageBox(
+                QtWidgets.QMessageBox.Warning, "Abort the running run?",
+                f"{running.label()} is running. Closing the window aborts it: the "
+                "instruments are put in their safe state (outputs off, sources at 0 V) and "
+                "the waiting runs are dropped.", parent=self)
+            abort = box.addButton("Abort and close", QtWidgets.QMessageBox.DestructiveRole)
+            box.setDefaultButton(box.addButton(QtWidgets.QMessageBox.Cancel))
+            box.exec_()
+            if box.clickedButton() is not abort:
                 event.ignore()
                 return
+        self.procedures.remember()
+        save_json("data_folder", str(self.data_dir.resolve()))
+        save_layout(self, self.splitters)
         self.timer.stop()
         self.queue.close()
         self.log_pane.detach()

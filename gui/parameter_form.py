@@ -16,6 +16,7 @@ from labmem.procedures.base import (
 )
 
 INVALID_STYLE = "QLineEdit { background: #ffd6d6; }"
+NOTE_STYLE = "color: #b00000;"
 
 
 def format_value(value: Any) -> str:
@@ -33,6 +34,8 @@ class ParameterForm(QtWidgets.QWidget):
         self.cls = cls
         self.parameters = parameters_in_order(cls)
         self.edits: dict[str, QtWidgets.QLineEdit] = {}
+        self.notes: dict[str, QtWidgets.QLabel] = {}
+        """Per field, the refusal shown under it (hidden while the field is accepted)."""
         layout = QtWidgets.QFormLayout(self)
         layout.setFieldGrowthPolicy(QtWidgets.QFormLayout.AllNonFixedFieldsGrow)
         for name, parameter in self.parameters.items():
@@ -42,7 +45,12 @@ class ParameterForm(QtWidgets.QWidget):
             edit.setToolTip(f"{name}" + (f": allowed {allowed}" if allowed else ""))
             edit.textChanged.connect(self.changed)
             layout.addRow(parameter_label(parameter), edit)
-            self.edits[name] = edit
+            note = QtWidgets.QLabel()
+            note.setWordWrap(True)
+            note.setStyleSheet(NOTE_STYLE)
+            note.hide()
+            layout.addRow(note)
+            self.edits[name], self.notes[name] = edit, note
 
     def values(self) -> dict[str, str]:
         """The text of every field."""
@@ -53,10 +61,18 @@ class ParameterForm(QtWidgets.QWidget):
         for name, value in values.items():
             self.edits[name].setText(format_value(value))
 
-    def mark(self, message: str | None) -> None:
-        """Highlight the field a refusal names, as "(name)", and clear the others."""
+    def mark(self, message: str | None) -> QtWidgets.QLineEdit | None:
+        """Highlight the field a refusal names, as "(name)", with the message under it, and
+        clear the others; returns the field marked (None when the message names none)."""
+        marked = None
         for name, edit in self.edits.items():
-            edit.setStyleSheet(INVALID_STYLE if message and f"({name})" in message else "")
+            named = bool(message) and f"({name})" in message
+            edit.setStyleSheet(INVALID_STYLE if named else "")
+            self.notes[name].setText(message if named else "")
+            self.notes[name].setVisible(named)
+            if named and marked is None:
+                marked = edit
+        return marked
 
     def procedure(self) -> StationProcedure:
         """A procedure with the form's values; ValueError naming the first refused field."""

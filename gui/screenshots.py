@@ -13,6 +13,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from PyQt5 import QtCore
+
 from labmem.gui.app import application
 from labmem.gui.live_plots import IVPanel, PulsePanel
 from labmem.gui.main_window import MainWindow
@@ -39,6 +41,8 @@ def render(out_dir: str | Path, iv_cycles: int = 30, packages: int = 16) -> list
     out.mkdir(parents=True, exist_ok=True)
     application()
     with tempfile.TemporaryDirectory() as tmp:
+        QtCore.QSettings.setPath(QtCore.QSettings.IniFormat, QtCore.QSettings.UserScope,
+                                 tmp)  # the default layout, not the user's last session
         window = MainWindow(Station(), Path(tmp) / "data")
         window.resize(*WINDOW_SIZE)
         window.show()

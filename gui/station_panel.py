@@ -48,6 +48,11 @@ class StationPanel(QtWidgets.QWidget):
         self.header = QtWidgets.QLabel()
         self.header.setWordWrap(True)
         self.check_button = QtWidgets.QPushButton("Check instruments")
+        self.busy = QtWidgets.QProgressBar()
+        """Moves while the instruments are opened and identified (no I/O on the GUI thread)."""
+        self.busy.setRange(0, 0)
+        self.busy.setMaximumWidth(120)
+        self.busy.hide()
         self.table = QtWidgets.QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(COLUMNS)
         self.table.setEditTriggers(QtWidgets.QAbstractItemView.NoEditTriggers)
@@ -58,6 +63,7 @@ class StationPanel(QtWidgets.QWidget):
         self.setup_label.setWordWrap(True)
         top = QtWidgets.QHBoxLayout()
         top.addWidget(self.header, 1)
+        top.addWidget(self.busy)
         top.addWidget(self.check_button)
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(6, 2, 6, 2)
@@ -81,6 +87,7 @@ class StationPanel(QtWidgets.QWidget):
             return
         self.checking = True
         self.check_button.setEnabled(False)
+        self.busy.show()
         self._describe(" · opening…" if self.rows is None else " · checking…")
         threading.Thread(target=self._check, name="labmem-station-check", daemon=True).start()
 
@@ -92,6 +99,7 @@ class StationPanel(QtWidgets.QWidget):
     def _show(self, rows: list[dict[str, Any]]) -> None:
         self.rows, self.checking = rows, False
         self.check_button.setEnabled(True)
+        self.busy.hide()
         problems = sum(bool(row["problem"]) for row in rows)
         self._describe(f" · {problems} role(s) not usable" if problems else "")
         self.table.setRowCount(len(rows))

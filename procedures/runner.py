@@ -46,6 +46,13 @@ class RunOutcome:
     """Roles that shutdown() could not put in the safe state, with the error."""
 
 
+def run_stem(procedure: str, device_id: str, stamp: str, number: str) -> str:
+    """The file name (without suffix) of a run's results and traces: procedure, device,
+    start time and a number that keeps it fresh, e.g. IVSweep_W3-D12-A4_20250101_093000_000.
+    Suffixes are added, not set with with_suffix: a device id may hold a dot."""
+    return procedure + (f"_{device_id}" if device_id else "") + f"_{stamp}_{number}"
+
+
 def data_paths(data_dir: Path, procedure: StationProcedure,
                device_id: str = "") -> tuple[Path, Path]:
     """Fresh (results CSV, traces HDF5) paths named after the procedure, the device (so
@@ -55,7 +62,7 @@ def data_paths(data_dir: Path, procedure: StationProcedure,
     device = check_device_id(device_id)
     name = type(procedure).__name__ + (f"_{device}" if device else "")
     for n in range(10_000):
-        stem = f"{name}_{stamp}_{n:03d}"  # not with_suffix: a device id may hold a dot
+        stem = run_stem(type(procedure).__name__, device, stamp, f"{n:03d}")
         csv, h5 = data_dir / f"{stem}.csv", data_dir / f"{stem}.h5"
         if not csv.exists() and not h5.exists():
             return csv, h5

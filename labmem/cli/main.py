@@ -174,7 +174,7 @@ def _run_dict(run) -> dict:
 def _gui(args: argparse.Namespace) -> int:
     from labmem.gui.app import run_gui
 
-    if (problem := data_folder_problem(args.data)) is not None:
+    if args.data is not None and (problem := data_folder_problem(args.data)) is not None:
         print(f"labmem gui: {problem}", file=sys.stderr)
         return EXIT_REFUSED
     station = open_station(args.station, "labmem gui")
@@ -293,7 +293,8 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="examples: labmem gui · labmem gui --station lab.yaml --data runs",
     )
     gui.add_argument("--station", help="station YAML file (default: built-in simulated)")
-    gui.add_argument("--data", default="data", help="data directory (default: ./data)")
+    gui.add_argument("--data", help="data directory (default: the one of the last session, "
+                     "./data the first time)")
     gui.set_defaults(func=_gui)
     add_run_parser(sub)
     add_campaign_parser(sub)

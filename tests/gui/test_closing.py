@@ -10,7 +10,7 @@ import sys
 import time
 
 import pytest
-from PyQt5 import QtWidgets
+from PyQt5 import QtCore, QtWidgets
 
 from labmem.catalog import Catalog
 
@@ -22,38 +22,40 @@ def start_long_run(qtbot, window):
     return job
 
 
-def answer(monkeypatch, button):
-    """The operator's answer to the next question box; returns the list of questions asked."""
+def answer(button):
+    """Press button (by its text) in the next question box; returns the titles asked."""
     asked = []
 
-    def question(parent, title, text, *args):
-        asked.append(title)
-        return button
+    def press():
+        box = QtWidgets.QApplication.activeModalWidget()
+        if box is None:  # nothing was asked
+            return
+        asked.append(box.windowTitle())
+        next(b for b in box.buttons() if b.text() == button).click()
 
-    monkeypatch.setattr(QtWidgets.QMessageBox, "question", question)
+    QtCore.QTimer.singleShot(0, press)
     return asked
 
 
-def test_closing_during_a_run_asks_and_no_keeps_it_running(qtbot, window, monkeypatch,
-                                                             finish, assert_safe):
+def test_closing_during_a_run_asks_and_cancel_keeps_it_running(qtbot, window, assert_safe):
     job = start_long_run(qtbot, window)
-    asked = answer(monkeypatch, QtWidgets.QMessageBox.No)
+    asked = answer("Cancel")
     window.close()
     assert asked == ["Abort the running run?"]
     assert window.isVisible() and window.queue.current is job
-    answer(monkeypatch, QtWidgets.QMessageBox.Yes)
+    asked = answer("Abort and close")
     window.close()
-    assert not window.isVisible()
+    assert asked == ["Abort the running run?"] and not window.isVisible()
     (run,) = Catalog(window.data_dir / "catalog.sqlite").runs()
     assert run.status == "aborted"
     assert_safe(window.station)
 
 
-def test_a_stop_signal_aborts_the_run_and_closes_without_asking(qtbot, window, monkeypatch,
-                                                                 assert_safe):
+def test_a_stop_signal_aborts_the_run_and_closes_without_asking(qtbot, window, assert_safe):
     start_long_run(qtbot, window)
-    asked = answer(monkeypatch, QtWidgets.QMessageBox.No)
+    asked = answer("Cancel")
     window.stop_for_signal()
+    qtbot.wait(10)  # the answer's timer has fired: nothing was asked
     assert asked == [] and not window.isVisible()
     (run,) = Catalog(window.data_dir / "catalog.sqlite").runs()
     assert run.status == "aborted"

@@ -53,7 +53,8 @@ def test_form_refuses_text_that_is_no_number_naming_the_field(qtbot):
 
 
 @pytest.mark.parametrize(("seconds", "text"), [
-    (0.00432, "0.00432 s"), (12.4, "12 s"), (200, "3 min 20 s"), (7500, "2 h 05 min")])
+    (0.00152, "1.52 ms"), (0.432, "0.432 s"), (12.4, "12 s"), (200, "3 min 20 s"),
+    (7500, "2 h 05 min")])
 def test_durations_read_as_people_say_them(seconds, text):
     assert format_duration(seconds) == text
 
