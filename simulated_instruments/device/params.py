@@ -100,9 +100,9 @@ class AgFilamentParams:
     """Faradaic growth coefficient dm/dQ, untrained, in 1/C."""
     k_f_trained: float = 4.0e7
     """Faradaic growth coefficient dm/dQ along the preferred path, trained, in 1/C."""
-    v_c: float = 0.2
+    v_c: float = 0.3
     """Growth overpotential threshold in V: growth stalls as V_dev -> v_c (R_LRS = v_c/I_cc)."""
-    v_m: float = 0.2
+    v_m: float = 0.1
     """Voltage scale of the growth efficiency 1 - exp(-(V - v_c)/v_m) in V."""
     k_d_hz: float = 120.0
     """Field-driven dissolution rate prefactor under negative bias in 1/s."""
