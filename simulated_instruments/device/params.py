@@ -106,7 +106,7 @@ class AgFilamentParams:
     """Growth overpotential threshold in V: growth stalls as V_dev -> v_c (R_LRS = v_c/I_cc)."""
     v_m: float = 0.2
     """Voltage scale of the growth efficiency 1 - exp(-(V - v_c)/v_m) in V."""
-    k_d_hz: float = 120.0
+    k_d_hz: float = 60.0
     """Field-driven dissolution rate prefactor under negative bias in 1/s."""
     v_d: float = 0.12
     """Voltage scale of dissolution sinh(|V|/v_d) in V."""
