@@ -247,8 +247,9 @@ class Catalog:
         data["parameters"] = json.loads(data["parameters"])
         data["instruments"] = json.loads(data["instruments"])
         data["simulated"] = bool(data["simulated"])
-        for key in ("results_path", "traces_path", "transcript_path"):
-            data[key] = str(_resolve(self.path.parent, data[key])) if data[key] else ""
+        for key in ("results_path", "traces_path", "transcript_path"):  # an archived older
+            stored = data.get(key)  # catalog (read-only, not upgraded) may lack the last
+            data[key] = str(_resolve(self.path.parent, stored)) if stored else ""
         return Run(**data)
 
 

@@ -304,11 +304,14 @@ def _shown(answer: bytes) -> str:
 
 
 def _block(answer: bytes) -> bytes | None:
-    """The payload of an IEEE 488.2 definite-length block answer, else None."""
+    """The payload of an IEEE 488.2 block answer (#<n><length><bytes>, or #0<bytes> up to the
+    final newline), else None."""
     if answer[:1] != b"#" or len(answer) < 2 or not answer[1:2].isdigit():
         return None
     digits = int(answer[1:2])
-    if digits == 0 or len(answer) < 2 + digits:
+    if digits == 0:
+        return answer[2:-1] if answer.endswith(b"\n") else answer[2:]
+    if len(answer) < 2 + digits:
         return None
     length = int(answer[2:2 + digits])
     return answer[2 + digits:2 + digits + length]

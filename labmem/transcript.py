@@ -241,9 +241,12 @@ class Transcript:
         """Read a transcript file (gzip or plain JSON lines); ValueError when it is not one."""
         path = Path(path)
         opener: Any = gzip.open if path.read_bytes()[:2] == b"\x1f\x8b" else open
-        with opener(path, "rt", encoding="ascii") as lines:
-            rows = [json.loads(line) for line in lines if line.strip()]
-        if not rows or rows[0].get("format") != FORMAT:
+        try:
+            with opener(path, "rt", encoding="ascii") as lines:
+                rows = [json.loads(line) for line in lines if line.strip()]
+        except (ValueError, EOFError, gzip.BadGzipFile) as err:  # JSON, text or gzip broken
+            raise ValueError(f"{path} is not a labmem VISA transcript ({err})") from err
+        if not rows or not isinstance(rows[0], dict) or rows[0].get("format") != FORMAT:
             raise ValueError(f"{path} is not a labmem VISA transcript (no {FORMAT} header)")
         if rows[0].get("version", 0) > VERSION:
             raise ValueError(f"{path}: transcript version {rows[0]['version']}; this labmem "
