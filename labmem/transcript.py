@@ -37,15 +37,28 @@ from labmem import __version__
 FORMAT = "labmem-visa-transcript"
 VERSION = 1
 SUFFIX = ".visa.jsonl.gz"
-"""A run's transcript is <results stem>.visa.jsonl.gz beside its CSV."""
+"""A run's transcript is <results stem>.visa.jsonl.gz beside its CSV…"""
+BLOCKS_SUFFIX = ".visa.bin.gz"
+"""…with the binary payloads (waveforms, buffers) raw in <results stem>.visa.bin.gz, when there
+are any: base64 and JSON would cost more time than the transfer's own handling."""
+
+
+def blocks_path(path: str | Path) -> Path:
+    """The side file of binary payloads of a transcript file."""
+    path = Path(path)
+    return path.with_name(path.name.removesuffix(SUFFIX) + BLOCKS_SUFFIX)
 
 _NOT_TEXT = re.compile(rb"[^\x20-\x7e\r\n\t]")
 
 
-def encode(record: dict[str, Any], key: str, data: bytes) -> None:
-    """Store bytes under key as text when printable ASCII, else base64 under key_b64."""
+def encode(record: dict[str, Any], key: str, data: bytes,
+           side: Callable[[bytes], list[int]] | None = None) -> None:
+    """Store bytes under key as text when printable ASCII; else in the side file when there is
+    one (key_bin: [offset, length]), or as base64 under key_b64."""
     if _NOT_TEXT.search(data) is None:
         record[key] = data.decode("ascii")
+    elif side is not None:
+        record[key + "_bin"] = side(data)
     else:
         record[key + "_b64"] = base64.b64encode(data).decode("ascii")
 
@@ -98,10 +111,12 @@ class Recorder:
         self._reads: dict[int, _Reading] = {}
         self._lock = threading.Lock()
         self._file = gzip.open(self.path, "wt", encoding="ascii",  # noqa: SIM115 (till close)
-                               compresslevel=6)
+                               compresslevel=1)
         self._line({"format": FORMAT, "version": VERSION, "labmem_version": __version__,
                     "recorded_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                     "t0": self.t0, **header})
+        self._blocks: Any = None
+        self._blocks_size = 0
         self._saved = {name: vars(visalib)[name] for name in ("write", "read")
                        if name in vars(visalib)}
         self._write, self._read = visalib.write, visalib.read
@@ -128,6 +143,8 @@ class Recorder:
             for session in list(self._writes):
                 self._end_write(session)
             self._file.close()
+            if self._blocks is not None:
+                self._blocks.close()
 
     def setup(self, **settings: Any) -> None:
         """Note a change of the station's wiring (set-up, series resistor, TIA, membrane)."""
@@ -180,7 +197,7 @@ class Recorder:
             n, start, end, data = pending
             record = self._record(n, session, "write", start)
             record["dt"] = end - start
-            encode(record, "data", data)
+            encode(record, "data", data, self._block)
             self._line(record)
 
     def _end_read(self, session: int, error: BaseException | None) -> None:
@@ -194,10 +211,20 @@ class Recorder:
         else:
             record = self._record(pending[0], session, "query", pending[1], error)
             record["tr"] = reading.start - pending[1]
-            encode(record, "data", pending[3])
+            encode(record, "data", pending[3], self._block)
         if reading.chunks or error is None:
-            encode(record, "answer", b"".join(reading.chunks))
+            encode(record, "answer", b"".join(reading.chunks), self._block)
         self._line(record)
+
+    def _block(self, data: bytes) -> list[int]:
+        """Append binary bytes to the side file (opened on first use): [offset, length]."""
+        if self._blocks is None:
+            self._blocks = gzip.open(blocks_path(self.path), "wb",  # noqa: SIM115 (till close)
+                                     compresslevel=1)
+        offset = self._blocks_size
+        self._blocks.write(data)
+        self._blocks_size += len(data)
+        return [offset, len(data)]
 
     def _next(self) -> int:
         self._n += 1
@@ -248,6 +275,8 @@ class Transcript:
             raise ValueError(f"{path} is not a labmem VISA transcript ({err})") from err
         if not rows or not isinstance(rows[0], dict) or rows[0].get("format") != FORMAT:
             raise ValueError(f"{path} is not a labmem VISA transcript (no {FORMAT} header)")
+        if any("data_bin" in row or "answer_bin" in row for row in rows):
+            _inline_blocks(rows, blocks_path(path))
         if rows[0].get("version", 0) > VERSION:
             raise ValueError(f"{path}: transcript version {rows[0]['version']}; this labmem "
                              f"{__version__} reads up to {VERSION}")
@@ -255,13 +284,26 @@ class Transcript:
 
     def save(self, path: str | Path) -> None:
         """Write as a gzip transcript (e.g. after anonymise())."""
-        with gzip.open(path, "wt", encoding="ascii", compresslevel=6) as out:
+        with gzip.open(path, "wt", encoding="ascii", compresslevel=1) as out:
             for record in (self.header, *self.records):
                 out.write(json.dumps(record, separators=(",", ":"), default=str) + "\n")
 
     def transactions(self) -> Iterator[dict[str, Any]]:
         """The write / read / query records, in order."""
         return (r for r in self.records if r.get("op") != "setup")
+
+
+def _inline_blocks(rows: list[dict[str, Any]], side: Path) -> None:
+    """Replace side-file references (key_bin) by base64 (key_b64) in the records read."""
+    try:
+        blocks = gzip.decompress(side.read_bytes())
+    except OSError as err:
+        raise ValueError(f"the binary payloads of the transcript are missing: {err}") from err
+    for row in rows:
+        for key in ("data", "answer"):
+            if key + "_bin" in row:
+                offset, length = row.pop(key + "_bin")
+                row[key + "_b64"] = base64.b64encode(blocks[offset:offset + length]).decode()
 
 
 ANONYMOUS_RESOURCES = "GPIB0::{n}::INSTR"
