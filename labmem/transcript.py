@@ -183,7 +183,8 @@ class Recorder:
                 self._end_read(session, err)
             raise
         with self._lock:
-            self._reads[session].chunks.append(bytes(chunk))
+            self._reads.setdefault(session, _Reading(self._next(), self.clock())).chunks.append(
+                bytes(chunk))
             if status != StatusCode.success_max_count_read:
                 self._end_read(session, None)
         return chunk, status
