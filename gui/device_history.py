@@ -15,6 +15,48 @@ from labmem.gui.run_browser import open_run
 
 FIXED_COLUMNS = ("Run", "Procedure", "Step", "Status", "Started")
 AGAINST = ("start time", "run (in order)")
+SIZED_ROWS = 100
+"""Column widths fit the first rows only, so a history of 10³ runs fills at once."""
+
+
+class HistoryModel(QtCore.QAbstractTableModel):
+    """The runs and their figures as a table model: cells are formatted when shown."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.runs: list[Run] = []
+        self.names: list[str] = []
+        self.figures: dict[int, dict[str, float]] = {}
+
+    def set(self, runs: list[Run], names: list[str],
+            figures: dict[int, dict[str, float]]) -> None:
+        """Show these runs with these figure columns."""
+        self.beginResetModel()
+        self.runs, self.names, self.figures = runs, names, figures
+        self.endResetModel()
+
+    def rowCount(self, parent: QtCore.QModelIndex = QtCore.QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(self.runs)
+
+    def columnCount(self, parent: QtCore.QModelIndex = QtCore.QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(FIXED_COLUMNS) + len(self.names)
+
+    def headerData(self, section: int, orientation: QtCore.Qt.Orientation,  # noqa: N802
+                   role: int = QtCore.Qt.DisplayRole) -> str | None:
+        if role != QtCore.Qt.DisplayRole or orientation != QtCore.Qt.Horizontal:
+            return None
+        return [*FIXED_COLUMNS, *self.names][section]
+
+    def data(self, index: QtCore.QModelIndex, role: int = QtCore.Qt.DisplayRole) -> str | None:
+        if role != QtCore.Qt.DisplayRole:
+            return None
+        run, col = self.runs[index.row()], index.column()
+        if col >= len(FIXED_COLUMNS):
+            value = self.figures.get(run.id, {}).get(self.names[col - len(FIXED_COLUMNS)])
+            return "" if value is None else f"{value:.4g}"
+        return (str(run.id), run.procedure, run.step or "",
+                "interrupted" if run.interrupted else run.status,
+                local_time(run.started))[col]
 
 
 class DeviceHistory(QtWidgets.QWidget):
@@ -44,8 +86,10 @@ class DeviceHistory(QtWidgets.QWidget):
             controls.addWidget(widget)
         controls.addWidget(open_button)
         controls.addStretch(1)
-        self.table = QtWidgets.QTableWidget(0, len(FIXED_COLUMNS))
-        self.table.setEditTriggers(QtWidgets.QAbstractItemView.NoEditTriggers)
+        self.model = HistoryModel()
+        self.table = QtWidgets.QTableView()
+        self.table.setModel(self.model)
+        self.table.horizontalHeader().setResizeContentsPrecision(SIZED_ROWS)
         self.table.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectRows)
         self.table.setSelectionMode(QtWidgets.QAbstractItemView.SingleSelection)
         self.table.verticalHeader().hide()
@@ -83,21 +127,8 @@ class DeviceHistory(QtWidgets.QWidget):
         names = sorted({f for run in self.runs for f in figures.get(run.id, {})})
         self.title.setText(f"Device {self.device_id}: {len(self.runs)} runs, "
                            f"{len(names)} figures of merit")
-        headers = [*FIXED_COLUMNS, *names]
-        self.table.setUpdatesEnabled(False)
-        self.table.clearContents()
-        self.table.setColumnCount(len(headers))
-        self.table.setHorizontalHeaderLabels(headers)
-        self.table.setRowCount(len(self.runs))
-        for row, run in enumerate(self.runs):
-            status = "interrupted" if run.interrupted else run.status
-            values = figures.get(run.id, {})
-            cells = (str(run.id), run.procedure, run.step or "", status, local_time(run.started),
-                     *(f"{values[n]:.4g}" if n in values else "" for n in names))
-            for col, text in enumerate(cells):
-                self.table.setItem(row, col, QtWidgets.QTableWidgetItem(text))
+        self.model.set(self.runs, names, figures)
         self.table.resizeColumnsToContents()
-        self.table.setUpdatesEnabled(True)
         chosen = self.figure.currentText()
         self.figure.blockSignals(True)
         self.figure.clear()

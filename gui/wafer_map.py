@@ -21,6 +21,9 @@ ALL_RUNS = "all runs"
 COLORMAP = "viridis"
 NO_FIGURE = QtGui.QColor(170, 170, 170)
 """A device without the chosen figure."""
+COLOURS = 256
+"""Colour steps of the map: devices share 256 brushes, which keeps a recolouring of 10⁴
+devices cheap (pyqtgraph draws each distinct brush once)."""
 LABELLED = 64
 """Devices are labelled with their ids on a map of at most this many."""
 LETTER_NUMBER = re.compile(r"([A-Za-z])(\d{1,2})")
@@ -89,6 +92,8 @@ class WaferMap(QtWidgets.QWidget):
         """Device id → prober (x, y) in µm, from a campaign file."""
         self.windows: list[QtWidgets.QWidget] = []
         self.positions: dict[str, tuple[float, float]] = {}
+        self._layout: tuple[tuple[str, ...], dict[str, tuple[float, float]]] = ((), {})
+        """The last grid layout and the devices it was made for."""
         self.source = QtWidgets.QComboBox()
         self.source.setToolTip("The runs whose devices are shown: every run, or one campaign's")
         self.wafer = QtWidgets.QComboBox()
@@ -115,12 +120,18 @@ class WaferMap(QtWidgets.QWidget):
         self.plot.setAspectLocked(True)
         self.plot.invertY(True)
         self.plot.showGrid(x=False, y=False)
-        self.scatter = pg.ScatterPlotItem(pxMode=False, symbol="s", hoverable=True,
-                                          tip=self._tip, pen=pg.mkPen("k", width=0))
+        self.scatter = pg.ScatterPlotItem(symbol="s", hoverable=True, tip=self._tip,
+                                          pen=pg.mkPen("k", width=0))
+        self.square = 1.0
+        """A device's side in the plot's units (its size in pixels follows the zoom)."""
         self.scatter.sigClicked.connect(self._clicked)
         self.plot.addItem(self.scatter)
         self.labels: list[pg.TextItem] = []
         self.cmap = pg.colormap.get(COLORMAP)
+        self.brushes = [pg.mkBrush(c) for c in self.cmap.map(np.linspace(0, 1, COLOURS),
+                                                             mode="qcolor")]
+        self.grey = pg.mkBrush(NO_FIGURE)
+        self.plot.vb.sigRangeChanged.connect(lambda *_: self._resize_squares())
         self.bar = pg.ColorBarItem(values=(0, 1), colorMap=self.cmap, interactive=False,
                                    width=18, colorMapMenu=False)
         self.bar.axis.setWidth(72)  # room for the tick values and the unit beside them
@@ -219,13 +230,15 @@ class WaferMap(QtWidgets.QWidget):
             self.plot.setLabel("bottom", "prober x", units="m")
             self.plot.setLabel("left", "prober y", units="m")
         else:
-            self.positions = grid_layout(ids) if ids else {}
+            if self._layout[0] != tuple(ids):
+                self._layout = tuple(ids), grid_layout(ids) if ids else {}
+            self.positions = self._layout[1]
             self.plot.setLabel("bottom", "die column · device column")
             self.plot.setLabel("left", "die row · device row")
         self.plot.showAxis("bottom")
         xy = np.array(list(self.positions.values()), dtype=float).reshape(-1, 2)
         self.square = _spacing(xy) * 0.85
-        self.scatter.setData(x=xy[:, 0], y=xy[:, 1], data=ids, size=self.square)
+        self.scatter.setData(x=xy[:, 0], y=xy[:, 1], data=ids, brush=self._colours())
         if len(ids) <= LABELLED:
             for device_id, (x, y) in self.positions.items():
                 text = pg.TextItem(split_id(device_id)[2] or device_id, color="k",
@@ -233,8 +246,14 @@ class WaferMap(QtWidgets.QWidget):
                 text.setPos(x, y + self.square / 2)
                 self.plot.addItem(text)
                 self.labels.append(text)
-        self.draw()
         self.plot.autoRange()
+        self._resize_squares()
+
+    def _resize_squares(self) -> None:
+        """Squares of `square` plot units at the present zoom (pixel-sized symbols draw
+        10⁴ devices far faster than scaled ones)."""
+        width = self.plot.vb.viewPixelSize()[0]
+        self.scatter.setSize(max(2.0, self.square / width) if width > 0 else 10.0)
 
     def values(self) -> np.ndarray:
         """The chosen figure of each shown device, in drawing order (NaN where missing)."""
@@ -244,17 +263,21 @@ class WaferMap(QtWidgets.QWidget):
 
     def draw(self) -> None:
         """Colour the devices by the chosen figure; the colour bar spans its finite values."""
+        self.scatter.setBrush(self._colours())
+
+    def _colours(self) -> list[QtGui.QBrush]:
+        """Each shown device's brush for the chosen figure (grey without it); sets the colour
+        bar's span and label, and the message."""
         figure = self.figure.currentText()
         values = self.values()
         finite = values[np.isfinite(values)]
         lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
         if hi == lo:  # one value (or equal ones): a span around it
             lo, hi = lo - (abs(lo) * 0.05 or 0.5), hi + (abs(hi) * 0.05 or 0.5)
-        colours = self.cmap.map(np.clip((np.nan_to_num(values, nan=lo) - lo) / (hi - lo), 0, 1),
-                                mode="qcolor")
-        brushes = [pg.mkBrush(NO_FIGURE if math.isnan(v) else c)
-                   for v, c in zip(values, colours, strict=True)]
-        self.scatter.setBrush(brushes)
+        steps = np.clip((np.nan_to_num(values, nan=lo) - lo) / (hi - lo) * (COLOURS - 1)
+                        + 0.5, 0, COLOURS - 1).astype(int)
+        lut = [*self.brushes, self.grey]
+        steps[np.isnan(values)] = COLOURS
         self.bar.setLevels((lo, hi))
         name, unit = split_unit(figure)
         self.bar.axis.setLabel(name.split(" · ", 1)[-1], units=unit)
@@ -265,6 +288,7 @@ class WaferMap(QtWidgets.QWidget):
             f"{len(values)} devices{f' on wafer {wafer}' if wafer else ''}"
             + (f"; {missing} without {figure or 'a figure of merit'} (grey)" if missing else "")
             + ". Click a device for its history.")
+        return [lut[k] for k in steps.tolist()]
 
     def _tip(self, x: float, y: float, data: str) -> str:
         value = self.devices.get(data, {}).get(self.figure.currentText())

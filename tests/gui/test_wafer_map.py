@@ -96,7 +96,12 @@ def test_a_click_on_a_device_opens_its_history(qtbot, campaign_out):
     runs = [r for r in Catalog(campaign_out / "catalog.sqlite").runs()
             if r.device_id == "W1-D0002"]
     assert [r.id for r in history.runs] == [r.id for r in runs]
-    assert history.table.rowCount() == 2
+    model = history.table.model()
+    assert model.rowCount() == 2
+    assert model.data(model.index(1, 0)) == str(runs[1].id)
+    column = [model.headerData(c, QtCore.Qt.Horizontal) for c in range(model.columnCount())]
+    assert float(model.data(model.index(1, column.index(VSET)))) == pytest.approx(
+        vset_mean(runs[1]), rel=1e-3)
     history.figure.setCurrentText(VSET)
     x, y, shown = history.trend()
     assert list(x) == [r.started for r in runs]
