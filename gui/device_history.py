@@ -94,15 +94,21 @@ class DeviceHistory(QtWidgets.QWidget):
         self.table.setSelectionMode(QtWidgets.QAbstractItemView.SingleSelection)
         self.table.verticalHeader().hide()
         self.table.doubleClicked.connect(lambda _: self.open_selected())
-        self.time_axis = pg.DateAxisItem(orientation="bottom")
-        self.plot = pg.PlotWidget(background="w", axisItems={"bottom": self.time_axis})
-        self.plot.showGrid(x=True, y=True, alpha=0.3)
-        self.curve = self.plot.plot([], [], pen=pg.mkPen("#1f77b4", width=1.5), symbol="o",
-                                    symbolSize=7, symbolBrush="#1f77b4")
+        self.plots = QtWidgets.QStackedWidget()
+        """The trend against start time (a date axis) and against the run's place."""
+        self.curves: list[pg.PlotDataItem] = []
+        for axis in (pg.DateAxisItem(orientation="bottom"), pg.AxisItem("bottom")):
+            plot = pg.PlotWidget(background="w", axisItems={"bottom": axis})
+            plot.showGrid(x=True, y=True, alpha=0.3)
+            self.curves.append(plot.plot([], [], pen=pg.mkPen("#1f77b4", width=1.5),
+                                         symbol="o", symbolSize=7, symbolBrush="#1f77b4"))
+            self.plots.addWidget(plot)
+        self.curve = self.curves[0]
+        """The curve shown."""
         self.message = QtWidgets.QLabel()
         splitter = QtWidgets.QSplitter(QtCore.Qt.Vertical)
         splitter.addWidget(self.table)
-        splitter.addWidget(self.plot)
+        splitter.addWidget(self.plots)
         splitter.setSizes([350, 350])
         layout = QtWidgets.QVBoxLayout(self)
         layout.addWidget(self.title)
@@ -154,9 +160,9 @@ class DeviceHistory(QtWidgets.QWidget):
         figure = self.figure.currentText()
         x, y, _ = self.trend()
         by_time = self.against.currentText() == AGAINST[0]
-        item = self.plot.getPlotItem()
-        if by_time != (item.getAxis("bottom") is self.time_axis):
-            item.setAxisItems({"bottom": self.time_axis if by_time else pg.AxisItem("bottom")})
+        self.plots.setCurrentIndex(0 if by_time else 1)
+        self.curve = self.curves[0 if by_time else 1]
+        item = self.plots.currentWidget().getPlotItem()
         item.setLabel("bottom", "start (local time)" if by_time
                       else "run of the device (in order)")
         name, unit = split_unit(figure)

@@ -242,8 +242,8 @@ class WaferMap(QtWidgets.QWidget):
         if len(ids) <= LABELLED:
             for device_id, (x, y) in self.positions.items():
                 text = pg.TextItem(split_id(device_id)[2] or device_id, color="k",
-                                   anchor=(0.5, 0))
-                text.setPos(x, y + self.square / 2)
+                                   anchor=(0.5, 0.5), fill=(255, 255, 255, 180))
+                text.setPos(x, y)
                 self.plot.addItem(text)
                 self.labels.append(text)
         self.plot.autoRange()
