@@ -21,6 +21,8 @@ class RunFilters(QtWidgets.QWidget):
         super().__init__(parent)
         self.procedure = QtWidgets.QComboBox()
         self.procedure.addItem(ANY)
+        self.procedure.setMinimumContentsLength(8)  # the window's width, not the names', rules
+        self.procedure.setSizeAdjustPolicy(QtWidgets.QComboBox.AdjustToMinimumContentsLength)
         self.status = QtWidgets.QComboBox()
         self.status.addItems([ANY, *STATUSES, "interrupted"])
         self.device = QtWidgets.QLineEdit()
@@ -40,14 +42,18 @@ class RunFilters(QtWidgets.QWidget):
         self.note = QtWidgets.QLineEdit()
         self.note.setPlaceholderText("words or #tags")
         self.note.setToolTip("Runs whose note contains every word given (any case)")
-        layout = QtWidgets.QHBoxLayout(self)
+        layout = QtWidgets.QGridLayout(self)  # two rows: the Runs tab fits the right column
         layout.setContentsMargins(0, 0, 0, 0)
-        for label, widget in (("Procedure", self.procedure), ("Status", self.status),
-                              ("Device", self.device), (None, self.dates),
-                              (None, self.start), ("to", self.end), ("Note", self.note)):
-            if label:
-                layout.addWidget(QtWidgets.QLabel(label))
-            layout.addWidget(widget)
+        for row, widgets in enumerate(((("Procedure", self.procedure), ("Status", self.status),
+                                         ("Device", self.device)),
+                                        (("Started", self.dates), ("", self.start),
+                                         ("to", self.end), ("Note", self.note)))):
+            line = QtWidgets.QHBoxLayout()
+            for label, widget in widgets:
+                if label:
+                    line.addWidget(QtWidgets.QLabel(label))
+                line.addWidget(widget, 1 if isinstance(widget, QtWidgets.QLineEdit) else 0)
+            layout.addLayout(line, row, 0)
         self.dates.toggled.connect(self._dates_toggled)
         for combo in (self.procedure, self.status):
             combo.currentTextChanged.connect(lambda _: self.changed.emit())

@@ -13,6 +13,9 @@ from PyQt5 import QtWidgets
 from labmem.catalog import Run
 from labmem.summaries import load_rows
 
+PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2",
+           "#7f7f7f", "#bcbd22", "#17becf")
+"""Run colours that read on white (matplotlib's tab10), reused in turn past ten runs."""
 UNIT = re.compile(r"^(.*?)\s*\(([^()]*)\)$")
 """A results column "Voltage (V)": its name and unit."""
 
@@ -82,7 +85,7 @@ class RunOverlay(QtWidgets.QWidget):
             values = rows[y].to_numpy(dtype=float)
             self.curves[run.id] = self.plot.plot(
                 rows[x].to_numpy(dtype=float), np.abs(values) if log_y else values,
-                pen=pg.mkPen(pg.intColor(n, hues=max(len(self.runs), 6)), width=1.5),
+                pen=pg.mkPen(PALETTE[n % len(PALETTE)], width=1.5),
                 name=f"run {run.id} · {run.procedure} · {run.device_id or 'no device'}")
         item = self.plot.getPlotItem()
         item.setLogMode(x=False, y=log_y)

@@ -98,21 +98,24 @@ class WaferMap(QtWidgets.QWidget):
         self.source.setToolTip("The runs whose devices are shown: every run, or one campaign's")
         self.wafer = QtWidgets.QComboBox()
         self.figure = QtWidgets.QComboBox()
-        self.figure.setMinimumContentsLength(28)
-        self.figure.setSizeAdjustPolicy(QtWidgets.QComboBox.AdjustToMinimumContentsLength)
+        for combo, chars in ((self.source, 12), (self.wafer, 6), (self.figure, 24)):
+            combo.setMinimumContentsLength(chars)
+            combo.setSizeAdjustPolicy(QtWidgets.QComboBox.AdjustToMinimumContentsLength)
         refresh = QtWidgets.QPushButton("Refresh")
         refresh.clicked.connect(self.refresh)
         coords = QtWidgets.QPushButton("Prober coordinates…")
         coords.setToolTip("Place the devices at the x_um, y_um a campaign file gives them")
         coords.clicked.connect(self._coordinates_dialog)
-        controls = QtWidgets.QHBoxLayout()
-        for label, widget in (("Runs", self.source), ("Wafer", self.wafer),
-                              ("Colour by", self.figure)):
-            controls.addWidget(QtWidgets.QLabel(label))
-            controls.addWidget(widget)
-        controls.addWidget(refresh)
-        controls.addWidget(coords)
-        controls.addStretch(1)
+        controls = QtWidgets.QHBoxLayout()  # two rows: the tab fits the window's right column
+        controls.addWidget(QtWidgets.QLabel("Colour by"))
+        controls.addWidget(self.figure, 1)
+        where = QtWidgets.QHBoxLayout()
+        for label, widget in (("Runs", self.source), ("Wafer", self.wafer)):
+            where.addWidget(QtWidgets.QLabel(label))
+            where.addWidget(widget)
+        where.addWidget(refresh)
+        where.addWidget(coords)
+        where.addStretch(1)
 
         self.view = pg.GraphicsLayoutWidget()
         self.view.setBackground("w")
@@ -140,6 +143,7 @@ class WaferMap(QtWidgets.QWidget):
         self.message.setWordWrap(True)
         layout = QtWidgets.QVBoxLayout(self)
         layout.addLayout(controls)
+        layout.addLayout(where)
         layout.addWidget(self.view, 1)
         layout.addWidget(self.message)
         self.source.activated.connect(lambda _: self.refresh())
