@@ -22,6 +22,7 @@ from labmem.gui.run_queue import Job, JobResult, RunQueue
 from labmem.gui.settings import load_json, restore_layout, save_json, save_layout
 from labmem.gui.setup_prompt import SetupPrompt
 from labmem.gui.station_panel import StationPanel, describe_active_setup
+from labmem.gui.wafer_map import WaferMap
 from labmem.station import Station
 
 log = logging.getLogger(__name__)
@@ -141,6 +142,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.manual = ManualPanel(station, self.queue, self.station_panel.problem, self.archive)
         self.manual.holding.connect(lambda held: self.procedures.queue_button.setEnabled(not held))
         self.tabs.addTab(self.manual, "Manual")
+        self.wafer_map = WaferMap(self.catalog)
+        self.tabs.addTab(self.wafer_map, "Wafer map")
         self.resize(1440, 1000)
         restore_layout(self, self.splitters)
 
@@ -199,7 +202,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.data_dir, self.archive = folder, False
         self.catalog = Catalog(folder / "catalog.sqlite")
         self.queue.data_dir, self.queue.catalog = folder, self.catalog
-        self.browser.catalog = self.catalog
+        self.browser.catalog = self.wafer_map.catalog = self.catalog
         self.browser.refresh()
         self.data_folder.show_folder(folder)
         self.state.setText(f"New runs go to {folder.resolve()}")

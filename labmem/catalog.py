@@ -221,6 +221,12 @@ class Catalog:
             db.execute("UPDATE runs SET status = ?, error = ?, ended = ? WHERE id = ?",
                        (status, error, time.time(), run_id))
 
+    def set_note(self, run_id: int, note: str) -> None:
+        """Replace a run's note (free text, tags as #words) after the run; KeyError if absent."""
+        with self._connect() as db:
+            if db.execute("UPDATE runs SET note = ? WHERE id = ?", (note, run_id)).rowcount == 0:
+                raise KeyError(f"no run {run_id} in {self.path}")
+
     def get(self, run_id: int) -> Run:
         """One run by id (KeyError if absent)."""
         with self._connect() as db:
