@@ -115,7 +115,8 @@ class CampaignPanel(QtWidgets.QWidget):
                                       "steps are kept, the rest run")
         self.resume_button.clicked.connect(lambda: self.start(resume=True))
         self.abort_button = QtWidgets.QPushButton("Abort campaign")
-        self.abort_button.setStyleSheet("QPushButton { color: #b00000; font-weight: bold; }")
+        self.abort_button.setStyleSheet("QPushButton { color: #b00000; font-weight: bold; } "
+                                        "QPushButton:disabled { color: #a0a0a0; }")
         self.abort_button.clicked.connect(self.abort)
         self.bar = QtWidgets.QProgressBar()
         self.bar.setFormat("%p % of the steps")
@@ -147,7 +148,8 @@ class CampaignPanel(QtWidgets.QWidget):
         splitter = QtWidgets.QSplitter(QtCore.Qt.Vertical)
         splitter.addWidget(self.editor)
         splitter.addWidget(run_side)
-        splitter.setSizes([420, 380])
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([230, 400])
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addWidget(splitter)
@@ -211,8 +213,8 @@ class CampaignPanel(QtWidgets.QWidget):
         elif campaign is None:
             text = "Open or write a campaign that checks (✓) to run it."
         elif earlier:
-            text = (f"{out} holds {earlier} runs of campaign {campaign.name}: Resume "
-                    "continues it (finished steps are kept), or choose another output folder.")
+            text = (f"The output folder holds {earlier} runs of {campaign.name}: Resume "
+                    "continues it (finished steps are kept).")
         else:
             text = f"Ready: the campaign writes to {out}."
         self.state.setText(text)

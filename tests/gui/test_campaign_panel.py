@@ -11,7 +11,9 @@ import pytest
 from PyQt5 import QtCore, QtGui
 
 from labmem.catalog import Catalog
+from labmem.gui.screenshots import WINDOW_SIZE, render_campaign
 from labmem.station import Station
+from tests.gui.test_closing import answer
 
 CAMPAIGN_TIMEOUT_MS = 60_000
 POPULATION = """\
@@ -134,7 +136,7 @@ def test_an_aborted_campaign_resumes_and_completes_the_rest(qtbot, panel, tmp_pa
         ("SIM-D0001", "00.00", "finished"), ("SIM-D0001", "01.00", "finished"),
         ("SIM-D0002", "00.00", "finished"), ("SIM-D0002", "01.00", "aborted")]
     assert not panel.run_button.isEnabled() and panel.resume_button.isEnabled()
-    assert "holds 4 runs of campaign pop" in panel.state.text()
+    assert "holds 4 runs of pop: Resume" in panel.state.text()
 
     panel.resume_button.click()
     wait_end(qtbot, panel)
@@ -160,8 +162,8 @@ steps:
 """
 
 
-def test_the_probe_move_prompt_holds_the_campaign_only(qtbot, window, panel, tmp_path,
-                                                       new_bench, monkeypatch):
+def start_on_station(panel, tmp_path, new_bench, monkeypatch):
+    """Run ON_STATION on a station that passes for real instruments (the operator is asked)."""
     (tmp_path / "station.yaml").write_text(
         f'visa_library: "{new_bench()}"\nroles:\n  smu: {{driver: keithley2450, resource: '
         '"USB0::0x05E6::0x2450::04412345::INSTR"}\n')
@@ -169,6 +171,11 @@ def test_the_probe_move_prompt_holds_the_campaign_only(qtbot, window, panel, tmp
     assert panel.editor.campaign is not None, panel.editor.refusals
     monkeypatch.setattr(Station, "simulated", property(lambda self: False))  # as if real
     panel.run_button.click()
+
+
+def test_the_probe_move_prompt_holds_the_campaign_only(qtbot, window, panel, tmp_path,
+                                                       new_bench, monkeypatch):
+    start_on_station(panel, tmp_path, new_bench, monkeypatch)
     qtbot.waitUntil(lambda: panel.prompt.dialog is not None, timeout=CAMPAIGN_TIMEOUT_MS)
     dialog = panel.prompt.dialog
     assert "Move the probes to device W3-D12-A4 at x = 1200 µm, y = 300 µm" in dialog.text()
@@ -199,3 +206,23 @@ def test_the_probe_move_prompt_holds_the_campaign_only(qtbot, window, panel, tmp
     assert panel.prompt.messages == [
         "Move the probes to device W3-D12-A4 at x = 1200 µm, y = 300 µm.",
         "Move the probes to device W3-D12-A5 at x = 1400 µm, y = 300 µm."]
+
+
+def test_the_screenshot_shows_the_campaign_tab_after_its_run(qtbot, tmp_path):
+    path = render_campaign(tmp_path, POPULATION)
+    image = QtGui.QImage(str(path))
+    assert (path.name, image.width(), image.height()) == ("campaign_panel.png", *WINDOW_SIZE)
+
+
+def test_closing_during_a_campaign_asks_then_aborts_it(qtbot, window, panel, tmp_path,
+                                                       new_bench, monkeypatch):
+    start_on_station(panel, tmp_path, new_bench, monkeypatch)
+    qtbot.waitUntil(lambda: panel.prompt.dialog is not None, timeout=CAMPAIGN_TIMEOUT_MS)
+    thread = panel.thread
+    asked = answer("Cancel")
+    window.close()
+    assert asked == ["Abort the running run?"] and window.isVisible() and thread.is_alive()
+    asked = answer("Abort and close")
+    window.close()
+    assert asked == ["Abort the running run?"] and not window.isVisible()
+    assert not thread.is_alive()
