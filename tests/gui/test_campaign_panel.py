@@ -8,12 +8,11 @@ import json
 import threading
 
 import pytest
-from PyQt5 import QtCore, QtGui
+from PyQt5 import QtCore, QtGui, QtWidgets
 
 from labmem.catalog import Catalog
 from labmem.gui.screenshots import WINDOW_SIZE, render_campaign
 from labmem.station import Station
-from tests.gui.test_closing import answer
 
 CAMPAIGN_TIMEOUT_MS = 60_000
 POPULATION = """\
@@ -218,11 +217,17 @@ def test_closing_during_a_campaign_asks_then_aborts_it(qtbot, window, panel, tmp
                                                        new_bench, monkeypatch):
     start_on_station(panel, tmp_path, new_bench, monkeypatch)
     qtbot.waitUntil(lambda: panel.prompt.dialog is not None, timeout=CAMPAIGN_TIMEOUT_MS)
-    thread = panel.thread
-    asked = answer("Cancel")
+    thread, asked, press = panel.thread, [], []
+
+    def exec_(box):  # the question on closing, answered with the button in press
+        asked.append(box.windowTitle())
+        next(b for b in box.buttons() if b.text() == press[-1]).click()
+        return 0
+
+    monkeypatch.setattr(QtWidgets.QMessageBox, "exec_", exec_)
+    press.append("Cancel")
     window.close()
     assert asked == ["Abort the running run?"] and window.isVisible() and thread.is_alive()
-    asked = answer("Abort and close")
+    press.append("Abort and close")
     window.close()
-    assert asked == ["Abort the running run?"] and not window.isVisible()
-    assert not thread.is_alive()
+    assert len(asked) == 2 and not window.isVisible() and not thread.is_alive()
