@@ -1,6 +1,7 @@
 """Render the main window during an I(V) run and during a pulse run on the simulated bench, its
-manual Read/Pulse panel after a few actions, and the wafer map and a device's history after a
-small campaign, to PNG files, as the docs show them:
+manual Read/Pulse panel after a few actions, the wafer map and a device's history after a small
+campaign, and its Campaign tab after a small population campaign, to PNG files, as the docs
+show them:
 
     QT_QPA_PLATFORM=offscreen python -m labmem.gui.screenshots docs/screenshots
 """
@@ -159,12 +160,60 @@ def render_map(out_dir: str | Path) -> list[Path]:
     return paths
 
 
+DEMO_CAMPAIGN = """\
+# Four simulated devices: forming, E2 training, integrate-and-fire.
+campaign: population-demo
+description: a small population, as docs/examples/population.yaml
+population: {count: 4, seed: 2026}
+steps:
+  - name: forming
+    procedure: IVSweep
+    parameters: {cycles: 1, v_pos: 3.0, step_v: 0.02}
+    require: {metric: set_fraction, above: 0}   # a device that never sets is skipped
+  - name: training
+    procedure: ComplianceLadderTraining
+    parameters: {cycles: 6, ladder_cycles: 1, first_fire_v: 0}
+    until: {metric: vset_std_v, block: "volatile, trained", below: 0.05}
+    max_repeats: 2
+  - name: neuron
+    procedure: IntegrateAndFire
+    parameters: {packages: 6}
+"""
+"""The campaign the Campaign tab's screenshot runs."""
+
+
+def render_campaign(out_dir: str | Path, text: str = DEMO_CAMPAIGN) -> Path:
+    """campaign_panel.png in out_dir: the Campaign tab after running text; returns its path."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    application()
+    with tempfile.TemporaryDirectory() as tmp:
+        window = MainWindow(Station(), Path(tmp) / "data")
+        window.resize(*WINDOW_SIZE)
+        window.show()
+        panel = window.campaigns
+        window.tabs.setCurrentWidget(panel)
+        try:
+            path = Path(tmp) / "population-demo.yaml"
+            path.write_text(text, encoding="utf-8")
+            panel.editor.open_file(path)
+            if not panel.start():
+                raise RuntimeError(f"campaign refused: {panel.editor.refusals}")
+            wait_for(lambda: panel.running is None)
+            shot = out / "campaign_panel.png"
+            window.grab().save(str(shot))
+        finally:
+            window.close()
+    return shot
+
+
 def main(argv: list[str] | None = None) -> int:
     """Command line: the output folder."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out", nargs="?", default="docs/screenshots")
     args = parser.parse_args(argv)
-    for path in [*render(args.out), render_manual(args.out), *render_map(args.out)]:
+    for path in [*render(args.out), render_manual(args.out), *render_map(args.out),
+                 render_campaign(args.out)]:
         print(f"wrote {path}")
     return 0
 
