@@ -36,7 +36,9 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_programme.py
 	$(BIN)/python benchmarks/bench_instruments.py
 	$(BIN)/python benchmarks/bench_memory.py
+	$(BIN)/python benchmarks/bench_record.py
 	QT_QPA_PLATFORM=offscreen $(BIN)/python benchmarks/bench_gui.py
+	QT_QPA_PLATFORM=offscreen $(BIN)/python benchmarks/bench_gui_views.py
 
 screenshots: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m labmem.gui.screenshots docs/screenshots

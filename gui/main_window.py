@@ -11,6 +11,7 @@ from PyQt5 import QtCore, QtGui, QtWidgets
 from pyvisa.errors import VisaIOError
 
 from labmem.catalog import Catalog, check_device_id
+from labmem.gui.campaign_panel import CampaignPanel
 from labmem.gui.data_folder import DataFolderBar, folder_problem
 from labmem.gui.estimates import remember_run
 from labmem.gui.live_plots import LivePanel, panel_for
@@ -22,6 +23,7 @@ from labmem.gui.run_queue import Job, JobResult, RunQueue
 from labmem.gui.settings import load_json, restore_layout, save_json, save_layout
 from labmem.gui.setup_prompt import SetupPrompt
 from labmem.gui.station_panel import StationPanel, describe_active_setup
+from labmem.gui.wafer_map import WaferMap
 from labmem.station import Station
 
 log = logging.getLogger(__name__)
@@ -141,6 +143,12 @@ class MainWindow(QtWidgets.QMainWindow):
         self.manual = ManualPanel(station, self.queue, self.station_panel.problem, self.archive)
         self.manual.holding.connect(lambda held: self.procedures.queue_button.setEnabled(not held))
         self.tabs.addTab(self.manual, "Manual")
+        self.wafer_map = WaferMap(self.catalog)
+        self.tabs.addTab(self.wafer_map, "Wafer map")
+        self.campaigns = CampaignPanel(self.queue, lambda: self.data_dir)
+        for held_off in (self.procedures.queue_button, self.manual, self.station_panel):
+            self.campaigns.holding.connect(lambda held, w=held_off: w.setEnabled(not held))
+        self.tabs.addTab(self.campaigns, "Campaign")
         self.resize(1440, 1000)
         restore_layout(self, self.splitters)
 
@@ -199,7 +207,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.data_dir, self.archive = folder, False
         self.catalog = Catalog(folder / "catalog.sqlite")
         self.queue.data_dir, self.queue.catalog = folder, self.catalog
-        self.browser.catalog = self.catalog
+        self.browser.catalog = self.wafer_map.catalog = self.catalog
         self.browser.refresh()
         self.data_folder.show_folder(folder)
         self.state.setText(f"New runs go to {folder.resolve()}")
@@ -320,10 +328,11 @@ class MainWindow(QtWidgets.QMainWindow):
         """Ask before aborting a running run; then abort what runs (instruments go safe),
         stop the worker, detach the log pane."""
         running = self.queue.current
-        if running is not None and not self._closing_without_asking:
+        label = running.label() if running is not None else self.campaigns.running_label()
+        if label is not None and not self._closing_without_asking:
             box = QtWidgets.QMessageBox(
                 QtWidgets.QMessageBox.Warning, "Abort the running run?",
-                f"{running.label()} is running. Closing the window aborts it: the "
+                f"{label} is running. Closing the window aborts it: the "
                 "instruments are put in their safe state (outputs off, sources at 0 V) and "
                 "the waiting runs are dropped.", parent=self)
             abort = box.addButton("Abort and close", QtWidgets.QMessageBox.DestructiveRole)
@@ -336,6 +345,7 @@ class MainWindow(QtWidgets.QMainWindow):
         save_json("data_folder", str(self.data_dir.resolve()))
         save_layout(self, self.splitters)
         self.timer.stop()
+        self.campaigns.stop()
         self.queue.close()
         self.log_pane.detach()
         super().closeEvent(event)

@@ -1,5 +1,7 @@
-"""Render the main window during an I(V) run and during a pulse run on the simulated bench, and
-its manual Read/Pulse panel after a few actions, to PNG files, as the docs show them:
+"""Render the main window during an I(V) run and during a pulse run on the simulated bench, its
+manual Read/Pulse panel after a few actions, the wafer map and a device's history after a small
+campaign, and its Campaign tab after a small population campaign, to PNG files, as the docs
+show them:
 
     QT_QPA_PLATFORM=offscreen python -m labmem.gui.screenshots docs/screenshots
 """
@@ -15,6 +17,8 @@ from pathlib import Path
 
 from PyQt5 import QtCore
 
+from labmem.campaigns.executors import run_campaign
+from labmem.campaigns.spec import Campaign
 from labmem.gui.app import application
 from labmem.gui.live_plots import IVPanel, PulsePanel
 from labmem.gui.main_window import MainWindow
@@ -108,12 +112,108 @@ def render_manual(out_dir: str | Path,
     return path
 
 
+MAP_CAMPAIGN = """\
+campaign: wafer-map
+devices:
+{devices}
+steps:
+  - name: iv
+    procedure: IVSweep
+    parameters: {{cycles: 4}}
+    repeats: 3
+"""
+"""Twelve simulated devices on two dies of wafer W3, three short I(V) runs each."""
+MAP_DEVICES = [f"  - {{wafer: W3, die: D{die}, device: {row}{col}}}"
+               for die in (1, 2) for row in "AB" for col in (1, 2, 3)]
+
+
+def render_map(out_dir: str | Path) -> list[Path]:
+    """wafer_map.png (the Wafer map tab after a campaign on twelve simulated devices, coloured
+    by the Vset mean) and device_history.png (one device's history) in out_dir."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    application()
+    with tempfile.TemporaryDirectory() as tmp:
+        data = Path(tmp) / "data"
+        run_campaign(Campaign.from_text(MAP_CAMPAIGN.format(devices="\n".join(MAP_DEVICES))),
+                     data, show_progress=False)
+        window = MainWindow(Station(), data)
+        window.resize(*WINDOW_SIZE)
+        window.show()
+        try:
+            wait_for(lambda: window.station_panel.rows is not None)
+            window.tabs.setCurrentWidget(window.wafer_map)
+            window.wafer_map.figure.setCurrentText("IVSweep · vset mean [V]")
+            for _ in range(5):  # the plot's layout settles (title, axis labels)
+                application().processEvents()
+            paths = [out / "wafer_map.png", out / "device_history.png"]
+            window.grab().save(str(paths[0]))
+            history = window.wafer_map.open_history("W3-D1-A2")
+            history.figure.setCurrentText("IVSweep · vset mean [V]")
+            history.against.setCurrentText("run (in order)")
+            wait_for(lambda: history.isVisible())
+            for _ in range(5):
+                application().processEvents()
+            history.window().grab().save(str(paths[1]))
+        finally:
+            window.close()
+    return paths
+
+
+DEMO_CAMPAIGN = """\
+# Four simulated devices: forming, E2 training, integrate-and-fire.
+campaign: population-demo
+description: a small population, as docs/examples/population.yaml
+population: {count: 4, seed: 2026}
+steps:
+  - name: forming
+    procedure: IVSweep
+    parameters: {cycles: 1, v_pos: 3.0, step_v: 0.02}
+    require: {metric: set_fraction, above: 0}   # a device that never sets is skipped
+  - name: training
+    procedure: ComplianceLadderTraining
+    parameters: {cycles: 6, ladder_cycles: 1, first_fire_v: 0}
+    until: {metric: vset_std_v, block: "volatile, trained", below: 0.05}
+    max_repeats: 2
+  - name: neuron
+    procedure: IntegrateAndFire
+    parameters: {packages: 6}
+"""
+"""The campaign the Campaign tab's screenshot runs."""
+
+
+def render_campaign(out_dir: str | Path, text: str = DEMO_CAMPAIGN) -> Path:
+    """campaign_panel.png in out_dir: the Campaign tab after running text; returns its path."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    application()
+    with tempfile.TemporaryDirectory() as tmp:
+        window = MainWindow(Station(), Path(tmp) / "data")
+        window.resize(*WINDOW_SIZE)
+        window.show()
+        panel = window.campaigns
+        window.tabs.setCurrentWidget(panel)
+        try:
+            path = Path(tmp) / "population-demo.yaml"
+            path.write_text(text, encoding="utf-8")
+            panel.editor.open_file(path)
+            if not panel.start():
+                raise RuntimeError(f"campaign refused: {panel.editor.refusals}")
+            wait_for(lambda: panel.running is None)
+            shot = out / "campaign_panel.png"
+            window.grab().save(str(shot))
+        finally:
+            window.close()
+    return shot
+
+
 def main(argv: list[str] | None = None) -> int:
     """Command line: the output folder."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out", nargs="?", default="docs/screenshots")
     args = parser.parse_args(argv)
-    for path in [*render(args.out), render_manual(args.out)]:
+    for path in [*render(args.out), render_manual(args.out), *render_map(args.out),
+                 render_campaign(args.out)]:
         print(f"wrote {path}")
     return 0
 

@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 
 STATUSES = ("running", "finished", "failed", "aborted")
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 """PRAGMA user_version of a current catalog; 0 is a catalog written before it was versioned."""
 
 DEVICE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
@@ -68,6 +68,11 @@ CREATE INDEX IF NOT EXISTS runs_procedure ON runs (procedure);
 CREATE INDEX IF NOT EXISTS runs_started ON runs (started);
 """
 """Version 2: operator and note per run, indexes on status, procedure and start."""
+
+_VERSION_3 = """
+ALTER TABLE runs ADD COLUMN transcript_path TEXT NOT NULL DEFAULT ''
+"""
+"""Version 3: the run's VISA transcript, when it was recorded (labmem.transcript)."""
 
 
 class CatalogError(RuntimeError):
@@ -122,6 +127,8 @@ class Run:
     operator: str = ""
     note: str = ""
     """Free text: what the operator wants to remember about the run, tags included."""
+    transcript_path: str = ""
+    """The run's VISA transcript ("" when it was not recorded)."""
 
     @property
     def interrupted(self) -> bool:
@@ -188,19 +195,20 @@ class Catalog:
               simulated: bool = False, results_path: str | Path = "",
               traces_path: str | Path = "", campaign: str | None = None,
               step: str | None = None, operator: str = "", note: str = "",
-              started: float | None = None) -> int:
+              started: float | None = None, transcript_path: str | Path = "") -> int:
         """Record a run as running since started (default now); returns its id."""
         with self._connect() as db:
             cur = db.execute(
                 "INSERT INTO runs (procedure, parameters, device_id, station, instruments, "
                 "labmem_version, simulated, started, status, results_path, traces_path, "
-                "campaign, step, host, pid, operator, note) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?)",
+                "campaign, step, host, pid, operator, note, transcript_path) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (procedure, json.dumps(parameters, default=str), check_device_id(device_id),
                  station, json.dumps(instruments or {}), __version__, int(simulated),
                  time.time() if started is None else started,
                  self._relative(results_path), self._relative(traces_path),
-                 campaign, step, socket.gethostname(), os.getpid(), operator, note))
+                 campaign, step, socket.gethostname(), os.getpid(), operator, note,
+                 self._relative(transcript_path)))
             run_id = int(cur.lastrowid)
         log.info("run %d (%s) started", run_id, procedure)
         return run_id
@@ -212,6 +220,12 @@ class Catalog:
         with self._connect() as db:
             db.execute("UPDATE runs SET status = ?, error = ?, ended = ? WHERE id = ?",
                        (status, error, time.time(), run_id))
+
+    def set_note(self, run_id: int, note: str) -> None:
+        """Replace a run's note (free text, tags as #words) after the run; KeyError if absent."""
+        with self._connect() as db:
+            if db.execute("UPDATE runs SET note = ? WHERE id = ?", (note, run_id)).rowcount == 0:
+                raise KeyError(f"no run {run_id} in {self.path}")
 
     def get(self, run_id: int) -> Run:
         """One run by id (KeyError if absent)."""
@@ -239,8 +253,9 @@ class Catalog:
         data["parameters"] = json.loads(data["parameters"])
         data["instruments"] = json.loads(data["instruments"])
         data["simulated"] = bool(data["simulated"])
-        for key in ("results_path", "traces_path"):
-            data[key] = str(_resolve(self.path.parent, data[key])) if data[key] else ""
+        for key in ("results_path", "traces_path", "transcript_path"):  # an archived older
+            stored = data.get(key)  # catalog (read-only, not upgraded) may lack the last
+            data[key] = str(_resolve(self.path.parent, stored)) if stored else ""
         return Run(**data)
 
 
@@ -279,6 +294,8 @@ def _migrate(db: sqlite3.Connection, folder: Path) -> None:
     if version < 2:
         _script(db, _VERSION_2)
         _relative_paths(db, folder)
+    if version < 3:
+        _script(db, _VERSION_3)
     db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
 

@@ -31,6 +31,7 @@ from labmem.station_file import (
     driver_class,
     tia_from,
 )
+from labmem.transcript import Recorder
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +76,8 @@ class Station:
         self.series_ohm: float | None = None
         self.membrane: dict[str, Any] | None = None
         """The membrane set-up's components and source while it is connected."""
+        self.recorder: Recorder | None = None
+        """The VISA transcript being recorded (see record()), or None."""
         bench = self.bench
         if bench is not None:
             for key in WIRING_DEFAULTS:
@@ -281,6 +284,8 @@ class Station:
         self.membrane = membrane or None
         if setup in AWG_SETUPS:
             self.series_ohm = series_ohm
+        if self.recorder is not None and self.recorder.recording:
+            self.recorder.setup(**self.wiring_state())
 
     @property
     def scope_channels(self) -> tuple[int, int]:
@@ -318,6 +323,34 @@ class Station:
                     f"CH{self.scope_membrane_channel}; source → scope CH{awg}{sync}.")
         return (f"Connect AWG → {series_ohm:g} Ω → device → TIA ({self.tia.describe()}) → "
                 f"scope CH{tia}; AWG output → scope CH{awg}; AWG sync → scope AUX trigger.")
+
+    def wiring_state(self) -> dict[str, Any]:
+        """The set-up as connected now (what a transcript needs to recable a bench)."""
+        return {"setup": self.setup, "series_ohm": self.series_ohm,
+                "tia_gain_v_per_a": self.tia.gain_v_per_a, "tia_mode": self.tia.mode,
+                "membrane": self.membrane}
+
+    # -- recording ----------------------------------------------------------------------
+
+    def record(self, path: str | Path, **about: Any) -> Recorder:
+        """Start recording every VISA transaction of every role into a transcript at path
+        (labmem.transcript); about (e.g. the run) goes into its header. close() the recorder
+        returned to stop."""
+        config = self.config
+        header: dict[str, Any] = {
+            **about, "simulated": self.simulated, "clock": "virtual" if self.simulated
+            else "wall", "idns": dict(self._idns), "setup": self.wiring_state(),
+            "station": {"source": config.source, "visa_library": config.visa_library,
+                        "roles": config.roles, "fixtures": config.fixtures,
+                        "wiring": config.wiring}}
+        if self.bench is not None:
+            library = Path(str(self.visalib.library_path))
+            header["bench"] = {"settings": yaml.safe_load(library.read_text()) or {}
+                               if library.is_file() else {}, "state": self.bench.snapshot()}
+        roles = {name: spec["resource"] for name, spec in config.roles.items()
+                 if "resource" in spec}
+        self.recorder = Recorder(path, self.visalib, self.now, header, roles)
+        return self.recorder
 
     # -- clock and safety ---------------------------------------------------------------
 

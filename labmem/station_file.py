@@ -80,6 +80,7 @@ SCHEMA: dict[str, Any] = {
     "type": "object", "additionalProperties": False, "required": ["roles"],
     "properties": {
         "visa_library": {"type": "string"},
+        "record": {"type": "boolean"},
         "roles": {"type": "object", "additionalProperties": False, "properties": {
             **{role: _VISA_ROLE for role in ROLE_KINDS},
             "tia": {"type": "object", "additionalProperties": False, "required": ["driver"],
@@ -116,6 +117,8 @@ class StationConfig:
     fixtures: dict[str, Any] = field(default_factory=dict)
     wiring: dict[str, int] = field(default_factory=dict)
     source: str = "<default>"
+    record: bool = False
+    """Record every run's VISA transactions to a transcript beside it (`record: true`)."""
 
     @classmethod
     def from_text(cls, text: str, source: str = "<text>") -> StationConfig:
@@ -129,7 +132,8 @@ class StationConfig:
         for path, message in _problems(data):
             raise StationError(where(path, message))
         return cls(str(data.get("visa_library", "@labmem")), data["roles"],
-                   data.get("fixtures") or {}, data.get("wiring") or {}, source)
+                   data.get("fixtures") or {}, data.get("wiring") or {}, source,
+                   bool(data.get("record", False)))
 
     @classmethod
     def from_file(cls, path: str | Path) -> StationConfig:

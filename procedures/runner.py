@@ -24,6 +24,7 @@ from labmem.records import table_length, table_rows
 from labmem.station import Station
 from labmem.summaries import OVER_RANGE
 from labmem.traces import TraceStore
+from labmem.transcript import SUFFIX as TRANSCRIPT_SUFFIX
 
 log = logging.getLogger(__name__)
 
@@ -91,12 +92,15 @@ def run_procedure(procedure: StationProcedure, station: Station, data_dir: str |
     results_path, traces_path = data_paths(data_dir, procedure, device_id)
     data_dir.mkdir(parents=True, exist_ok=True)
     catalog = catalog or Catalog(data_dir / "catalog.sqlite")
+    transcript_path = (results_path.with_name(results_path.stem + TRANSCRIPT_SUFFIX)
+                       if station.config.record else None)
     started = time.time()
     run_id = catalog.start(
         type(procedure).__name__, procedure.parameter_values(), device_id=device_id,
         station=station.config.source, instruments=station.idns(),
         simulated=station.simulated, results_path=results_path, traces_path=traces_path,
-        campaign=campaign, step=step, operator=operator, note=note, started=started)
+        campaign=campaign, step=step, operator=operator, note=note, started=started,
+        transcript_path=transcript_path or "")
     identity = {"run_id": run_id, "procedure": type(procedure).__name__,
                 "device_id": device_id, "started_utc": utc_time(started),
                 "labmem_version": __version__}
@@ -145,7 +149,11 @@ def run_procedure(procedure: StationProcedure, station: Station, data_dir: str |
         procedure.emit = emit
         procedure.emit_table = emit_table
         procedure.should_stop = abort.is_set
+        recorder = None
         try:
+            if transcript_path is not None:
+                recorder = station.record(transcript_path, run={
+                    **identity, "parameters": procedure.parameter_values()})
             procedure.startup()
             procedure.evaluate_metadata()
             results.store_metadata()
@@ -164,6 +172,8 @@ def run_procedure(procedure: StationProcedure, station: Station, data_dir: str |
             if procedure.safe_off_errors:  # an instrument left unsafe fails the run
                 unsafe = "safe state not reached: " + "; ".join(procedure.safe_off_errors)
                 status, error = "failed", f"{error}; {unsafe}" if error else unsafe
+            if recorder is not None:  # after shutdown: the safe state's traffic is in it
+                error = _closed(recorder.close, error)
             error = _closed(rows.close, _closed(traces.close, error))
             if error is not None and status == "finished":
                 status = "failed"  # the last rows or traces did not reach the disk

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -46,3 +47,16 @@ def test_a_killed_run_stays_catalogued_as_interrupted(tmp_path):
     proc.wait()
     (run,) = Catalog(path).runs()
     assert run.status == "running" and run.interrupted
+
+
+def test_a_note_is_replaced_after_the_run(tmp_path):
+    catalog = Catalog(tmp_path / "catalog.sqlite")
+    run_id = catalog.start("IVSweep", {}, note="first")
+    catalog.finish(run_id, "finished")
+    catalog.set_note(run_id, "contact lost #redo")
+    assert catalog.get(run_id).note == "contact lost #redo"
+    with pytest.raises(KeyError, match="no run 99"):
+        catalog.set_note(99, "x")
+    reader = Catalog(tmp_path / "catalog.sqlite", read_only=True)
+    with pytest.raises(sqlite3.OperationalError, match="readonly"):
+        reader.set_note(run_id, "y")

@@ -44,9 +44,10 @@ def test_an_old_catalog_is_upgraded_with_relative_paths_and_indexes(tmp_path):
     _old_catalog(data, csv, h5)
     cat = Catalog(data / "catalog.sqlite")
     db = sqlite3.connect(data / "catalog.sqlite")
-    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
-    stored = db.execute("SELECT results_path, traces_path, operator, note FROM runs").fetchone()
-    assert stored == ("IVSweep_1.csv", "IVSweep_1.h5", "", "")
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
+    stored = db.execute("SELECT results_path, traces_path, operator, note, transcript_path "
+                        "FROM runs").fetchone()
+    assert stored == ("IVSweep_1.csv", "IVSweep_1.h5", "", "", "")
     indexed = {db.execute(f"PRAGMA index_info({name})").fetchone()[2]
                for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'index' "
                                          "AND tbl_name = 'runs'")}

@@ -21,7 +21,7 @@ from typing import Any
 from tqdm import tqdm
 
 from labmem.campaigns import report as campaign_report
-from labmem.campaigns.runner import DeviceResult, check_output, run_device
+from labmem.campaigns.runner import CampaignHooks, DeviceResult, check_output, run_device
 from labmem.campaigns.spec import (
     Campaign,
     CampaignError,
@@ -37,9 +37,10 @@ EXECUTORS = ("serial", "dask")
 
 
 def run_serial(campaign: Campaign, out: Path, show_progress: bool = True,
-               abort: threading.Event | None = None) -> list[DeviceResult]:
+               abort: threading.Event | None = None,
+               hooks: CampaignHooks | None = None) -> list[DeviceResult]:
     """Each device in turn; a bar over devices and one over the running step. Setting abort
-    stops the running step and the campaign (AbortedError)."""
+    stops the running step and the campaign (AbortedError); hooks are told every step."""
     results = []
     disable = None if show_progress else True  # None: bars only on a terminal
     devices = tqdm(campaign.devices, desc="devices", unit="device", position=0,
@@ -54,7 +55,8 @@ def run_serial(campaign: Campaign, out: Path, show_progress: bool = True,
                 step_bar.set_description_str(f"{device_id} · {label}", refresh=False)
                 step_bar.update(percent - step_bar.n)
 
-            results.append(run_device(campaign, device, out, progress=show, abort=abort))
+            results.append(run_device(campaign, device, out, progress=show, abort=abort,
+                                      hooks=hooks))
             _log_device(results[-1])
     finally:
         step_bar.close()
@@ -151,9 +153,9 @@ def check_dask(campaign: Campaign, scheduler: str | None, workers: int) -> None:
                                     f"{err.strerror or err}") from None
 
 
-def check_station(campaign: Campaign) -> None:
+def check_station(campaign: Campaign, operator: Callable[[str], None] | None = None) -> None:
     """For a campaign on a station file: the file parses, its VISA library opens, and at real
-    instruments there is a terminal to ask the operator to move the probes."""
+    instruments there is someone to ask to move the probes (operator, or a terminal)."""
     if campaign.station is None:
         return
     config = station_config(campaign.station)
@@ -162,7 +164,7 @@ def check_station(campaign: Campaign) -> None:
     except (OSError, ValueError) as err:
         raise CampaignNotFoundError(f"cannot open the station {campaign.station}: "
                                     f"{err}") from None
-    if not station.simulated and not sys.stdin.isatty():
+    if not station.simulated and operator is None and not sys.stdin.isatty():
         raise CampaignError(f"the station {campaign.station} has real instruments: the "
                             "operator is asked to move the probes to each device, so run the "
                             "campaign from a terminal")
@@ -183,17 +185,19 @@ def executor(name: str) -> Callable[..., list[DeviceResult]]:
 def run_campaign(campaign: Campaign, out: str | Path, *, resume: bool = False,
                  executor_name: str = "serial", scheduler: str | None = None,
                  workers: int = 2, show_progress: bool = True,
-                 abort: threading.Event | None = None) -> dict[str, Any]:
+                 abort: threading.Event | None = None,
+                 hooks: CampaignHooks | None = None) -> dict[str, Any]:
     """Check the campaign and all it needs (executor, station, output folder) before writing
     anything; run every device (reusing finished steps when resuming), write
     campaign_summary.json, the figures and campaign_report.md into out; return the summary.
     Setting abort (serial executor) stops the running step and the campaign (AbortedError,
-    no report); --resume continues it."""
+    no report); --resume continues it. hooks (serial executor) are told every step and name
+    who moves the probes."""
     campaign.check()
     run = executor(executor_name)
     if executor_name == "dask":
         check_dask(campaign, scheduler, workers)
-    check_station(campaign)
+    check_station(campaign, hooks.operator if hooks is not None else None)
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise CampaignError(f"the output folder {out} is a file")
@@ -206,7 +210,7 @@ def run_campaign(campaign: Campaign, out: str | Path, *, resume: bool = False,
     if executor_name == "dask":
         kwargs.update(scheduler=scheduler, workers=workers)
     else:
-        kwargs.update(abort=abort)
+        kwargs.update(abort=abort, hooks=hooks)
     results = run(campaign, out, **kwargs)
     data = campaign_report.summary(campaign, results, executor_name,
                                    time.perf_counter() - start)

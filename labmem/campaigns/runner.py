@@ -36,6 +36,10 @@ ENDED = ("finished", "failed")
 not, and its step runs again."""
 
 
+def _ignore(*_: Any) -> None:
+    """A hook nobody listens to."""
+
+
 def step_key(index: int, attempt: int) -> str:
     """The catalog's name for attempt `attempt` of step `index`, e.g. "02.01"."""
     return f"{index:02d}.{attempt:02d}"
@@ -73,6 +77,24 @@ class DeviceResult:
 
 
 @dataclass(frozen=True)
+class CampaignHooks:
+    """What a caller that runs a campaign in its own process (the GUI) is told as the devices
+    and steps go, on the campaign's thread, and who is asked to move the probes at a real
+    station (None: the terminal, as `labmem campaign run` does)."""
+
+    operator: Callable[[str], None] | None = None
+    """Asked to move the probes (and to recable) at a real station; raises to refuse."""
+    device_started: Callable[[Device], None] = _ignore
+    step_started: Callable[[Device, str, str], None] = _ignore
+    """Told (device, step key, step label) before a step's run (not for a reused one)."""
+    step_progress: Callable[[Device, str, float], None] = _ignore
+    """Told (device, step label, percent of its run)."""
+    step_ended: Callable[[Device, StepResult], None] = _ignore
+    """Told every run of a step, reused ones (resumed) included."""
+    device_ended: Callable[[DeviceResult], None] = _ignore
+
+
+@dataclass(frozen=True)
 class Paths:
     """Where a campaign keeps its things under its output folder."""
 
@@ -100,14 +122,16 @@ def device_seed(device: Device) -> int:
     return device.seed if device.seed is not None else zlib.crc32(device.id.encode())
 
 
-def open_station(campaign: Campaign, device: Device, paths: Paths) -> Station:
-    """The device's own simulated bench, or the campaign's station with the operator asked to
-    move the probes to the device."""
+def open_station(campaign: Campaign, device: Device, paths: Paths,
+                 operator: Callable[[str], None] | None = None) -> Station:
+    """The device's own simulated bench, or the campaign's station with the operator (None:
+    the terminal) asked to move the probes to the device."""
     if campaign.simulated:
         path = paths.bench(device)
         path.parent.mkdir(parents=True, exist_ok=True)
         return simulated_station(path, seed=device_seed(device), device=dict(device.params))
-    station = Station.from_file(campaign.station)
+    station = Station.from_file(campaign.station,
+                                **({"operator": operator} if operator is not None else {}))
     if not station.simulated:  # a station file on the simulated bench has one device
         station.operator(f"Move the probes to {device.where()}.")
     return station
@@ -123,16 +147,20 @@ def close_interrupted(catalog: Catalog, runs: list[Run]) -> None:
 
 def run_device(campaign: Campaign, device: Device, out: str | Path,
                progress: StepProgress | None = None,
-               abort: threading.Event | None = None) -> DeviceResult:
+               abort: threading.Event | None = None,
+               hooks: CampaignHooks | None = None) -> DeviceResult:
     """Every step of the campaign on one device, reusing the step runs that ended before.
     A KeyboardInterrupt aborts the running step (instruments safe) and propagates; so does
-    setting `abort` (the step stops at its next point, then AbortedError is raised)."""
+    setting `abort` (the step stops at its next point, then AbortedError is raised). hooks
+    are told the device's steps as they go."""
+    hooks = hooks or CampaignHooks()
     paths = Paths(Path(out))
     catalog = Catalog(paths.catalog)
     runs = catalog.runs(campaign=campaign.name, device_id=device.id)
     close_interrupted(catalog, runs)
     done = {r.step: r for r in runs if r.status in ENDED}
-    station = open_station(campaign, device, paths)
+    hooks.device_started(device)
+    station = open_station(campaign, device, paths, hooks.operator)
     if station.bench is not None and done:
         station.bench.restore(json.loads(paths.state(device, max(done)).read_text()))
     result = DeviceResult(device)
@@ -151,11 +179,16 @@ def run_device(campaign: Campaign, device: Device, out: str | Path,
                     if status in ENDED and station.bench is not None:
                         _write_atomic(paths.state(device, key), station.bench.snapshot())
 
+                def show(percent: float, label: str = step.label) -> None:
+                    hooks.step_progress(device, label, percent)
+                    if progress is not None:
+                        progress(label, percent)
+
+                hooks.step_started(device, key, step.label)
                 outcome = run_procedure(
                     procedure, station, paths.data, catalog=catalog, device_id=device.id,
                     campaign=campaign.name, step=key, on_end=save_state, abort=abort,
-                    on_progress=(lambda p, label=step.label: progress(label, p))
-                    if progress else None)
+                    on_progress=show)
                 if abort is not None and abort.is_set():
                     station.safe_off()
                     raise AbortedError(f"{device.id}: step {key} ({step.label}) "
@@ -166,6 +199,7 @@ def run_device(campaign: Campaign, device: Device, out: str | Path,
             if condition is not None and run.status == "finished":
                 run.condition_met = condition.met(run.metrics)
             result.steps.append(run)
+            hooks.step_ended(device, run)
             if run.status != "finished" or (step.until is not None and run.condition_met):
                 break
         last = result.steps[-1]
@@ -178,6 +212,7 @@ def run_device(campaign: Campaign, device: Device, out: str | Path,
                 result.skipped = failure
                 break
     station.safe_off()
+    hooks.device_ended(result)
     return result
 
 

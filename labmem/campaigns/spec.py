@@ -66,7 +66,12 @@ SCHEMA: dict[str, Any] = {
 
 
 class CampaignError(FileError):
-    """A campaign that cannot run, with where and why (refused input: exit code 2)."""
+    """A campaign that cannot run, with where and why (refused input: exit code 2); refusals
+    holds every refusal found at the check that stopped (the message is the first)."""
+
+    def __init__(self, message: str, *more: str) -> None:
+        super().__init__(message)
+        self.refusals = [message, *more]
 
 
 class CampaignNotFoundError(CampaignError):
@@ -198,8 +203,9 @@ class Campaign:
             station_config(station, where(("station",), ""))
         campaign = cls(data["campaign"], [_step(s) for s in data["steps"]], devices,
                        station, data.get("description", ""), source)
-        for path, message in campaign.problems():
-            raise CampaignError(where(path, message))
+        problems = [where(path, message) for path, message in campaign.problems()]
+        if problems:
+            raise CampaignError(*problems)
         return campaign
 
     @classmethod

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from labmem import __version__
 from labmem.catalog import STATUSES, Catalog, local_time
+from labmem.cli.replay import add_replay_parser
 from labmem.cli.run import (
     EXIT_CODES,
     EXIT_FAILED,
@@ -298,6 +299,7 @@ def build_parser() -> argparse.ArgumentParser:
     gui.set_defaults(func=_gui)
     add_run_parser(sub)
     add_campaign_parser(sub)
+    add_replay_parser(sub)
     return parser
 
 

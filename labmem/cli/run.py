@@ -86,6 +86,7 @@ def _run(args: argparse.Namespace) -> int:
     station = open_station(args.station, "labmem run")
     if isinstance(station, int):
         return station
+    station.config.record = station.config.record or args.record
     bar = tqdm(total=100.0, desc=args.procedure, file=sys.stderr,
                disable=True if args.quiet else None,  # None: a bar only on a terminal
                bar_format="{desc}: {percentage:3.0f}%|{bar}| {elapsed}")
@@ -231,6 +232,9 @@ def add_run_parser(sub: argparse._SubParsersAction) -> None:
         parser.add_argument("--operator", default="", help="who ran it (for the catalog)")
         parser.add_argument("--note", default="", help="free-text note or tags for the "
                             "catalog, e.g. 'after anneal #batch3'")
+        parser.add_argument("--record", action="store_true", help="record every VISA "
+                            "transaction to a transcript beside the run (as the station "
+                            "file's record: true; see labmem replay)")
         parser.add_argument("--quiet", action="store_true", help="no progress bar")
         parser.set_defaults(func=_run)
 

@@ -28,6 +28,7 @@ def count_traffic(visalib: Any) -> Iterator[Traffic]:
     """Count every write and read the library serves inside the block."""
     traffic = Traffic()
     write, read = visalib.write, visalib.read
+    saved = {name: vars(visalib)[name] for name in ("write", "read") if name in vars(visalib)}
 
     def counted_write(session: int, data: bytes) -> Any:
         traffic.writes += 1
@@ -43,5 +44,6 @@ def count_traffic(visalib: Any) -> Iterator[Traffic]:
     visalib.write, visalib.read = counted_write, counted_read
     try:
         yield traffic
-    finally:
+    finally:  # a wrapper already there (e.g. a transcript recorder) stays
         del visalib.write, visalib.read
+        vars(visalib).update(saved)
