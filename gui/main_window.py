@@ -10,7 +10,7 @@ from pathlib import Path
 from PyQt5 import QtCore, QtGui, QtWidgets
 from pyvisa.errors import VisaIOError
 
-from labmem.catalog import Catalog, check_device_id
+from labmem.catalog import Catalog
 from labmem.gui.campaign_panel import CampaignPanel
 from labmem.gui.data_folder import DataFolderBar, folder_problem
 from labmem.gui.estimates import remember_run
@@ -19,7 +19,7 @@ from labmem.gui.log_pane import LogPane
 from labmem.gui.manual_panel import ManualPanel
 from labmem.gui.procedure_panel import ProcedurePanel, format_duration
 from labmem.gui.run_browser import RunBrowser
-from labmem.gui.run_queue import Job, JobResult, RunQueue
+from labmem.gui.run_queue import Job, JobResult, RunQueue, ready_to_queue
 from labmem.gui.settings import load_json, restore_layout, save_json, save_layout
 from labmem.gui.setup_prompt import SetupPrompt
 from labmem.gui.station_panel import StationPanel, describe_active_setup
@@ -176,12 +176,8 @@ class MainWindow(QtWidgets.QMainWindow):
                                  "runs can be browsed; a new run needs a folder labmem can "
                                  "write (labmem gui --data FOLDER)")
             procedure = panel.procedure()
-            problem = self.station_panel.problem(procedure.roles_on(self.station))
-            if problem is not None:
-                raise ValueError(problem)
-            procedure.station = self.station
-            procedure.check()
-            device_id = check_device_id(panel.device.text().strip())
+            device_id = ready_to_queue(procedure, self.station, self.station_panel.problem,
+                                       panel.device.text())
         except (ValueError, VisaIOError) as err:  # refused, or an instrument is not there
             panel.show_problem(str(err))
             self.state.setText(f"Not queued: {err}")

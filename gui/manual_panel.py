@@ -14,10 +14,9 @@ import pyqtgraph as pg
 from PyQt5 import QtCore, QtWidgets
 from pyvisa.errors import VisaIOError
 
-from labmem.catalog import check_device_id
 from labmem.gui.curves import plot_widget
 from labmem.gui.parameter_form import ParameterForm
-from labmem.gui.run_queue import Job, JobResult, RunQueue
+from labmem.gui.run_queue import Job, JobResult, RunQueue, ready_to_queue
 from labmem.procedures.base import StationProcedure, build_procedure, parameters_in_order
 from labmem.procedures.pulse import smu_pulse_path
 from labmem.procedures.synapse.manual import ManualPulse, ManualRead
@@ -235,12 +234,8 @@ class ManualPanel(QtWidgets.QWidget):
             if self.queue.busy:
                 raise ValueError("a run holds the station: wait until the queue is empty")
             procedure = self._procedure(cls)
-            problem = self.station_problem(procedure.roles_on(self.station))
-            if problem is not None:
-                raise ValueError(problem)
-            procedure.station = self.station
-            procedure.check()
-            device_id = check_device_id(self.device.text().strip())
+            device_id = ready_to_queue(procedure, self.station, self.station_problem,
+                                       self.device.text())
         except (ValueError, VisaIOError) as err:  # refused, or an instrument is not there
             self.show_problem(str(err))
             return None

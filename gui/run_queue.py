@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ from typing import Any
 import numpy as np
 from PyQt5 import QtCore
 
-from labmem.catalog import Catalog
+from labmem.catalog import Catalog, check_device_id
 from labmem.procedures.base import StationProcedure
 from labmem.procedures.runner import RunOutcome, run_procedure
 from labmem.station import Station
@@ -174,3 +175,16 @@ class RunQueue(QtCore.QObject):
             log.error("%s did not start: %s", job.label(), err)
             return JobResult(None, str(err))
         return JobResult(outcome, outcome.error)
+
+
+def ready_to_queue(procedure: StationProcedure, station: Station,
+                   problem: Callable[[tuple[str, ...]], str | None], device_text: str) -> str:
+    """Attach the station to procedure once the station can serve its roles (problem(roles)
+    says why not) and its plan passes check(); the checked device id. ValueError (or
+    pyvisa's VisaIOError, an instrument not there) with the reason otherwise."""
+    reason = problem(procedure.roles_on(station))
+    if reason is not None:
+        raise ValueError(reason)
+    procedure.station = station
+    procedure.check()
+    return check_device_id(device_text.strip())

@@ -12,7 +12,8 @@ import argparse
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from PyQt5 import QtCore
@@ -38,37 +39,54 @@ def wait_for(condition: Callable[[], bool], timeout_s: float = 300.0) -> None:
         time.sleep(0.01)
 
 
-def render(out_dir: str | Path, iv_cycles: int = 30, packages: int = 16) -> list[Path]:
-    """iv_run.png (half-way through an IVSweep of iv_cycles) and pulse_run.png (an
-    IntegrateAndFire of packages, its burst drawn) in out_dir; returns their paths."""
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+@contextmanager
+def shown_window(before: Callable[[Path], object] | None = None) -> Iterator[MainWindow]:
+    """The main window on the simulated bench at WINDOW_SIZE, its instruments identified, with
+    a data folder and settings of its own (the default layout, not the user's last session);
+    before(data folder) runs first (e.g. a campaign the window then shows). Closed after."""
     application()
     with tempfile.TemporaryDirectory() as tmp:
-        QtCore.QSettings.setPath(QtCore.QSettings.IniFormat, QtCore.QSettings.UserScope,
-                                 tmp)  # the default layout, not the user's last session
-        window = MainWindow(Station(), Path(tmp) / "data")
+        QtCore.QSettings.setPath(QtCore.QSettings.IniFormat, QtCore.QSettings.UserScope, tmp)
+        data = Path(tmp) / "data"
+        if before is not None:
+            before(data)
+        window = MainWindow(Station(), data)
         window.resize(*WINDOW_SIZE)
         window.show()
         try:
             wait_for(lambda: window.station_panel.rows is not None)  # instruments identified
-            window.procedures.select("IVSweep").set_values({"cycles": iv_cycles})
-            window.procedures.device.setText("W3-D12-A4")
-            iv = window.queue_from_form()
-            wait_for(lambda: isinstance(window.panel, IVPanel)
-                     and len(window.panel.vsets) >= iv_cycles // 2)
-            paths = [out / "iv_run.png"]
-            window.grab().save(str(paths[-1]))
-            window.procedures.select("IntegrateAndFire").set_values({"packages": packages})
-            pulse = window.queue_from_form()
-            wait_for(lambda: iv.number in window.results)
-            wait_for(lambda: isinstance(window.panel, PulsePanel)
-                     and window.panel.rows.curves != {})
-            paths.append(out / "pulse_run.png")
-            window.grab().save(str(paths[-1]))
-            wait_for(lambda: pulse.number in window.results)
+            yield window
         finally:
             window.close()
+
+
+def output_folder(out_dir: str | Path) -> Path:
+    """out_dir as a Path, created when missing."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    return out
+
+
+def render(out_dir: str | Path, iv_cycles: int = 30, packages: int = 16) -> list[Path]:
+    """iv_run.png (half-way through an IVSweep of iv_cycles) and pulse_run.png (an
+    IntegrateAndFire of packages, its burst drawn) in out_dir; returns their paths."""
+    out = output_folder(out_dir)
+    with shown_window() as window:
+        window.procedures.select("IVSweep").set_values({"cycles": iv_cycles})
+        window.procedures.device.setText("W3-D12-A4")
+        iv = window.queue_from_form()
+        wait_for(lambda: isinstance(window.panel, IVPanel)
+                 and len(window.panel.vsets) >= iv_cycles // 2)
+        paths = [out / "iv_run.png"]
+        window.grab().save(str(paths[-1]))
+        window.procedures.select("IntegrateAndFire").set_values({"packages": packages})
+        pulse = window.queue_from_form()
+        wait_for(lambda: iv.number in window.results)
+        wait_for(lambda: isinstance(window.panel, PulsePanel)
+                 and window.panel.rows.curves != {})
+        paths.append(out / "pulse_run.png")
+        window.grab().save(str(paths[-1]))
+        wait_for(lambda: pulse.number in window.results)
     return paths
 
 
@@ -84,31 +102,21 @@ simulated device (read at 0.1 V, 1 mA compliance)."""
 def render_manual(out_dir: str | Path,
                   actions: list[tuple[str, dict[str, float]]] = MANUAL_ACTIONS) -> Path:
     """manual_panel.png in out_dir: the Manual tab after the actions; returns its path."""
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    application()
-    with tempfile.TemporaryDirectory() as tmp:
-        window = MainWindow(Station(), Path(tmp) / "data")
-        window.resize(*WINDOW_SIZE)
-        window.show()
+    out = output_folder(out_dir)
+    with shown_window() as window:
         panel = window.manual
         window.tabs.setCurrentWidget(panel)
-        try:
-            wait_for(lambda: window.station_panel.rows is not None)
-            panel.device.setText("W3-D12-A4")
-            panel.read_form.set_values({"compliance_a": 1e-3})
-            panel.pulse_form.set_values({"width_s": 1e-3, "interval_s": 1e-3,
-                                         "series_ohm": 1e3})
-            for kind, values in actions:
-                panel.pulse_form.set_values(values)
-                job = panel.read() if kind == "read" else panel.pulse()
-                if job is None:
-                    raise RuntimeError(f"{kind} {values} refused: {panel.message.text()}")
-                wait_for(lambda job=job: job.number not in panel.jobs)
-            path = out / "manual_panel.png"
-            window.grab().save(str(path))
-        finally:
-            window.close()
+        panel.device.setText("W3-D12-A4")
+        panel.read_form.set_values({"compliance_a": 1e-3})
+        panel.pulse_form.set_values({"width_s": 1e-3, "interval_s": 1e-3, "series_ohm": 1e3})
+        for kind, values in actions:
+            panel.pulse_form.set_values(values)
+            job = panel.read() if kind == "read" else panel.pulse()
+            if job is None:
+                raise RuntimeError(f"{kind} {values} refused: {panel.message.text()}")
+            wait_for(lambda job=job: job.number not in panel.jobs)
+        path = out / "manual_panel.png"
+        window.grab().save(str(path))
     return path
 
 
@@ -130,33 +138,22 @@ MAP_DEVICES = [f"  - {{wafer: W3, die: D{die}, device: {row}{col}}}"
 def render_map(out_dir: str | Path) -> list[Path]:
     """wafer_map.png (the Wafer map tab after a campaign on twelve simulated devices, coloured
     by the Vset mean) and device_history.png (one device's history) in out_dir."""
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    application()
-    with tempfile.TemporaryDirectory() as tmp:
-        data = Path(tmp) / "data"
-        run_campaign(Campaign.from_text(MAP_CAMPAIGN.format(devices="\n".join(MAP_DEVICES))),
-                     data, show_progress=False)
-        window = MainWindow(Station(), data)
-        window.resize(*WINDOW_SIZE)
-        window.show()
-        try:
-            wait_for(lambda: window.station_panel.rows is not None)
-            window.tabs.setCurrentWidget(window.wafer_map)
-            window.wafer_map.figure.setCurrentText("IVSweep · vset mean [V]")
-            for _ in range(5):  # the plot's layout settles (title, axis labels)
-                application().processEvents()
-            paths = [out / "wafer_map.png", out / "device_history.png"]
-            window.grab().save(str(paths[0]))
-            history = window.wafer_map.open_history("W3-D1-A2")
-            history.figure.setCurrentText("IVSweep · vset mean [V]")
-            history.against.setCurrentText("run (in order)")
-            wait_for(lambda: history.isVisible())
-            for _ in range(5):
-                application().processEvents()
-            history.window().grab().save(str(paths[1]))
-        finally:
-            window.close()
+    out = output_folder(out_dir)
+    campaign = Campaign.from_text(MAP_CAMPAIGN.format(devices="\n".join(MAP_DEVICES)))
+    with shown_window(lambda data: run_campaign(campaign, data, show_progress=False)) as window:
+        window.tabs.setCurrentWidget(window.wafer_map)
+        window.wafer_map.figure.setCurrentText("IVSweep · vset mean [V]")
+        for _ in range(5):  # the plot's layout settles (title, axis labels)
+            application().processEvents()
+        paths = [out / "wafer_map.png", out / "device_history.png"]
+        window.grab().save(str(paths[0]))
+        history = window.wafer_map.open_history("W3-D1-A2")
+        history.figure.setCurrentText("IVSweep · vset mean [V]")
+        history.against.setCurrentText("run (in order)")
+        wait_for(lambda: history.isVisible())
+        for _ in range(5):
+            application().processEvents()
+        history.window().grab().save(str(paths[1]))
     return paths
 
 
@@ -184,26 +181,18 @@ steps:
 
 def render_campaign(out_dir: str | Path, text: str = DEMO_CAMPAIGN) -> Path:
     """campaign_panel.png in out_dir: the Campaign tab after running text; returns its path."""
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    application()
-    with tempfile.TemporaryDirectory() as tmp:
-        window = MainWindow(Station(), Path(tmp) / "data")
-        window.resize(*WINDOW_SIZE)
-        window.show()
+    out = output_folder(out_dir)
+    with shown_window() as window:
         panel = window.campaigns
         window.tabs.setCurrentWidget(panel)
-        try:
-            path = Path(tmp) / "population-demo.yaml"
-            path.write_text(text, encoding="utf-8")
-            panel.editor.open_file(path)
-            if not panel.start():
-                raise RuntimeError(f"campaign refused: {panel.editor.refusals}")
-            wait_for(lambda: panel.running is None)
-            shot = out / "campaign_panel.png"
-            window.grab().save(str(shot))
-        finally:
-            window.close()
+        path = window.data_dir.parent / "population-demo.yaml"  # beside the data folder
+        path.write_text(text, encoding="utf-8")
+        panel.editor.open_file(path)
+        if not panel.start():
+            raise RuntimeError(f"campaign refused: {panel.editor.refusals}")
+        wait_for(lambda: panel.running is None)
+        shot = out / "campaign_panel.png"
+        window.grab().save(str(shot))
     return shot
 
 

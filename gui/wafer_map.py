@@ -18,6 +18,9 @@ from labmem.gui.device_history import DeviceHistory
 from labmem.gui.figures_of_merit import FigureCache, split_unit
 
 ALL_RUNS = "all runs"
+CAMPAIGN_FOLDER = "{} (campaign folder)"
+"""A campaign run from the window keeps its own catalog in <data folder>/campaigns/<name>/;
+the map offers each such folder as a source of its own."""
 COLORMAP = "viridis"
 NO_FIGURE = QtGui.QColor(170, 170, 170)
 """A device without the chosen figure."""
@@ -85,6 +88,8 @@ class WaferMap(QtWidgets.QWidget):
     def __init__(self, catalog: Catalog, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
         self.catalog = catalog
+        self.shown_catalog = catalog.path
+        """The catalog whose devices are shown (the data folder's or a campaign folder's)."""
         self.cache = FigureCache()
         self.devices: dict[str, dict[str, float]] = {}
         """Device id → its figures of merit (each from its latest run that has it)."""
@@ -160,18 +165,26 @@ class WaferMap(QtWidgets.QWidget):
     # -- data -----------------------------------------------------------------------------
 
     def refresh(self) -> None:
-        """Re-read the catalog (read-only) and recompute the figures of new runs."""
+        """Re-read the catalog (read-only) and recompute the figures of new runs: every run,
+        one campaign's, or a campaign folder's own catalog (campaigns run from the window)."""
         path = self.catalog.path
+        folders = {CAMPAIGN_FOLDER.format(found.parent.name): found
+                   for found in sorted(path.parent.glob("campaigns/*/catalog.sqlite"))}
         runs = Catalog(path, read_only=True).runs() if path.is_file() else []
         campaigns = sorted({r.campaign for r in runs if r.campaign})
+        items = [ALL_RUNS, *campaigns, *folders]
         chosen = self.source.currentText() or ALL_RUNS
         self.source.blockSignals(True)
         self.source.clear()
-        self.source.addItems([ALL_RUNS, *campaigns])
-        self.source.setCurrentText(chosen if chosen in campaigns else ALL_RUNS)
+        self.source.addItems(items)
+        self.source.setCurrentText(chosen if chosen in items else ALL_RUNS)
         self.source.blockSignals(False)
-        if self.source.currentText() != ALL_RUNS:
-            runs = [r for r in runs if r.campaign == self.source.currentText()]
+        chosen = self.source.currentText()
+        self.shown_catalog = folders.get(chosen, path)
+        if chosen in folders:
+            runs = Catalog(folders[chosen], read_only=True).runs()
+        elif chosen != ALL_RUNS:
+            runs = [r for r in runs if r.campaign == chosen]
         self.set_devices(self.cache.device_figures(runs))
 
     def set_devices(self, devices: dict[str, dict[str, float]]) -> None:
@@ -307,7 +320,8 @@ class WaferMap(QtWidgets.QWidget):
 
     def open_history(self, device_id: str) -> DeviceHistory:
         """A window with every run of the device and its figures of merit over time."""
-        history = DeviceHistory(self.catalog, device_id, self.cache)
+        history = DeviceHistory(Catalog(self.shown_catalog, read_only=True), device_id,
+                                self.cache)
         window = QtWidgets.QMainWindow(self)
         window.setWindowTitle(f"Device {device_id} · history")
         window.setCentralWidget(history)

@@ -38,9 +38,10 @@ FORMAT = "labmem-visa-transcript"
 VERSION = 1
 SUFFIX = ".visa.jsonl.gz"
 """A run's transcript is <results stem>.visa.jsonl.gz beside its CSV…"""
-BLOCKS_SUFFIX = ".visa.bin.gz"
-"""…with the binary payloads (waveforms, buffers) raw in <results stem>.visa.bin.gz, when there
-are any: base64 and JSON would cost more time than the transfer's own handling."""
+BLOCKS_SUFFIX = ".visa.bin"
+"""…with the binary payloads (waveforms, buffers) raw and uncompressed in <results stem>.visa.bin,
+when there are any: base64 and JSON, or even gzip at level 1 (≈ 100 ms per 16 MB of scope
+records), would cost more time than the transfer's own handling."""
 
 
 def blocks_path(path: str | Path) -> Path:
@@ -220,8 +221,7 @@ class Recorder:
     def _block(self, data: bytes) -> list[int]:
         """Append binary bytes to the side file (opened on first use): [offset, length]."""
         if self._blocks is None:
-            self._blocks = gzip.open(blocks_path(self.path), "wb",  # noqa: SIM115 (till close)
-                                     compresslevel=1)
+            self._blocks = open(blocks_path(self.path), "wb")  # noqa: SIM115 (till close)
         offset = self._blocks_size
         self._blocks.write(data)
         self._blocks_size += len(data)
@@ -297,7 +297,7 @@ class Transcript:
 def _inline_blocks(rows: list[dict[str, Any]], side: Path) -> None:
     """Replace side-file references (key_bin) by base64 (key_b64) in the records read."""
     try:
-        blocks = gzip.decompress(side.read_bytes())
+        blocks = side.read_bytes()
     except OSError as err:
         raise ValueError(f"the binary payloads of the transcript are missing: {err}") from err
     for row in rows:

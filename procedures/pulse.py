@@ -92,6 +92,13 @@ def segment_windows(segments: Sequence[Segment], above_v: float) -> list[tuple[f
     return out
 
 
+def check_width_below_period(width_s: float, period_s: float) -> None:
+    """A train's pulses must be shorter than their period (period_s): ValueError otherwise."""
+    if not width_s < period_s:
+        raise ValueError(f"Pulse period (period_s) = {period_s:g} s is not allowed: "
+                         f"allowed above the pulse width {width_s:g} s")
+
+
 def smu_pulse_path(station: Station) -> bool:
     """True when the station has no AWG and scope but a PulsedSourceMeter as its SMU (read
     from the station file, no I/O): pulse procedures then pulse the SMU."""

@@ -94,6 +94,23 @@ def new_bench(tmp_path):
     libraries.clear()
 
 
+PULSING_SMU = "USB0::0x2A8D::0x9101::MY51140123::INSTR"
+"""Resource of the B2902A of pulsing_smu_station."""
+
+
+@pytest.fixture
+def pulsing_smu_station(new_bench, tmp_path):
+    """A station whose only instrument is a B2902A: pulse procedures run on the SMU alone."""
+    lib = new_bench(seed=7, setup="smu", instruments={"smu": {"model": "b2902a",
+                                                              "resource": PULSING_SMU}})
+    path = tmp_path / "station.yaml"
+    path.write_text(yaml.safe_dump({"visa_library": lib, "roles": {
+        "smu": {"driver": "b2902a", "resource": PULSING_SMU}}}))
+    station = Station.from_file(path)
+    yield station
+    station.safe_off()
+
+
 @pytest.fixture
 def new_station(new_bench):
     """Factory of stations: new_station(**settings) opens the default station file on a fresh

@@ -14,7 +14,7 @@ from pymeasure.experiment import FloatParameter, IntegerParameter, Parameter
 from labmem import analysis, metrics
 from labmem.metrics import Metrics
 from labmem.procedures.neuron.trains import number_list
-from labmem.procedures.pulse import PulseProcedure
+from labmem.procedures.pulse import PulseProcedure, check_width_below_period
 from labmem.summaries import OVER_RANGE
 from labmem.waveforms import Segment, pulse_train
 
@@ -66,9 +66,7 @@ class DendriticFilter(PulseProcedure):
 
     def check_plan(self) -> None:
         """Pulses shorter than their period, then the shared checks."""
-        if not self.width_s < self.period_s:
-            raise ValueError(f"Pulse period (period_s) = {self.period_s:g} s is not allowed: "
-                             f"allowed above the pulse width {self.width_s:g} s")
+        check_width_below_period(self.width_s, self.period_s)
         super().check_plan()
 
     def get_estimates(self) -> float:

@@ -16,6 +16,7 @@ from labmem import analysis_spikes, metrics
 from labmem.metrics import Metrics
 from labmem.procedures.base import FloatListParameter, list_values
 from labmem.procedures.neuron.membrane import MembranePulseProcedure
+from labmem.procedures.pulse import check_width_below_period
 from labmem.summaries import OVER_RANGE
 from labmem.waveforms import Segment, pulse_train
 
@@ -64,9 +65,7 @@ class LeakyIntegrateFire(MembranePulseProcedure):
 
     def check_plan(self) -> None:
         """Pulses shorter than their period, then the membrane checks."""
-        if not self.width_s < self.period_s:
-            raise ValueError(f"Pulse period (period_s) = {self.period_s:g} s is not allowed: "
-                             f"allowed above the pulse width {self.width_s:g} s")
+        check_width_below_period(self.width_s, self.period_s)
         super().check_plan()
 
     def get_estimates(self) -> float:

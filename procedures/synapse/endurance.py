@@ -14,13 +14,13 @@ from pymeasure.experiment import FloatParameter, IntegerParameter
 from labmem import metrics
 from labmem.metrics import Metrics
 from labmem.procedures.base import StationProcedure
-from labmem.procedures.synapse.levels import apex_ramp
+from labmem.procedures.synapse.levels import SetResetApexes, apex_ramp
 
 SWEEP_STEP_V = 0.02
 """Voltage step of the set and reset ramps in V."""
 
 
-class Endurance(StationProcedure):
+class Endurance(SetResetApexes, StationProcedure):
     """DC set/reset cycles on the SMU with an LRS and an HRS read every k cycles; one row per
     read cycle."""
 
@@ -29,11 +29,6 @@ class Endurance(StationProcedure):
     DATA_COLUMNS: ClassVar[list[str]] = ["Cycle", "R LRS (ohm)", "R HRS (ohm)", "Window"]
     METRICS = metrics.ENDURANCE
 
-    compliance_a = FloatParameter("Set compliance", units="A", minimum=1e-9, maximum=1.05,
-                                  default=1e-3)
-    set_v = FloatParameter("Set apex", units="V", minimum=0.01, maximum=20.0, default=2.0)
-    reset_v = FloatParameter("Reset apex", units="V", minimum=-20.0, maximum=-0.01,
-                             default=-2.0)
     rate_v_per_s = FloatParameter("Ramp rate", units="V/s", minimum=0.01, maximum=80.0,
                                   default=50.0)
     cycles = IntegerParameter("Cycles", minimum=1, maximum=10_000_000, default=1000)

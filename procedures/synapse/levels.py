@@ -5,6 +5,7 @@ filament grows until the current reaches it), and short reads at a small voltage
 from __future__ import annotations
 
 import numpy as np
+from pymeasure.experiment import FloatParameter
 
 from labmem.instruments.roles import SourceMeter
 
@@ -40,3 +41,14 @@ def read_current(smu: SourceMeter, read_v: float, dwell_s: float) -> float:
     sweep = smu.sweep(np.full(READ_POINTS, read_v), dwell_s=dwell_s)
     smu.apply(0.0)
     return float(np.mean(sweep.i))
+
+
+class SetResetApexes:
+    """The parameters of a full DC set/reset cycle on the SMU (apex_ramp): the set
+    compliance and the set and reset apexes (for Endurance and ReadNoise)."""
+
+    compliance_a = FloatParameter("Set compliance", units="A", minimum=1e-9, maximum=1.05,
+                                  default=1e-3)
+    set_v = FloatParameter("Set apex", units="V", minimum=0.01, maximum=20.0, default=2.0)
+    reset_v = FloatParameter("Reset apex", units="V", minimum=-20.0, maximum=-0.01,
+                             default=-2.0)

@@ -13,14 +13,14 @@ from pymeasure.experiment import FloatParameter, IntegerParameter
 from labmem import metrics
 from labmem.metrics import Metrics
 from labmem.procedures.base import StationProcedure
-from labmem.procedures.synapse.levels import apex_ramp
+from labmem.procedures.synapse.levels import SetResetApexes, apex_ramp
 
 STATES = ("LRS", "HRS")
 STEP_V = 0.02
 """Voltage step of the set and reset ramps in V."""
 
 
-class ReadNoise(StationProcedure):
+class ReadNoise(SetResetApexes, StationProcedure):
     """Set, N reads at the read bias (the SMU's buffer), reset, N reads; one row per read
     (State 0 LRS, 1 HRS)."""
 
@@ -29,11 +29,6 @@ class ReadNoise(StationProcedure):
     DATA_COLUMNS: ClassVar[list[str]] = ["State", "Time (s)", "Voltage (V)", "Current (A)"]
     METRICS = metrics.READ_NOISE
 
-    compliance_a = FloatParameter("Set compliance", units="A", minimum=1e-9, maximum=1.05,
-                                  default=1e-3)
-    set_v = FloatParameter("Set apex", units="V", minimum=0.01, maximum=20.0, default=2.0)
-    reset_v = FloatParameter("Reset apex", units="V", minimum=-20.0, maximum=-0.01,
-                             default=-2.0)
     read_v = FloatParameter("Read voltage", units="V", minimum=0.001, maximum=5.0, default=0.1)
     reads = IntegerParameter("Reads per state", minimum=16, maximum=2500, default=2000)
     interval_s = FloatParameter("Read interval", units="s", minimum=1e-4, maximum=10.0,

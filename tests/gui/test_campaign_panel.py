@@ -231,3 +231,30 @@ def test_closing_during_a_campaign_asks_then_aborts_it(qtbot, window, panel, tmp
     press.append("Abort and close")
     window.close()
     assert len(asked) == 2 and not window.isVisible() and not thread.is_alive()
+
+
+def test_a_campaign_run_from_the_window_fills_the_map_and_opens_a_history(qtbot, window, panel,
+                                                                           tmp_path):
+    """Issue 20: a 3-device population campaign run from the Campaign tab; the Wafer map offers
+    its folder, shows its three devices coloured by a figure of merit, and a device's history
+    holds that device's two runs."""
+    open_text(panel, tmp_path, POPULATION)
+    panel.run_button.click()
+    wait_end(qtbot, panel)
+    wafer_map = window.wafer_map
+    window.tabs.setCurrentWidget(wafer_map)  # shown: re-reads the catalogs
+    folder = "pop (campaign folder)"
+    assert folder in [wafer_map.source.itemText(k) for k in range(wafer_map.source.count())]
+    wafer_map.source.setCurrentText(folder)
+    wafer_map.refresh()
+    assert sorted(wafer_map.devices) == ["SIM-D0001", "SIM-D0002", "SIM-D0003"]
+    figure = "IVSweep · vset mean [V]"
+    assert figure in [wafer_map.figure.itemText(k) for k in range(wafer_map.figure.count())]
+    wafer_map.figure.setCurrentText(figure)
+    expected = {d["device_id"]: d["figures_of_merit"]["Vset forming mean (V)"]
+                for d in panel.summary["devices"]}  # the report's figure, computed its way
+    for device, value in expected.items():
+        assert wafer_map.devices[device][figure] == pytest.approx(value)
+    history = wafer_map.open_history("SIM-D0002")
+    assert [run.procedure for run in history.runs] == ["IVSweep", "IntegrateAndFire"]
+    assert all(run.campaign == "pop" for run in history.runs)

@@ -8,28 +8,11 @@ import math
 
 import numpy as np
 import pytest
-import yaml
 from finished_runs import finished
 
 from labmem.procedures.base import build_procedure
 from labmem.procedures.runner import run_procedure
 from labmem.procedures.synapse.manual import ManualPulse, ManualRead
-from labmem.station import Station
-
-SMU = "USB0::0x2A8D::0x9101::MY51140123::INSTR"
-
-
-@pytest.fixture
-def smu_station(new_bench, tmp_path):
-    """A station whose only instrument is a B2902A (pulses on the SMU)."""
-    lib = new_bench(seed=7, setup="smu", instruments={"smu": {"model": "b2902a",
-                                                              "resource": SMU}})
-    path = tmp_path / "station.yaml"
-    path.write_text(yaml.safe_dump({"visa_library": lib,
-                                    "roles": {"smu": {"driver": "b2902a", "resource": SMU}}}))
-    station = Station.from_file(path)
-    yield station
-    station.safe_off()
 
 
 def test_pulses_set_the_device_and_the_read_after_them_shows_it(new_station, tmp_path,
@@ -53,11 +36,11 @@ def test_pulses_set_the_device_and_the_read_after_them_shows_it(new_station, tmp
     assert_safe(station)
 
 
-def test_on_a_pulsing_smu_the_pulses_play_at_the_pulse_compliance(smu_station, tmp_path):
+def test_on_a_pulsing_smu_the_pulses_play_at_the_pulse_compliance(pulsing_smu_station, tmp_path):
     pulse = build_procedure(ManualPulse, {"amplitude_v": 2.0, "pulses": 2, "width_s": 1e-3,
                                           "interval_s": 2e-3, "smu_compliance_a": 1e-4})
-    assert pulse.roles_on(smu_station) == ("smu",)
-    rows = finished(pulse, smu_station, tmp_path)[1]
+    assert pulse.roles_on(pulsing_smu_station) == ("smu",)
+    rows = finished(pulse, pulsing_smu_station, tmp_path)[1]
     assert list(rows["Pulse"]) == [1, 2]
     peaks = rows["Peak current (A)"].to_numpy()
     assert np.all(peaks <= 1.05e-4), "the pulse compliance limits every pulse"

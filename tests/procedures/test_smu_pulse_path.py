@@ -6,29 +6,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import yaml
 from finished_runs import finished
 
 from labmem.procedures.neuron.pulse_responses import AllOrNone, IntegrateAndFire, PulseTrain
 from labmem.procedures.pulse import smu_pulses
 from labmem.procedures.runner import run_procedure
 from labmem.procedures.switching.delay import SwitchingDelay
-from labmem.station import Station
 from labmem.waveforms import packages, staircase
-
-SMU = "USB0::0x2A8D::0x9101::MY51140123::INSTR"
-
-
-@pytest.fixture
-def station(new_bench, tmp_path):
-    lib = new_bench(seed=7, setup="smu", instruments={"smu": {"model": "b2902a",
-                                                              "resource": SMU}})
-    path = tmp_path / "station.yaml"
-    path.write_text(yaml.safe_dump({"visa_library": lib,
-                                    "roles": {"smu": {"driver": "b2902a", "resource": SMU}}}))
-    station = Station.from_file(path)
-    yield station
-    station.safe_off()
 
 
 def test_a_staircase_is_one_reading_per_pulse_width():
@@ -55,10 +39,11 @@ def test_waveforms_the_smu_cannot_time_are_refused(segments, message):
         smu_pulses(segments)
 
 
-def test_all_or_none_on_the_smu_alone(station, tmp_path):
-    assert AllOrNone().roles_on(station) == ("smu",)
+def test_all_or_none_on_the_smu_alone(pulsing_smu_station, tmp_path):
+    assert AllOrNone().roles_on(pulsing_smu_station) == ("smu",)
     # series_ohm does not count here (1 kΩ would put the pulse path's threshold at 0.5 mA)
-    _, rows = finished(AllOrNone(smu_compliance_a=1e-6, series_ohm=1e3), station, tmp_path)
+    _, rows = finished(AllOrNone(smu_compliance_a=1e-6, series_ohm=1e3), pulsing_smu_station,
+                       tmp_path)
     responded = rows["Responded"].to_numpy().astype(bool)
     first = int(np.argmax(responded))
     assert 0 < first < responded.size - 1, "a threshold inside the amplitude range"
@@ -66,12 +51,13 @@ def test_all_or_none_on_the_smu_alone(station, tmp_path):
     peaks = rows["Peak current (A)"].to_numpy()
     assert np.all(peaks[:first] < 1e-9), "below threshold: the HRS leak"
     assert peaks[first:] == pytest.approx(1e-6, rel=0.1), "above it: held at the compliance"
-    assert station.bench.setup == "smu" and station.bench.instruments["smu"].idle_output() is None
+    bench = pulsing_smu_station.bench
+    assert bench.setup == "smu" and bench.instruments["smu"].idle_output() is None
 
 
-def test_integrate_and_fire_on_the_smu_alone(station, tmp_path):
+def test_integrate_and_fire_on_the_smu_alone(pulsing_smu_station, tmp_path):
     _, rows = finished(IntegrateAndFire(period_s=100e-6, duty=0.8, gap_s=100e-6, high_v=2.0),
-                       station, tmp_path)
+                       pulsing_smu_station, tmp_path)
     assert len(rows) == sum(range(1, 17))
     spiking = rows[rows["Spikes"] > 0]
     assert len(spiking) >= 1
@@ -86,9 +72,10 @@ def test_integrate_and_fire_on_the_smu_alone(station, tmp_path):
     (lambda: PulseTrain(waveform="1:1e-3, 0:1e-3, 2:2e-3, 0:1e-3"), r"one width"),
     (lambda: AllOrNone(smu_compliance_a=1e-10), r"compliance_a=1e-10 A is outside"),
 ])
-def test_what_the_smu_path_cannot_serve_is_refused_before_any_output(station, tmp_path,
+def test_what_the_smu_path_cannot_serve_is_refused_before_any_output(pulsing_smu_station, tmp_path,
                                                                       procedure, message):
-    t0 = station.now()
+    t0 = pulsing_smu_station.now()
     with pytest.raises(ValueError, match=message):
-        run_procedure(procedure(), station, tmp_path)
-    assert station.now() == t0 and station.bench.instruments["smu"].idle_output() is None
+        run_procedure(procedure(), pulsing_smu_station, tmp_path)
+    assert pulsing_smu_station.now() == t0
+    assert pulsing_smu_station.bench.instruments["smu"].idle_output() is None
