@@ -60,7 +60,7 @@ class ProgrammeConfig:
     e6_period_s: float = 20e-6
     e6_duty: float = 0.8
     e6_package_gap_s: float = 100e-6
-    e6_packages: int = 16
+    e6_packages: int = 20
     e7_r_series_ohm: float = 1e3
     e7_pot_v: float = 1.0
     e7_dep_v: float = -0.8

@@ -154,7 +154,7 @@ class IntegrateAndFire(PulseProcedure):
     duty = FloatParameter("Duty cycle", minimum=0.001, maximum=0.999, default=0.8)
     gap_s = FloatParameter("Gap between packages", units="s", minimum=25e-9, maximum=10.0,
                            default=100e-6)
-    packages = IntegerParameter("Packages", minimum=1, maximum=200, default=16)
+    packages = IntegerParameter("Packages", minimum=1, maximum=200, default=20)
 
     def check_plan(self) -> None:
         """High above low, then the shared checks."""
