@@ -56,9 +56,9 @@ def test_all_or_none_on_the_smu_alone(pulsing_smu_station, tmp_path):
 
 
 def test_integrate_and_fire_on_the_smu_alone(pulsing_smu_station, tmp_path):
-    _, rows = finished(IntegrateAndFire(period_s=100e-6, duty=0.8, gap_s=100e-6, high_v=2.0),
-                       pulsing_smu_station, tmp_path)
-    assert len(rows) == sum(range(1, 17))
+    proc = IntegrateAndFire(period_s=100e-6, duty=0.8, gap_s=100e-6, high_v=2.0)
+    _, rows = finished(proc, pulsing_smu_station, tmp_path)
+    assert len(rows) == sum(range(1, proc.packages + 1))
     spiking = rows[rows["Spikes"] > 0]
     assert len(spiking) >= 1
     assert spiking["Package"].min() >= 5, "no spike before several pulses integrate"
