@@ -157,6 +157,25 @@ def state_resistances(v: np.ndarray, i: np.ndarray, v_read: float) -> tuple[floa
     return r_hrs, r_lrs
 
 
+def reset_span(v: np.ndarray, i: np.ndarray, start: float = 0.9, end: float = 0.01) -> float:
+    """How gradual a cycle's reset is, in V: on the negative branch (0 → negative apex), the
+    voltage span from where |I| first falls below start × the branch's largest |I| (after it)
+    to where it first falls below end × that. NaN without a negative branch or a fall."""
+    v = np.asarray(v, dtype=float)
+    i = np.abs(np.asarray(i, dtype=float))
+    neg = np.flatnonzero(v < 0)
+    if not neg.size:
+        return float("nan")
+    branch = neg[: int(np.argmin(v[neg])) + 1]
+    peak = int(np.argmax(i[branch]))
+    after = branch[peak:]
+    falls_start = np.flatnonzero(i[after] < start * i[branch[peak]])
+    falls_end = np.flatnonzero(i[after] < end * i[branch[peak]])
+    if not falls_end.size:
+        return float("nan")
+    return float(abs(v[after[falls_end[0]]]) - abs(v[after[falls_start[0]]]))
+
+
 # --- statistics of a block of cycles --------------------------------------------------------
 
 

@@ -27,7 +27,8 @@ class IVBlock:
 
     def summary(self) -> dict:
         """Vset per cycle and its statistics; the median low-bias HRS resistance (|V|/|I| at
-        HRS_READ_V on the way up, before the set) over the cycles."""
+        HRS_READ_V on the way up, before the set) and the median reset span (how gradually
+        the negative branch lets go, analysis.reset_span) over the cycles."""
         mean, std = analysis.mean_std(self.vset_v)
         r_hrs = [analysis.state_resistances(self.v, row, HRS_READ_V)[0] for row in self.i]
         return {
@@ -37,6 +38,8 @@ class IVBlock:
             "vset_mean_v": mean,
             "vset_std_v": std,
             "hrs_resistance_ohm": analysis.block_statistics(np.array(r_hrs))["median"],
+            "reset_span_v": analysis.block_statistics(
+                np.array([analysis.reset_span(self.v, row) for row in self.i]))["median"],
         }
 
 

@@ -112,6 +112,18 @@ def test_state_resistances_of_a_constructed_cycle():
         assert r_lrs == pytest.approx(R_LRS, rel=1e-9)
 
 
+def test_reset_span_measures_how_gradually_the_negative_branch_lets_go():
+    v = np.concatenate([np.linspace(0, 1, 11), np.linspace(0.9, -2, 30), np.linspace(-1.9, 0, 20)])
+    # an exponential fall from its peak at -0.2 V, a decade per 0.5 V: 90 % at -0.2 - 0.5 lg(1/0.9)
+    i = np.where(v < -0.2, 1e-3 * 10 ** ((v + 0.2) / 0.5), 1e-3 * np.abs(v) / 0.2)
+    i[v > 0] = 1e-3
+    expected = 0.5 * (np.log10(1 / 0.01) - np.log10(1 / 0.9))
+    assert analysis.reset_span(v, i) == pytest.approx(expected, abs=0.1)  # on a 0.1 V grid
+    cliff = np.where(v < -1.4, 1e-9, 1e-3)
+    assert analysis.reset_span(v, cliff) == pytest.approx(0.0, abs=0.11)
+    assert np.isnan(analysis.reset_span(np.linspace(0, 1, 5), np.ones(5)))  # no negative branch
+
+
 def test_state_resistances_interpolate_on_each_branch():
     v = np.array([0.0, 0.1, 0.3, 0.2, 0.0])
     i = -np.array([0.0, 1e-6, 3e-6, 4e-4, 0.0])

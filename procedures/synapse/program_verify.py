@@ -70,7 +70,7 @@ class ProgramVerify(StationProcedure):
     reset_start_v = FloatParameter("First reset pulse", units="V", minimum=-20.0,
                                    maximum=-0.001, default=-0.1)
     reset_step_v = FloatParameter("Reset step (more negative)", units="V", minimum=1e-3,
-                                  maximum=5.0, default=0.02)
+                                  maximum=5.0, default=0.03)
     reset_v = FloatParameter("Full reset (and last reset pulse)", units="V", minimum=-20.0,
                              maximum=-0.01, default=-1.5)
     reset_compliance_a = FloatParameter("Reset compliance", units="A", minimum=1e-9,

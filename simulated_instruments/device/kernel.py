@@ -163,10 +163,12 @@ def trap_charge(mask: float, P: np.ndarray) -> float:
 
 
 @numba.njit(cache=True)
-def filament_conductance(g: float, m: float, xi: float, P: np.ndarray) -> float:
-    """Prefactor G_f of the filament branch in S: G0 (m_tip + m) (1 − ξ/(1 + m)) exp(-g/λ);
-    trapped charge ξ blocks about one conduction channel's worth of the path."""
-    return G0_S * (P[_MTIP] + m) * (1.0 - xi / (1.0 + m)) * math.exp(-g / P[_LAM])
+def channel_conductances(g: float, m: float, xi: float, P: np.ndarray) -> tuple:
+    """(tip prefactor, bridge conductance) in S of the filament: G0 m_tip and G0 m, both times
+    (1 − ξ/(1 + m)) exp(−g/λ). The tip tunnels (sinh); the bridge is a metallic constriction
+    (ohmic). Trapped charge ξ blocks about one conduction channel's worth of the path."""
+    common = G0_S * (1.0 - xi / (1.0 + m)) * math.exp(-g / P[_LAM])
+    return common * P[_MTIP], common * m
 
 
 @numba.njit(cache=True)
@@ -187,16 +189,16 @@ def leak_conductance(w: float, s: float, xi: float, P: np.ndarray) -> float:
 
 @numba.njit(cache=True)
 def conductances(S: np.ndarray, P: np.ndarray) -> tuple:
-    """(G_f, G_leak) of the state S: its gap, bridge, training, Ag turnover and trap
-    occupancy."""
+    """(G_tip, G_lin) of the state S: the tip's tunnelling prefactor, and the ohmic branches
+    (bridge, leakage, remnant and worn-out paths) together."""
     xi = trap_charge(S[ST_TRAP], P)
-    return (filament_conductance(S[ST_G], S[ST_M], xi, P),
-            leak_conductance(S[ST_W], S[ST_S], xi, P))
+    g_tip, g_bridge = channel_conductances(S[ST_G], S[ST_M], xi, P)
+    return g_tip, g_bridge + leak_conductance(S[ST_W], S[ST_S], xi, P)
 
 
 @numba.njit(cache=True)
 def device_current(v: float, gf: float, gl: float, P: np.ndarray) -> float:
-    """Device current in A at voltage v: ohmic leakage plus filament tunnelling/contact."""
+    """Device current in A at voltage v: the ohmic branches plus the tip's tunnelling."""
     vt = P[_VT]
     return gl * v + gf * vt * math.sinh(v / vt)
 
@@ -341,6 +343,7 @@ def _advance(
     g = S[ST_G]
     m = S[ST_M]
     nuc = S[ST_NUC] > 0.5
+    i_fil = abs(i - leak_conductance(S[ST_W], s, trap_charge(S[ST_TRAP], P), P) * v)
     lam = P[_LAM]
     g_rest = lerp(P[_GR0], P[_GR1], s)
 
@@ -365,7 +368,6 @@ def _advance(
     elif v < 0.0 and g < g_rest:
         # Reverse bias retracts the tip (back to its rest gap, not beyond) by field and, through
         # the filament's current, by electrochemical dissolution of the tip atoms.
-        i_fil = abs(i - gl * v)  # the filament's share of the current
         drive_g = (P[_VR] * math.sinh(-v / P[_VRS]) + P[_KR] * i_fil) * hold
     k_gap = hold / P[_TAUGAP]
 
@@ -386,9 +388,7 @@ def _advance(
     net_m = drive_m - m / tau_r
     jac_m = -(1.0 - u) / ((1.0 + u) * tau_r)
     if drive_m > 0.0:
-        sh = math.sinh(v / P[_VT])
-        di_dm = (G0_S * math.exp(-g / lam) * P[_VT] * sh
-                 / (1.0 + r * _device_slope(v, gf, gl, P)))
+        di_dm = G0_S * math.exp(-g / lam) * v / (1.0 + r * _device_slope(v, gf, gl, P))
         eff_slope = math.exp(-(v - P[_VC]) / P[_VM]) / P[_VM]
         jac_m += drive_m * (di_dm / abs(i) - eff_slope * r * di_dm / eff) if i != 0.0 else 0.0
     elif drive_m < 0.0 and m > 0.0:
@@ -448,7 +448,7 @@ def _advance(
 
     # Ag-ion supply at the tip: consumed by forward filament current, refilled by diffusion and,
     # under reverse bias, by re-oxidation of the deposited Ag (exponential in the overpotential).
-    k_use = P[_KA] * abs(i - gl * v) if v > 0.0 else 0.0
+    k_use = P[_KA] * i_fil if v > 0.0 else 0.0
     k_fill = 1.0 / P[_TAUA]
     if v < 0.0:
         k_fill += P[_KOX] * math.expm1(min(-v / P[_VOX], 300.0))

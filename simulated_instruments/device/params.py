@@ -33,7 +33,8 @@ class AgFilamentParams:
     v_t: float = 0.25
     """Voltage scale of the sinh I(V) nonlinearity in V."""
     m_tip: float = 2.5e-3
-    """Tunnelling prefactor of the filament tip, in units of G0 (contact resistance ~5 MΩ)."""
+    """Tunnelling prefactor of the filament tip, in units of G0 (contact resistance ~5 MΩ); the
+    tip tunnels (sinh), the bridge m conducts ohmically."""
 
     # --- nucleation (stochastic onset) -------------------------------------------------------
     nu_hz: float = 10.0
@@ -98,13 +99,14 @@ class AgFilamentParams:
     """Surface-diffusion decay time of a vanishing neck in s; tau_R = tau_r1 (1 + m/m_neck)²."""
     k_f_untrained: float = 3.0e6
     """Faradaic growth coefficient dm/dQ, untrained, in 1/C."""
-    k_f_trained: float = 4.0e7
-    """Faradaic growth coefficient dm/dQ along the preferred path, trained, in 1/C."""
-    v_c: float = 0.2
+    k_f_trained: float = 8.0e7
+    """Faradaic growth coefficient dm/dQ along the preferred path, trained, in 1/C (doubled
+    when the bridge became ohmic: a thin ohmic bridge carries less current at ~1 V)."""
+    v_c: float = 0.25
     """Growth overpotential threshold in V: growth stalls as V_dev -> v_c (R_LRS = v_c/I_cc)."""
     v_m: float = 0.2
     """Voltage scale of the growth efficiency 1 - exp(-(V - v_c)/v_m) in V."""
-    k_d_hz: float = 120.0
+    k_d_hz: float = 60.0
     """Field-driven dissolution rate prefactor under negative bias in 1/s."""
     v_d: float = 0.12
     """Voltage scale of dissolution sinh(|V|/v_d) in V."""

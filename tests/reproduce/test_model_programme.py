@@ -59,6 +59,26 @@ def test_training_lowers_hrs_resistance_other_seeds(other_summary):
     check_hrs_reduction(other_summary)
 
 
+RESET_SPAN_MIN_V = 0.8
+"""The nonvolatile reset lets go gradually (the paper: the current decreases gradually on the
+negative branch): from 90 % to 1 % of the branch's peak over at least this many volts."""
+
+
+def check_gradual_reset(summary: dict) -> None:
+    blocks = [summary["iv"]["nonvolatile"]] + [
+        b for b in summary["regime_switching"] if b["regime"] == "nonvolatile"]
+    for block in blocks:
+        assert block["reset_span_v"] >= RESET_SPAN_MIN_V, block
+
+
+def test_the_nonvolatile_reset_is_gradual_default_seed(reference_summary):
+    check_gradual_reset(reference_summary)
+
+
+def test_the_nonvolatile_reset_is_gradual_other_seeds(other_summary):
+    check_gradual_reset(other_summary)
+
+
 def test_iv_blocks_default_seed(reference_summary):
     check_iv(reference_summary, 1.0)
 

@@ -84,7 +84,7 @@ def test_1_ma_set_holds_lrs_and_negative_sweep_resets(smu, lib):
     pyvisa.ResourceManager(lib).visalib.bench.advance(10.0)
     assert resistance(smu) == pytest.approx(r_lrs, rel=0.2), "the set persists"
     smu.configure(10e-3, nplc=0.01)
-    r = smu.sweep(ramp(0, -1.0, 0), dwell_s=0.01)
+    r = smu.sweep(ramp(0, -2.0, 0), dwell_s=0.01)  # the paper's nonvolatile reset reaches -2 V
     assert np.all(np.abs(r.i) <= 1.05 * 10e-3)
     assert resistance(smu) > 1e9, "reset to HRS"
 
