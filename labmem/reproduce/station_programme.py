@@ -93,24 +93,7 @@ def summarise(seed: int, outcomes: dict[str, list[tuple[StationProcedure, RunOut
     (load(results path) gives them: kept in memory, or summaries.load_rows from the file)."""
     summary: dict = {"seed": seed, "simulated": True, "labmem_version": __version__,
                      "instrument_path": True}
-    (ladder, ladder_run), (switch, switch_run) = outcomes["iv"]
-    assert isinstance(ladder, ComplianceLadderTraining) and isinstance(switch, RegimeSwitching)
-    training = summaries.iv_blocks(load(ladder_run.results_path),
-                                   [b.label for b in ladder.blocks()])
-    by_label = {b.label: b for b in training}
-    blocks = {"volatile_initial": by_label["volatile, untrained"],
-              "nonvolatile": by_label["nonvolatile"],
-              "volatile_trained": by_label["volatile, trained"]}
-    summary["iv"] = {key: block.summary() for key, block in blocks.items()}
-    summary["compliance_ladder"] = [
-        {"compliance_a": b.compliance_a, "vset_mean_v": analysis.mean_std(b.vset_v)[0]}
-        for b in training if b.label.startswith("ladder")]
-    switching = summaries.iv_blocks(load(switch_run.results_path),
-                                    [b.label for b in switch.blocks()])
-    summary["regime_switching"] = [
-        {"regime": "volatile" if b.compliance_a < 1e-6 else "nonvolatile",
-         **{k: v for k, v in b.summary().items() if k != "vset_v"}} for b in switching]
-    raw: dict = {"blocks": blocks, "switching": switching}
+    raw = iv_summary(outcomes["iv"], load, summary)
     runs = {key: pairs[0] for key, pairs in outcomes.items()}
     for key, fn in (("all_or_none", summaries.all_or_none), ("integrate", summaries.integrate)):
         run = runs[key][1]
@@ -127,6 +110,30 @@ def summarise(seed: int, outcomes: dict[str, list[tuple[StationProcedure, RunOut
         load(runs["retention"][1].results_path))
     summary["parameters"] = AgFilamentParams().as_dict()
     return summary, raw
+
+
+def iv_summary(iv_runs: list[tuple[StationProcedure, RunOutcome]],
+               load: Callable[[Path], pd.DataFrame], summary: dict) -> dict:
+    """Put the I(V) device's entries (E1–E3: "iv", "compliance_ladder", "regime_switching")
+    into summary from its two runs; return their blocks for the figures."""
+    (ladder, ladder_run), (switch, switch_run) = iv_runs
+    assert isinstance(ladder, ComplianceLadderTraining) and isinstance(switch, RegimeSwitching)
+    training = summaries.iv_blocks(load(ladder_run.results_path),
+                                   [b.label for b in ladder.blocks()])
+    by_label = {b.label: b for b in training}
+    blocks = {"volatile_initial": by_label["volatile, untrained"],
+              "nonvolatile": by_label["nonvolatile"],
+              "volatile_trained": by_label["volatile, trained"]}
+    summary["iv"] = {key: block.summary() for key, block in blocks.items()}
+    summary["compliance_ladder"] = [
+        {"compliance_a": b.compliance_a, "vset_mean_v": analysis.mean_std(b.vset_v)[0]}
+        for b in training if b.label.startswith("ladder")]
+    switching = summaries.iv_blocks(load(switch_run.results_path),
+                                    [b.label for b in switch.blocks()])
+    summary["regime_switching"] = [
+        {"regime": "volatile" if b.compliance_a < 1e-6 else "nonvolatile",
+         **{k: v for k, v in b.summary().items() if k != "vset_v"}} for b in switching]
+    return {"blocks": blocks, "switching": switching}
 
 
 def write_figures(summary: dict, raw: dict, out: Path) -> list[Path]:

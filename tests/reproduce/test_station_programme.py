@@ -100,3 +100,27 @@ def test_the_instruments_and_the_model_agree_on_integrate_and_fire(neuron_runs):
     assert abs(np.median(model_second) - 14) <= 1.5 and abs(np.median(second) - 14) <= 1.5
     assert mannwhitneyu(model_first, first).pvalue > 0.05
     assert mannwhitneyu(model_second, second).pvalue > 0.05
+
+
+@pytest.fixture(scope="module", params=[1, 2])
+def iv_through_instruments(request, tmp_path_factory) -> dict:
+    """E1–E3 (training ladder and regime switching) through the SMU driver, for a seed other
+    than the reference report's: the I(V) entries of its summary."""
+    from labmem.reproduce import station_programme as sp
+    from labmem.summaries import load_rows
+
+    out = tmp_path_factory.mktemp(f"iv{request.param}")
+    station = sp.device_station(request.param, "iv", out)
+    runs = [(proc, run_procedure(proc, station, out)) for proc in sp.procedures()["iv"]]
+    summary: dict = {}
+    sp.iv_summary(runs, load_rows, summary)
+    return summary
+
+
+def test_training_lowers_hrs_and_the_reset_is_gradual_through_the_instruments(
+        iv_through_instruments):
+    """Issue 19 statements 2 and 5a on two more devices, measured as a user would."""
+    from test_model_programme import check_gradual_reset, check_hrs_reduction
+
+    check_hrs_reduction(iv_through_instruments)
+    check_gradual_reset(iv_through_instruments)
