@@ -421,10 +421,37 @@ def _advance(
     else:
         S[ST_H] *= math.exp(-dt / tau_h)
 
-    # Gap (exponential integrator: drive constant, relaxation exact).
-    frac = -math.expm1(-k_gap * dt) / k_gap if k_gap * dt > 1e-09 else dt
-    g = g + (drive_g + k_gap * (g_rest - g)) * frac
-    g = min(max(g, 0.0), P[_GMAX])
+    # Gap and the tip's Ag-ion supply: each relaxes exactly over the step with its drive held
+    # (exponential integrator). The supply is consumed by forward filament current, refilled by
+    # diffusion and, under reverse bias, by re-oxidation of the deposited Ag (exponential in the
+    # overpotential).
+    a_ion = S[ST_A]
+    k_use = P[_KA] * abs(i - gl * v) if v > 0.0 else 0.0
+    k_fill = 1.0 / P[_TAUA]
+    if v < 0.0:
+        k_fill += P[_KOX] * math.expm1(min(-v / P[_VOX], 300.0))
+    k_a = k_use + k_fill
+    frac_g = -math.expm1(-k_gap * dt) / k_gap if k_gap * dt > 1e-09 else dt
+    frac_a = -math.expm1(-k_a * dt) / k_a
+    net_a = k_fill - k_a * a_ion
+    dg = net_g * frac_g
+    j_ag = 0.0
+    if drive_g != 0.0 and not pinned and v > 0.0 and g <= _G_FIELD_MIN:
+        # A closing tip and its supply are a stiff pair: closure is proportional to a, and a
+        # closer tip draws more current, which depletes a. Their coupling is taken linearly
+        # implicit, (diag(1/frac) − J_coupling)·Δ = f, so a step near their balance
+        # (closure = retraction, depletion = refill) can be long and stays stable; without
+        # coupling this is the exponential step. Only below _G_FIELD_MIN, where the field no
+        # longer grows as the tip closes, is that Jacobian the pair's whole one; further out the
+        # runaway of closure dominates it and the steps stay explicit (bounded by _DG_STEP).
+        j_ga = drive_g / a_ion  # ∂(dg/dt)/∂a ≤ 0 (drive_g ∝ a, so a > 0 here)
+        # ∂(da/dt)/∂g ≥ 0: the filament current falls as exp(−g/λ) (behind r, its voltage rises)
+        j_ag = k_use * a_ion / (lam * (1.0 + r * _device_slope(v, gf, gl, P)))
+        dg = frac_g * (net_g + frac_a * j_ga * net_a) / (1.0 - frac_g * frac_a * j_ga * j_ag)
+    g_new = min(max(g + dg, 0.0), P[_GMAX])
+    # The supply answers to the gap's actual move (a tip stops at contact).
+    S[ST_A] = min(max(a_ion + frac_a * (net_a + j_ag * (g_new - g)), 0.0), 1.0)
+    g = g_new
 
     # Bridge: surface-diffusion decay with τ_R = τ_R1 (1 + m/m_neck)² (τ ∝ r⁴ ∝ m² for a
     # grown bridge), exact for τ frozen over the step when nothing drives it; a driven bridge
@@ -445,16 +472,6 @@ def _advance(
     k_s = a + 1.0 / P[_TAUS]
     s_inf = a / k_s
     S[ST_S] = s_inf + (S[ST_S] - s_inf) * math.exp(-k_s * dt)
-
-    # Ag-ion supply at the tip: consumed by forward filament current, refilled by diffusion and,
-    # under reverse bias, by re-oxidation of the deposited Ag (exponential in the overpotential).
-    k_use = P[_KA] * abs(i - gl * v) if v > 0.0 else 0.0
-    k_fill = 1.0 / P[_TAUA]
-    if v < 0.0:
-        k_fill += P[_KOX] * math.expm1(min(-v / P[_VOX], 300.0))
-    k_a = k_use + k_fill
-    a_inf = k_fill / k_a
-    S[ST_A] = a_inf + (S[ST_A] - a_inf) * math.exp(-k_a * dt)
 
     # Residual-cluster conditioning: builds while a filament conducts, redissolves slowly.
     up = 1.0 / P[_TAUCUP] if nuc and g < 5.0 * lam else 0.0

@@ -12,6 +12,9 @@ from labmem.procedures.runner import run_procedure
 from labmem.station import simulated_station
 
 SEEDS = range(100, 108)
+HALF_VOLT_SEEDS = range(100, 124)
+"""24 devices for the rare second spike at −0.5 V (about 3 % of spiking packages): on 8, ~72
+packages, a change of the integration's steps alone moves the count across the 5 % bound."""
 
 pytestmark = pytest.mark.slow
 
@@ -61,14 +64,14 @@ def test_a_half_volt_offset_does_not_allow_a_second_spike(tmp_path):
     spiking event in the given pulse scheme": the Ag a spike deposits is re-oxidised only under
     a strong enough reverse bias, so the same devices fire at most once per package."""
     packages = []
-    for seed in SEEDS:
+    for seed in HALF_VOLT_SEEDS:
         station = simulated_station(tmp_path / f"bench{seed}.yaml", seed=seed + 1000)
         e6 = run_procedure(IntegrateAndFire(series_ohm=2e6, sample_interval_s=0.1e-6,
                                             low_v=-0.5), station, tmp_path)
         rows = Results.load(str(e6.results_path)).data
         packages += spikes_by_package(rows[rows["Spikes"] > 0][["Package", "Pulse"]]
                                       .to_numpy(dtype=int))
-    assert len(packages) >= 3 * len(SEEDS), "the devices still fire"
+    assert len(packages) >= 3 * len(HALF_VOLT_SEEDS), "the devices still fire"
     assert np.mean([len(p) > 1 for p in packages]) <= 0.05
 
 
