@@ -505,6 +505,27 @@ def _source(t: float, k: int, kt: np.ndarray, kv: np.ndarray) -> tuple:
 
 
 @numba.njit(cache=True)
+def _segment_value(t: float, k: int, kt: np.ndarray, kv: np.ndarray) -> float:
+    """Source voltage at t on knot segment k (at the segment's end, its left limit)."""
+    t0 = kt[k]
+    t1 = kt[k + 1]
+    if t1 > t0:
+        return kv[k] + (kv[k + 1] - kv[k]) * (t - t0) / (t1 - t0)
+    return kv[k + 1]
+
+
+@numba.njit(cache=True)
+def _loop_voltage(v_a: float, target_a: float, target_b: float, t: float, dt: float,
+                  tau: float) -> float:
+    """SMU terminal voltage t into a step of length dt that starts at v_a: the loop (time
+    constant tau) follows a target moving linearly from target_a to target_b over the step,
+    so it lags a ramp by rate·tau, not by the ramp's change over a whole step."""
+    rate = (target_b - target_a) / dt
+    lag = rate * tau
+    return target_a + rate * t - lag + (v_a - target_a + lag) * math.exp(-t / tau)
+
+
+@numba.njit(cache=True)
 def _edge_step(v_src: float, v_knot: float, slope: float) -> float:
     """Longest step the source's change allows: _DV_STEP of change, but at least _DT_EDGE on
     a fast edge, except where that step would reach the bias-onset window |V| <= _ONSET_V
@@ -631,7 +652,11 @@ def simulate(
                       t_end - t)
 
         if mode == MODE_SMU:
-            S[ST_VOUT] = target + (S[ST_VOUT] - target) * math.exp(-dt / tau_cc)
+            # The target at the step's end (source there, state after the step): the loop
+            # follows the target's change over the step, a ramp's or a growing bridge's.
+            target_b = _operating_point(S, P, mode, _segment_value(S[ST_T], k, knot_t, knot_v),
+                                        r_series, i_cc)[1]
+            S[ST_VOUT] = _loop_voltage(S[ST_VOUT], target, target_b, dt, dt, tau_cc)
         else:
             S[ST_VOUT] = v_dev
         if mode == MODE_MEMBRANE:
@@ -677,10 +702,11 @@ def sample_interior(
 
     Device voltage and current go linearly from their values at t_a to those at the step's
     end (the state moved little: the step is bounded by its rates). An SMU's voltage instead
-    relaxes towards the step's target with the loop's time constant tau_cc, as a step ending
-    at the sample would have it (a settled loop takes long steps, and up to 0.1 mV of settling
-    read linearly off one is 7 % of a 1 µA current's 0.35 mV in a 345 Ω LRS); its current is
-    the end state's I(V) there, plus the change of state taken linearly. A membrane node's
+    follows the loop (time constant tau_cc) towards the target moving from the step's start
+    (target) to its end, as a step ending at the sample would have it (a settled loop takes
+    long steps, and up to 0.1 mV of settling read linearly off one is 7 % of a 1 µA current's
+    0.35 mV in a 345 Ω LRS); its current is the end state's I(V) there, plus the change of
+    state taken linearly. A membrane node's
     voltage goes linearly from vm_a to its value at the step's end. The read-out filter
     (read-out i_f at t_a) holds each sample's current to the next sample, as it does when a
     step ends at every sample; its state at the step's end is left in S.
@@ -690,12 +716,8 @@ def sample_interior(
     """
     t_b = S[ST_T]
     # Source at the step's end on the segment the step started on (its left limit at a knot).
-    t0 = knot_t[k]
-    t1 = knot_t[k + 1]
-    v_src_b = knot_v[k + 1]
-    if t1 > t0:
-        v_src_b = knot_v[k] + (knot_v[k + 1] - knot_v[k]) * (t_b - t0) / (t1 - t0)
-    v_b, _target, gf, gl = _operating_point(S, P, mode, v_src_b, r_series, i_cc)
+    v_b, target_b, gf, gl = _operating_point(S, P, mode, _segment_value(t_b, k, knot_t, knot_v),
+                                             r_series, i_cc)
     i_b = device_current(v_b, gf, gl, P)
     vm_b = S[ST_VM]
     state_change_a = i_a - device_current(v_a, gf, gl, P)
@@ -708,7 +730,7 @@ def sample_interior(
         advance_traps(S, P, noise_rng, ts - t_prev)
         gf_s, gl_s = conductances(S, P)
         if mode == MODE_SMU:
-            v_s = target + (v_a - target) * math.exp(-(ts - t_a) / tau_cc)
+            v_s = _loop_voltage(v_a, target, target_b, ts - t_a, t_b - t_a, tau_cc)
             i_s = device_current(v_s, gf_s, gl_s, P) + (1.0 - w) * state_change_a
         else:
             v_s = v_a + (v_b - v_a) * w
