@@ -113,8 +113,10 @@ def test_stdp_potentiates_after_pre_depresses_before_and_vanishes_far(new_statio
 
 
 def test_the_two_drives_give_the_device_the_same_voltage(new_bench, tmp_path):
-    pulse = STDP(drive="pulse", delays="50e-6, -100e-6", repeats=1)
-    differential = STDP(drive="differential", delays="50e-6, -100e-6", repeats=1)
+    # Three repeats: one pair's change is one or two steps of the scope's ADC (1.7e-5 S), so a
+    # single pair's sign turns on where the read falls between them.
+    pulse = STDP(drive="pulse", delays="50e-6, -100e-6", repeats=3)
+    differential = STDP(drive="differential", delays="50e-6, -100e-6", repeats=3)
     assert pulse.post_segments() is None
     assert pulse.segments() == segment_difference(differential.segments(),
                                                   differential.post_segments())
@@ -135,7 +137,8 @@ def test_the_two_drives_give_the_device_the_same_voltage(new_bench, tmp_path):
     expected = np.interp(t, *_steps(pulse.segments()))
     inside = (t > 1e-6) & (np.abs(np.diff(np.r_[0.0, expected])) == 0)
     assert np.abs(v[inside] - expected[inside]).max() < 0.02
-    assert rows["Conductance change (S)"].iloc[0] > 0 > rows["Conductance change (S)"].iloc[1]
+    dg = stdp_table(rows)
+    assert dg[50e-6] > 0 > dg[-100e-6]
 
 
 def _steps(segments):
