@@ -421,10 +421,37 @@ def _advance(
     else:
         S[ST_H] *= math.exp(-dt / tau_h)
 
-    # Gap (exponential integrator: drive constant, relaxation exact).
-    frac = -math.expm1(-k_gap * dt) / k_gap if k_gap * dt > 1e-09 else dt
-    g = g + (drive_g + k_gap * (g_rest - g)) * frac
-    g = min(max(g, 0.0), P[_GMAX])
+    # Gap and the tip's Ag-ion supply: each relaxes exactly over the step with its drive held
+    # (exponential integrator). The supply is consumed by forward filament current, refilled by
+    # diffusion and, under reverse bias, by re-oxidation of the deposited Ag (exponential in the
+    # overpotential).
+    a_ion = S[ST_A]
+    k_use = P[_KA] * i_fil if v > 0.0 else 0.0
+    k_fill = 1.0 / P[_TAUA]
+    if v < 0.0:
+        k_fill += P[_KOX] * math.expm1(min(-v / P[_VOX], 300.0))
+    k_a = k_use + k_fill
+    frac_g = -math.expm1(-k_gap * dt) / k_gap if k_gap * dt > 1e-09 else dt
+    frac_a = -math.expm1(-k_a * dt) / k_a
+    net_a = k_fill - k_a * a_ion
+    dg = net_g * frac_g
+    j_ag = 0.0
+    if drive_g != 0.0 and not pinned and v > 0.0 and g <= _G_FIELD_MIN:
+        # A closing tip and its supply are a stiff pair: closure is proportional to a, and a
+        # closer tip draws more current, which depletes a. Their coupling is taken linearly
+        # implicit, (diag(1/frac) − J_coupling)·Δ = f, so a step near their balance
+        # (closure = retraction, depletion = refill) can be long and stays stable; without
+        # coupling this is the exponential step. Only below _G_FIELD_MIN, where the field no
+        # longer grows as the tip closes, is that Jacobian the pair's whole one; further out the
+        # runaway of closure dominates it and the steps stay explicit (bounded by _DG_STEP).
+        j_ga = drive_g / a_ion  # ∂(dg/dt)/∂a ≤ 0 (drive_g ∝ a, so a > 0 here)
+        # ∂(da/dt)/∂g ≥ 0: the filament current falls as exp(−g/λ) (behind r, its voltage rises)
+        j_ag = k_use * a_ion / (lam * (1.0 + r * _device_slope(v, gf, gl, P)))
+        dg = frac_g * (net_g + frac_a * j_ga * net_a) / (1.0 - frac_g * frac_a * j_ga * j_ag)
+    g_new = min(max(g + dg, 0.0), P[_GMAX])
+    # The supply answers to the gap's actual move (a tip stops at contact).
+    S[ST_A] = min(max(a_ion + frac_a * (net_a + j_ag * (g_new - g)), 0.0), 1.0)
+    g = g_new
 
     # Bridge: surface-diffusion decay with τ_R = τ_R1 (1 + m/m_neck)² (τ ∝ r⁴ ∝ m² for a
     # grown bridge), exact for τ frozen over the step when nothing drives it; a driven bridge
@@ -445,16 +472,6 @@ def _advance(
     k_s = a + 1.0 / P[_TAUS]
     s_inf = a / k_s
     S[ST_S] = s_inf + (S[ST_S] - s_inf) * math.exp(-k_s * dt)
-
-    # Ag-ion supply at the tip: consumed by forward filament current, refilled by diffusion and,
-    # under reverse bias, by re-oxidation of the deposited Ag (exponential in the overpotential).
-    k_use = P[_KA] * i_fil if v > 0.0 else 0.0
-    k_fill = 1.0 / P[_TAUA]
-    if v < 0.0:
-        k_fill += P[_KOX] * math.expm1(min(-v / P[_VOX], 300.0))
-    k_a = k_use + k_fill
-    a_inf = k_fill / k_a
-    S[ST_A] = a_inf + (S[ST_A] - a_inf) * math.exp(-k_a * dt)
 
     # Residual-cluster conditioning: builds while a filament conducts, redissolves slowly.
     up = 1.0 / P[_TAUCUP] if nuc and g < 5.0 * lam else 0.0
@@ -485,6 +502,27 @@ def _source(t: float, k: int, kt: np.ndarray, kv: np.ndarray) -> tuple:
     if t1 <= t0:
         return k, kv[k + 1]
     return k, kv[k] + (kv[k + 1] - kv[k]) * (t - t0) / (t1 - t0)
+
+
+@numba.njit(cache=True)
+def _segment_value(t: float, k: int, kt: np.ndarray, kv: np.ndarray) -> float:
+    """Source voltage at t on knot segment k (at the segment's end, its left limit)."""
+    t0 = kt[k]
+    t1 = kt[k + 1]
+    if t1 > t0:
+        return kv[k] + (kv[k + 1] - kv[k]) * (t - t0) / (t1 - t0)
+    return kv[k + 1]
+
+
+@numba.njit(cache=True)
+def _loop_voltage(v_a: float, target_a: float, target_b: float, t: float, dt: float,
+                  tau: float) -> float:
+    """SMU terminal voltage t into a step of length dt that starts at v_a: the loop (time
+    constant tau) follows a target moving linearly from target_a to target_b over the step,
+    so it lags a ramp by rate·tau, not by the ramp's change over a whole step."""
+    rate = (target_b - target_a) / dt
+    lag = rate * tau
+    return target_a + rate * t - lag + (v_a - target_a + lag) * math.exp(-t / tau)
 
 
 @numba.njit(cache=True)
@@ -614,7 +652,11 @@ def simulate(
                       t_end - t)
 
         if mode == MODE_SMU:
-            S[ST_VOUT] = target + (S[ST_VOUT] - target) * math.exp(-dt / tau_cc)
+            # The target at the step's end (source there, state after the step): the loop
+            # follows the target's change over the step, a ramp's or a growing bridge's.
+            target_b = _operating_point(S, P, mode, _segment_value(S[ST_T], k, knot_t, knot_v),
+                                        r_series, i_cc)[1]
+            S[ST_VOUT] = _loop_voltage(S[ST_VOUT], target, target_b, dt, dt, tau_cc)
         else:
             S[ST_VOUT] = v_dev
         if mode == MODE_MEMBRANE:
@@ -660,10 +702,11 @@ def sample_interior(
 
     Device voltage and current go linearly from their values at t_a to those at the step's
     end (the state moved little: the step is bounded by its rates). An SMU's voltage instead
-    relaxes towards the step's target with the loop's time constant tau_cc, as a step ending
-    at the sample would have it (a settled loop takes long steps, and up to 0.1 mV of settling
-    read linearly off one is 7 % of a 1 µA current's 0.35 mV in a 345 Ω LRS); its current is
-    the end state's I(V) there, plus the change of state taken linearly. A membrane node's
+    follows the loop (time constant tau_cc) towards the target moving from the step's start
+    (target) to its end, as a step ending at the sample would have it (a settled loop takes
+    long steps, and up to 0.1 mV of settling read linearly off one is 7 % of a 1 µA current's
+    0.35 mV in a 345 Ω LRS); its current is the end state's I(V) there, plus the change of
+    state taken linearly. A membrane node's
     voltage goes linearly from vm_a to its value at the step's end. The read-out filter
     (read-out i_f at t_a) holds each sample's current to the next sample, as it does when a
     step ends at every sample; its state at the step's end is left in S.
@@ -673,12 +716,8 @@ def sample_interior(
     """
     t_b = S[ST_T]
     # Source at the step's end on the segment the step started on (its left limit at a knot).
-    t0 = knot_t[k]
-    t1 = knot_t[k + 1]
-    v_src_b = knot_v[k + 1]
-    if t1 > t0:
-        v_src_b = knot_v[k] + (knot_v[k + 1] - knot_v[k]) * (t_b - t0) / (t1 - t0)
-    v_b, _target, gf, gl = _operating_point(S, P, mode, v_src_b, r_series, i_cc)
+    v_b, target_b, gf, gl = _operating_point(S, P, mode, _segment_value(t_b, k, knot_t, knot_v),
+                                             r_series, i_cc)
     i_b = device_current(v_b, gf, gl, P)
     vm_b = S[ST_VM]
     state_change_a = i_a - device_current(v_a, gf, gl, P)
@@ -691,7 +730,7 @@ def sample_interior(
         advance_traps(S, P, noise_rng, ts - t_prev)
         gf_s, gl_s = conductances(S, P)
         if mode == MODE_SMU:
-            v_s = target + (v_a - target) * math.exp(-(ts - t_a) / tau_cc)
+            v_s = _loop_voltage(v_a, target, target_b, ts - t_a, t_b - t_a, tau_cc)
             i_s = device_current(v_s, gf_s, gl_s, P) + (1.0 - w) * state_change_a
         else:
             v_s = v_a + (v_b - v_a) * w

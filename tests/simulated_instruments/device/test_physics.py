@@ -34,6 +34,29 @@ def test_relaxation_time_rises_steeply_with_formation_current():
     assert taus[-1] / taus[0] > 1e7
 
 
+
+def test_a_tip_at_its_ion_supply_balance_takes_long_stable_steps():
+    """A decayed 100 µA filament read at 0.1 V leaves a nucleated tip where closure (∝ a)
+    balances retraction and ion depletion balances refill: a stiff pair. Pulled back from
+    there, the tip returns to the same balance in a few long steps (an explicit gap step needs
+    ms steps and cannot settle on it)."""
+    device = AgFilament(rng=np.random.default_rng(0))
+    SmuCircuit(device, 100e-6).run(
+        np.array([0.0, 2.0, 2.0]), np.array([0.0, 2.0, 0.0]), np.array([2.0]))
+    SeriesCircuit(device, 1e3).wait(1e4, 0.1)
+    s, p = device._s, device._p
+    g_bal, a_bal = s[kernel.ST_G], s[kernel.ST_A]
+    assert s[kernel.ST_NUC] > 0.5 and s[kernel.ST_M] == 0.0 and 0.0 < g_bal < 0.3
+    s[kernel.ST_G] += 0.05
+    t0 = s[kernel.ST_T]
+    for _ in range(20):
+        gf, gl = kernel.conductances(s, p)
+        i = kernel.device_current(0.1, gf, gl, p)
+        kernel._advance(s, p, device.rng, 0.1, i, gf, gl, 0.0, 10.0, 10.0)
+    assert s[kernel.ST_T] - t0 > 50.0, "long steps (an explicit gap step takes ms ones)"
+    assert s[kernel.ST_G] == pytest.approx(g_bal, abs=2e-3)
+    assert s[kernel.ST_A] == pytest.approx(a_bal, rel=0.05)
+
 def mean_log_delay(amplitude: float, trials: int, seed: int) -> float:
     circuit = SeriesCircuit(AgFilament(rng=np.random.default_rng(seed)), 100e3)
     logs = []
