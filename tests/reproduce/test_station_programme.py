@@ -60,7 +60,7 @@ def test_a_half_volt_offset_does_not_allow_a_second_spike(neuron_runs, tmp_path)
     """The paper on E6: "smaller bias offsets (-0.5 V) were not enough to allow for a second
     spiking event in the given pulse scheme": the Ag a spike deposits is re-oxidised only under
     a strong enough reverse bias, so the same devices fire at most once per package, but for
-    rare exceptions (6 of 104 spiking packages; with -1 V 35 of 91 fire twice or more)."""
+    rare exceptions (8 of 106 spiking packages; with -1 V 36 of 91 fire twice or more)."""
     _, spikes = neuron_runs
     at_1v = [p for s in spikes for p in spikes_by_package(s)]
     twice_at_1v = np.mean([len(p) > 1 for p in at_1v])
