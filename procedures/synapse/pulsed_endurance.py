@@ -113,8 +113,8 @@ class PulsedEndurance(EnduranceReads, PulseProcedure):
                 raise ValueError(f"one read block of {self.read_every} cycles is not allowed "
                                  f"on the AWG: {err}; {self.fitting_read_every()}") from None
         super().check_plan()
-        self.station.scope.check_record(self.blocks_per_trigger() * self.block_s()
-                                        * RECORD_MARGIN)
+        burst_s = self.blocks_per_trigger() * self.block_s()
+        self.station.scope.check_record(burst_s * RECORD_MARGIN, self.record_points(burst_s))
 
     def fitting_read_every(self) -> str:
         """Advice on the largest read_every whose block the AWG holds."""
