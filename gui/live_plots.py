@@ -37,7 +37,7 @@ from labmem.procedures.pulse import PulseProcedure
 from labmem.procedures.sweep import IVProcedure
 from labmem.procedures.switching.delay import SwitchingDelay
 from labmem.procedures.switching.forming import Forming
-from labmem.procedures.synapse.endurance import Endurance
+from labmem.procedures.synapse.endurance import EnduranceReads
 from labmem.procedures.synapse.level_retention import LevelRetention
 from labmem.procedures.synapse.linearity import UpdateLinearity
 from labmem.procedures.synapse.manual import ManualPulse, ManualRead
@@ -360,7 +360,7 @@ class PulsePanel(RowsPanel):
 
 _CURRENT = ("Peak current", "A")
 # Titles stay short: a pyqtgraph title sets its plot's minimum width.
-ROW_VIEWS: dict[type[StationProcedure], RowView] = {
+ROW_VIEWS: dict[type, RowView] = {
     PulseTrain: RowView("Pulse", "Peak current (A)", ("Pulse", ""), _CURRENT,
                         "Peak current per pulse"),
     AllOrNone: RowView("Amplitude (V)", "Peak current (A)", ("Pulse amplitude", "V"),
@@ -422,8 +422,8 @@ ROW_VIEWS: dict[type[StationProcedure], RowView] = {
     SelfOscillation: RowView("Bias (V)", "Frequency (Hz)", ("DC bias", "V"),
                              ("Oscillation frequency", "Hz"), "Frequency per bias, a curve per C",
                              group="Capacitance (F)"),
-    Endurance: RowView("Cycle", "Window", ("Cycle", ""), ("R_HRS / R_LRS", ""),
-                       "Memory window per read cycle", log_x=True, log_y=True),
+    EnduranceReads: RowView("Cycle", "Window", ("Cycle", ""), ("R_HRS / R_LRS", ""),
+                            "Memory window per read cycle", log_x=True, log_y=True),
     ReadNoise: RowView("Time (s)", "Current (A)", ("Time in the read series", "s"),
                        ("Read current", "A"), "Repeated reads, LRS then HRS", log_y=True,
                        group="State"),

@@ -36,6 +36,7 @@ PROCEDURE_MODULES: dict[str, str] = {
     "UpdateLinearity": "labmem.procedures.synapse.linearity",
     "STDP": "labmem.procedures.synapse.stdp",
     "Endurance": "labmem.procedures.synapse.endurance",
+    "PulsedEndurance": "labmem.procedures.synapse.pulsed_endurance",
     "ReadNoise": "labmem.procedures.synapse.read_noise",
     "ManualRead": "labmem.procedures.synapse.manual",
     "ManualPulse": "labmem.procedures.synapse.manual",

@@ -330,10 +330,11 @@ class PulseProcedure(StationProcedure):
         return sum(d for _, d in self.segments())
 
     def capture(self, segments: Sequence[Segment], name: str,
-                post: Sequence[Segment] | None = None) -> Capture:
-        """Play segments once (with post on the AWG's channel 2, the differential set-up)
-        and record the burst, the screens spanning what drives the loop, segments − post.
-        Stored in HDF5 (v_source: that drive)."""
+                post: Sequence[Segment] | None = None, bursts: int = 1) -> Capture:
+        """Play segments `bursts` times in a row on one trigger (with post on the AWG's
+        channel 2, the differential set-up) and record the burst, the screens spanning what
+        drives the loop, segments − post (on the SMU path: once). Stored in HDF5 (v_source:
+        that drive)."""
         assert self.station is not None
         self.stop_point()  # an abort asked for before the burst plays nothing more
         if self.on_smu:
@@ -343,7 +344,7 @@ class PulseProcedure(StationProcedure):
         screens = self.check_screens(drive)
         current_range_a = self.current_range_a(drive)
         gain = self.tia_gain
-        burst_s = self.arm(segments, screens, post)
+        burst_s = self.arm(segments, screens, post, bursts)
         awg.enable()
         scope.single()
         awg.trigger()
@@ -367,21 +368,22 @@ class PulseProcedure(StationProcedure):
         return capture
 
     def arm(self, segments: Sequence[Segment], screens: dict[int, tuple[float, float]],
-            post: Sequence[Segment] | None = None) -> float:
-        """Load the AWG (post on its second channel, if given) and set up the scope; returns
-        the burst's duration. A trial that repeats the previous one's waveforms and screens,
-        with the same instruments and no safe_off() since, keeps that set-up (as a lab script
-        would: on a real 33120A the download alone takes seconds)."""
+            post: Sequence[Segment] | None = None, bursts: int = 1) -> float:
+        """Load the AWG (post on its second channel, if given) to play the waveform `bursts`
+        times per trigger and set up the scope; returns the burst's duration. A trial that
+        repeats the previous one's waveforms, repeats and screens, with the same instruments
+        and no safe_off() since, keeps that set-up (as a lab script would: on a real 33120A the
+        download alone takes seconds)."""
         assert self.station is not None
         awg, scope = self.station.awg, self.station.scope
         key = (id(awg), id(scope), self.station.safe_offs, tuple(map(tuple, segments)),
                None if post is None else tuple(map(tuple, post)),
-               tuple(sorted(screens.items())))
+               tuple(sorted(screens.items())), bursts)
         if self._armed is not None and self._armed[0] == key:
             return self._armed[1]
         self._armed = None
-        burst_s = (awg.load(list(segments)) if post is None else
-                   awg.load_pair(list(segments), list(post)))
+        burst_s = (awg.load(list(segments), bursts) if post is None else
+                   awg.load_pair(list(segments), list(post), bursts))
         record_s = burst_s * RECORD_MARGIN
         scope.configure(screens, duration_s=record_s, pre_trigger_s=0.01 * burst_s,
                         points=self.record_points(burst_s), trigger_source="AUX")

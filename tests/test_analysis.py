@@ -289,3 +289,16 @@ def test_read_means():
     assert analysis.read_means(np.arange(4.0), np.arange(4.0) * 2, [(1.0, 3.0)]).tolist() \
         == [3.0]
     assert analysis.read_means(t, values, []).size == 0
+
+
+def test_read_means_are_the_masked_means_for_a_record_in_any_order():
+    rng = np.random.default_rng(4)
+    t = np.sort(rng.uniform(0.0, 1.0, 5000))
+    values = rng.normal(size=t.size)
+    windows = [(a, a + w) for a, w in zip(rng.uniform(0, 1, 50), rng.uniform(0, 0.05, 50),
+                                          strict=True)]
+    masked = [values[(t >= a) & (t < b)].mean() for a, b in windows]
+    assert analysis.read_means(t, values, windows).tolist() == masked  # bitwise
+    shuffled = rng.permutation(t.size)
+    np.testing.assert_allclose(analysis.read_means(t[shuffled], values[shuffled], windows),
+                               masked, rtol=1e-12)

@@ -1,7 +1,7 @@
 """Endurance (P30 in the memristive-device reviews) on the SMU: DC set/reset cycles (triangle
 sweeps at a set compliance), a read of LRS after the set and of HRS after the reset every k
-cycles; window and failure cycle by a stated criterion. Pulsed cycling is not offered: on the
-simulated device a µs reset pulse does not dissolve a grown bridge (see docs/procedures.md)."""
+cycles; window and failure cycle by a stated criterion. EnduranceReads is what it shares with
+the pulsed version (procedures/synapse/pulsed_endurance.py): rows, failure criterion, metrics."""
 
 from __future__ import annotations
 
@@ -20,14 +20,37 @@ SWEEP_STEP_V = 0.02
 """Voltage step of the set and reset ramps in V."""
 
 
-class Endurance(SetResetApexes, StationProcedure):
+class EnduranceReads:
+    """What DC and pulsed endurance share: one row per read cycle (cycle, R_LRS, R_HRS, window
+    R_HRS/R_LRS), the failure criterion (window below min_window) and its metrics."""
+
+    DATA_COLUMNS: ClassVar[list[str]] = ["Cycle", "R LRS (ohm)", "R HRS (ohm)", "Window"]
+    METRICS = metrics.ENDURANCE
+
+    min_window = FloatParameter("Failure below window", minimum=1.0, maximum=1e12,
+                                default=10.0)
+
+    @staticmethod
+    def read_columns(cycle: np.ndarray, r_lrs: np.ndarray, r_hrs: np.ndarray
+                     ) -> dict[str, np.ndarray]:
+        """The rows of read cycles, a column at a time."""
+        r_lrs, r_hrs = np.asarray(r_lrs, dtype=float), np.asarray(r_hrs, dtype=float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            window = r_hrs / r_lrs
+        return {"Cycle": np.asarray(cycle), "R LRS (ohm)": r_lrs, "R HRS (ohm)": r_hrs,
+                "Window": window}
+
+    def run_metrics(self, rows: pd.DataFrame) -> Metrics:
+        """Window at the first and last read, failure cycle."""
+        return metrics.endurance(rows, self.min_window)
+
+
+class Endurance(SetResetApexes, EnduranceReads, StationProcedure):
     """DC set/reset cycles on the SMU with an LRS and an HRS read every k cycles; one row per
     read cycle."""
 
     SETUP = "smu"
     ROLES = ("smu",)
-    DATA_COLUMNS: ClassVar[list[str]] = ["Cycle", "R LRS (ohm)", "R HRS (ohm)", "Window"]
-    METRICS = metrics.ENDURANCE
 
     rate_v_per_s = FloatParameter("Ramp rate", units="V/s", minimum=0.01, maximum=80.0,
                                   default=50.0)
@@ -37,8 +60,6 @@ class Endurance(SetResetApexes, StationProcedure):
     read_v = FloatParameter("Read voltage", units="V", minimum=0.001, maximum=5.0, default=0.1)
     nplc = FloatParameter("Integration time", units="PLC", minimum=0.01, maximum=10.0,
                           default=0.01)
-    min_window = FloatParameter("Failure below window", minimum=1.0, maximum=1e12,
-                                default=10.0)
 
     def check_plan(self) -> None:
         """The SMU must take the compliance; a ramp must fit its 2500-point list."""
@@ -72,8 +93,8 @@ class Endurance(SetResetApexes, StationProcedure):
                 continue
             r_lrs = self.read_after(set_ramp, dwell)
             r_hrs = self.read_after(reset_ramp, dwell)
-            self.emit("results", {"Cycle": cycle, "R LRS (ohm)": r_lrs, "R HRS (ohm)": r_hrs,
-                                  "Window": r_hrs / r_lrs})
+            self.emit_columns(self.read_columns(np.array([cycle]), np.array([r_lrs]),
+                                                np.array([r_hrs])))
             self.emit("progress", 100.0 * cycle / self.cycles)
         smu.safe_off()
 
@@ -86,7 +107,3 @@ class Endurance(SetResetApexes, StationProcedure):
         v, i, _ = smu.measure()
         smu.apply(0.0)
         return v / i if i else float("inf")
-
-    def run_metrics(self, rows: pd.DataFrame) -> Metrics:
-        """Window at the first and last read, failure cycle."""
-        return metrics.endurance(rows, self.min_window)
