@@ -27,20 +27,25 @@ def _fit(args: argparse.Namespace) -> int:
 
 def _runs(args: argparse.Namespace, progress) -> int:
     from labmem.catalog import Catalog
-    from labmem.fit.experiments import FitInputError
     from labmem.fit.twin import fit_runs, report_lines, write_bench
+    from labmem.simulated_instruments.bench.wiring import BenchConfig
 
     path = Path(args.data) / "catalog.sqlite"
     if not path.is_file():
         print(f"labmem fit: no run catalog at {path}", file=sys.stderr)
         return EXIT_NOT_FOUND
     try:
+        base = BenchConfig.from_yaml(args.start).device if args.start else {}
         twin = fit_runs(Catalog(path, read_only=True), args.runs, seed=args.seed,
-                        replicates=args.replicates, workers=args.workers, progress=progress)
+                        replicates=args.replicates, workers=args.workers, base=base,
+                        progress=progress)
+    except OSError as err:
+        print(f"labmem fit: cannot read {args.start}: {err.strerror or err}", file=sys.stderr)
+        return EXIT_NOT_FOUND
     except KeyError as err:
         print(f"labmem fit: {err.args[0]}", file=sys.stderr)
         return EXIT_NOT_FOUND
-    except FitInputError as err:
+    except (ValueError, TypeError) as err:  # FitInputError; TypeError: unknown parameter
         print(f"labmem fit: {err}", file=sys.stderr)
         return EXIT_REFUSED
     out = Path(args.out)
@@ -109,6 +114,9 @@ def add_fit_parser(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--data", default="data", help="data directory (default: ./data)")
     parser.add_argument("--out", default="twin.yaml",
                         help="bench file to write (default twin.yaml; the report beside it, .md)")
+    parser.add_argument("--start", metavar="BENCH",
+                        help="start from the `device:` of this bench file (e.g. an earlier "
+                        "twin) instead of the model's defaults; the twin keeps it")
     parser.add_argument("--seed", type=int, default=0,
                         help="seed of the simulated replicates (default 0)")
     parser.add_argument("--replicates", type=_positive, default=4,

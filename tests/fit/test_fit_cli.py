@@ -15,6 +15,7 @@ from labmem.procedures.synapse.retention import Retention
 from labmem.simulated_instruments.device.params import AgFilamentParams
 
 
+@pytest.mark.slow
 def test_unknown_runs_unsupported_runs_and_runs_without_statistics_are_refused(
         new_station, tmp_path, capsys):
     data = tmp_path / "data"
