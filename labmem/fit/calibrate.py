@@ -63,10 +63,16 @@ class Problem:
                          for r in self.replicates(params)])
 
     def statistics(self, params: dict[str, float]) -> np.ndarray:
-        """Mean over the replicates of each simulated statistic (NaN where none gave it)."""
-        table = self.replicate_table(params)
-        counts = np.isfinite(table).sum(axis=0)
-        return np.where(counts > 0, np.nansum(table, axis=0) / np.maximum(counts, 1), np.nan)
+        """Mean over the replicates of each simulated statistic (NaN where none gave it);
+        remembered per parameter set, since the screening, the optimiser and the Jacobian
+        ask for the same candidate more than once."""
+        key = tuple(sorted(params.items()))
+        if key not in self._seen:
+            table = self.replicate_table(params)
+            counts = np.isfinite(table).sum(axis=0)
+            self._seen[key] = np.where(counts > 0, np.nansum(table, axis=0)
+                                       / np.maximum(counts, 1), np.nan)
+        return self._seen[key]
 
     def total_errors(self) -> np.ndarray:
         """e_k: measured sampling error and the replicate mean's, combined."""
@@ -79,13 +85,9 @@ class Problem:
         return out
 
     def residuals(self, names: Sequence[str], u: np.ndarray) -> np.ndarray:
-        """Whitened residuals of every statistic at start · exp(u) (remembered: the optimiser
-        and the Jacobian ask for the same point more than once)."""
-        key = (tuple(names), np.asarray(u, dtype=float).tobytes())
-        if key not in self._seen:
-            r = (self.statistics(self.params(names, u)) - self.measured) / self.total_errors()
-            self._seen[key] = np.where(np.isfinite(r), r, MISSING)
-        return self._seen[key]
+        """Whitened residuals of every statistic at start · exp(u)."""
+        r = (self.statistics(self.params(names, u)) - self.measured) / self.total_errors()
+        return np.where(np.isfinite(r), r, MISSING)
 
     def jacobian(self, names: Sequence[str], u: np.ndarray, central: bool = True) -> np.ndarray:
         """d residuals / d ln θ by finite differences (common random numbers)."""
