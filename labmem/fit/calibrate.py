@@ -25,6 +25,9 @@ direction: an e-fold change moves the statistics by at least two standard errors
 STEP = 0.05
 """Finite-difference step in ln θ (5 %): wider than the simulation's discretisation noise
 (scipy's own steps are relative to ln θ, ~0 at the start, and would see none)."""
+TOLERANCE = 1e-3
+"""Relative change of ln θ and of χ² at which the optimiser stops: far below the statistics'
+sampling error (scipy's 1e-8 default would chase the simulation's discretisation)."""
 BOUND = np.log(4.0)
 """The fit searches within a factor 4 of the start on each parameter."""
 MISSING = 10.0
@@ -147,7 +150,7 @@ def calibrate(problem: Problem, candidates: Sequence[str], max_evaluations: int 
     result = least_squares(lambda u: problem.residuals(names, u), np.zeros(len(names)),
                            jac=lambda u: problem.jacobian(names, u, central=False),
                            bounds=(-BOUND, BOUND), x_scale=1.0, max_nfev=max_evaluations,
-                           method="trf")
+                           method="trf", xtol=TOLERANCE, ftol=TOLERANCE)
     jac = problem.jacobian(names, result.x)
     final, more = identifiable(jac, names)
     keep = [names.index(n) for n in final]
