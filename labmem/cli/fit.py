@@ -62,6 +62,7 @@ def _reference(args: argparse.Namespace, progress) -> int:
     import yaml
 
     from labmem.fit.reference import fit_reference
+    from labmem.simulated_instruments.device.params import AgFilamentParams
 
     workers = args.workers or min(2, os.cpu_count() or 1)
     with ProcessPoolExecutor(workers) as pool:
@@ -74,8 +75,11 @@ def _reference(args: argparse.Namespace, progress) -> int:
     for q in result.start:
         lines.append(f"| {q} | {result.start[q]:.4g} | {result.fitted[q]:.4g} | "
                      f"{result.start_error[q]:.3f} | {result.fitted_error[q]:.3f} |")
-    lines += ["", "| parameter | fitted |", "|---|---|"]
-    lines += [f"| {n} | {v:.4g} |" for n, v in result.values.items()]
+    lines += ["", "| parameter | hand calibration | least-squares optimum | taken |",
+              "|---|---|---|---|"]
+    default = AgFilamentParams().as_dict()
+    lines += [f"| {n} | {default[n]:.4g} | {v:.4g} | {result.values.get(n, default[n]):.4g} |"
+              for n, v in result.fit.values.items()]
     out = Path(args.out)
     out.write_text("# E2 reference targets fitted by labmem fit --reference\n"
                    + yaml.safe_dump({"device": result.values}))
