@@ -51,6 +51,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_memory.py
 	$(BIN)/python benchmarks/bench_record.py
 	$(BIN)/python benchmarks/bench_endurance.py
+	$(BIN)/python benchmarks/bench_fit.py
 	QT_QPA_PLATFORM=offscreen $(BIN)/python benchmarks/bench_gui.py
 	QT_QPA_PLATFORM=offscreen $(BIN)/python benchmarks/bench_gui_views.py
 

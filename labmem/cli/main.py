@@ -13,6 +13,7 @@ from pathlib import Path
 
 from labmem import __version__
 from labmem.catalog import STATUSES, Catalog, local_time
+from labmem.cli.fit import add_fit_parser
 from labmem.cli.replay import add_replay_parser
 from labmem.cli.run import (
     EXIT_CODES,
@@ -300,6 +301,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_run_parser(sub)
     add_campaign_parser(sub)
     add_replay_parser(sub)
+    add_fit_parser(sub)
     return parser
 
 

@@ -47,21 +47,32 @@ def _second_spike_median(s: dict) -> float | None:
     return float(np.median(second)) if second else None
 
 
-def _within(centre: float, tol: float) -> Callable[[float], bool]:
-    return lambda x: abs(x - centre) <= tol
+@dataclass(frozen=True)
+class Within:
+    """A two-sided target: |x − centre| ≤ tol (and its tolerance-normalised error)."""
+
+    centre: float
+    tol: float
+
+    def __call__(self, x: float) -> bool:
+        return abs(x - self.centre) <= self.tol
+
+    def error(self, x: float) -> float:
+        """|x − centre| / tol: ≤ 1 passes."""
+        return abs(x - self.centre) / self.tol
 
 
 TARGETS = (
     Target("E2.1", "Vset mean, volatile untrained", "0.77 V", "±0.10 V",
-           _iv("volatile_initial", "vset_mean_v"), _within(0.77, 0.10), "V"),
+           _iv("volatile_initial", "vset_mean_v"), Within(0.77, 0.10), "V"),
     Target("E2.1", "Vset σ, volatile untrained", "0.22 V", "±0.07 V",
-           _iv("volatile_initial", "vset_std_v"), _within(0.22, 0.07), "V"),
+           _iv("volatile_initial", "vset_std_v"), Within(0.22, 0.07), "V"),
     Target("E2.3", "Vset mean, nonvolatile", "0.35 V", "±0.07 V",
-           _iv("nonvolatile", "vset_mean_v"), _within(0.35, 0.07), "V"),
+           _iv("nonvolatile", "vset_mean_v"), Within(0.35, 0.07), "V"),
     Target("E2.3", "Vset σ, nonvolatile", "0.03 V", "±0.02 V",
-           _iv("nonvolatile", "vset_std_v"), _within(0.03, 0.02), "V"),
+           _iv("nonvolatile", "vset_std_v"), Within(0.03, 0.02), "V"),
     Target("E2.4", "Vset mean, volatile trained", "0.23 V", "±0.05 V",
-           _iv("volatile_trained", "vset_mean_v"), _within(0.23, 0.05), "V"),
+           _iv("volatile_trained", "vset_mean_v"), Within(0.23, 0.05), "V"),
     Target("E2.4", "Vset σ, volatile trained", "0.01 V", "≤ 0.02 V",
            _iv("volatile_trained", "vset_std_v"), lambda x: x <= 0.02, "V"),
     Target("E4", "first responding pulse", "6th (≈1.2 V)", "5th–7th",
