@@ -30,6 +30,10 @@ TOLERANCE = 1e-3
 sampling error (scipy's 1e-8 default would chase the simulation's discretisation)."""
 BOUND = np.log(4.0)
 """The fit searches within a factor 4 of the start on each parameter."""
+NUISANCE_SIGMA = BOUND / 2
+"""What is known of a parameter the runs cannot determine: its start within the search range,
+taken as two standard deviations of ln θ. Its uncertainty is carried into the determined
+parameters it trades off against (their errors are marginal, not conditional on its start)."""
 MISSING = 10.0
 """Whitened residual of a statistic the simulation did not produce (e.g. no set)."""
 
@@ -151,10 +155,11 @@ def calibrate(problem: Problem, candidates: Sequence[str], max_evaluations: int 
                            jac=lambda u: problem.jacobian(names, u, central=False),
                            bounds=(-BOUND, BOUND), x_scale=1.0, max_nfev=max_evaluations,
                            method="trf", xtol=TOLERANCE, ftol=TOLERANCE)
-    jac = problem.jacobian(names, result.x)
+    full = problem.jacobian(names + dropped, np.r_[result.x, np.zeros(len(dropped))])
+    jac = full[:, :len(names)]
     final, more = identifiable(jac, names)
     keep = [names.index(n) for n in final]
-    cov = np.linalg.inv(jac[:, keep].T @ jac[:, keep]) if keep else np.zeros((0, 0))
+    cov = marginal_covariance(full, keep, [(names + dropped).index(n) for n in more + dropped])
     fitted = problem.params(names, result.x)  # one found unidentifiable only at the optimum
     twin = problem.statistics(fitted)  # keeps its value: one point of the degenerate valley
     values = {n: fitted[n] for n in names}
@@ -162,6 +167,20 @@ def calibrate(problem: Problem, candidates: Sequence[str], max_evaluations: int 
     singular = list(np.linalg.svd(jac[:, keep], compute_uv=False)) if keep else []
     return Fit(values, sigma, dropped + more, [float(s) for s in singular], start_stats,
                twin, problem.total_errors(), _chi2(twin, problem), int(result.nfev))
+
+
+def marginal_covariance(jac: np.ndarray, keep: list[int], nuisance: list[int]) -> np.ndarray:
+    """Covariance in ln θ of the determined columns keep: (J_kᵀJ_k)⁻¹ from the statistics'
+    errors, plus what the undetermined columns' NUISANCE_SIGMA moves their best fit by
+    (S = −(J_kᵀJ_k)⁻¹ J_kᵀ J_n, S·σ²·Sᵀ)."""
+    if not keep:
+        return np.zeros((0, 0))
+    jk = jac[:, keep]
+    cov = np.linalg.inv(jk.T @ jk)
+    if nuisance:
+        shift = -cov @ jk.T @ jac[:, nuisance]
+        cov = cov + NUISANCE_SIGMA ** 2 * shift @ shift.T
+    return cov
 
 
 def _chi2(stats: np.ndarray, problem: Problem) -> float:

@@ -62,10 +62,12 @@ class ReferenceFit:
 
 def fit_reference(seeds: Sequence[int] = SEEDS, candidates: Sequence[str] = CANDIDATES,
                   cycles: int = 40, max_evaluations: int = 40, executor=None,
-                  progress: Callable[[], None] = lambda: None) -> ReferenceFit:
-    """Fit the E2 targets from the hand calibration (AgFilamentParams defaults)."""
+                  progress: Callable[[], None] = lambda: None,
+                  base: dict[str, float] | None = None) -> ReferenceFit:
+    """Fit the E2 targets from the hand calibration (AgFilamentParams defaults, with base's
+    overrides: another start)."""
     two_sided = [t for t in E2_TARGETS if isinstance(t.passes, Within)]
-    start = AgFilamentParams().as_dict()
+    start = replace(AgFilamentParams(), **(base or {})).as_dict()
     problem = Problem([t.quantity for t in two_sided],
                       np.array([t.passes.centre for t in two_sided]),
                       np.array([t.passes.tol for t in two_sided]), start,

@@ -12,6 +12,7 @@ import pytest
 
 from labmem.fit.reference import E2_TARGETS, e2_values, fit_reference, target_error
 from labmem.reproduce.report import Within
+from labmem.simulated_instruments.device.params import AgFilamentParams
 
 
 def test_target_errors_are_normalised_by_the_tolerance():
@@ -22,17 +23,30 @@ def test_target_errors_are_normalised_by_the_tolerance():
     assert target_error(one_sided, 0.0) == 0.0 < target_error(one_sided, 1.0)
 
 
+MISCALIBRATED = {"v_a_fresh": 1.3 * AgFilamentParams().v_a_fresh}
+"""A start off the hand calibration: untrained activation 30 % high (E2.1's Vset ≈ 0.25 V above
+its target)."""
+
+
 @pytest.mark.slow
-def test_the_fitted_parameters_are_no_worse_on_any_e2_target():
+def test_the_reference_fit_finds_the_targets_and_takes_no_step_that_worsens_one():
+    """The least-squares optimum of a miscalibrated start lies back near the hand calibration
+    with the targets' χ² a fraction of the start's; what the fit then takes worsens no target
+    against its start, and recomputes to the same figures. (From this start, as from the hand
+    calibration itself, no step does: the optimum trades E2.1's σ error 0.57 → 0.73 against its
+    mean error 2.4 → 0.1, so the start is kept; docs/real_bench.md.)"""
     seeds = (4, 1)
     with ProcessPoolExecutor(2) as pool:
         result = fit_reference(seeds, ("v_a_fresh", "v_a_trained"), cycles=20,
-                               max_evaluations=6, executor=pool)
-    again = [e2_values(result.values, seed, cycles=20) for seed in seeds]
+                               max_evaluations=6, executor=pool, base=MISCALIBRATED)
+    hand, start = AgFilamentParams().v_a_fresh, MISCALIBRATED["v_a_fresh"]
+    assert abs(result.fit.values["v_a_fresh"] - hand) < 0.5 * abs(start - hand)
+    centres = np.array([t.passes.centre for t in E2_TARGETS if isinstance(t.passes, Within)])
+    start_chi2 = float(np.sum(((result.fit.start_statistics - centres) / result.fit.errors) ** 2))
+    assert result.fit.chi2 < 0.25 * start_chi2
+    again = [e2_values({**MISCALIBRATED, **result.values}, seed, cycles=20) for seed in seeds]
     for target in E2_TARGETS:
         fitted = float(np.mean([values[target.quantity] for values in again]))
         assert fitted == pytest.approx(result.fitted[target.quantity])  # reproducible
         assert target_error(target, fitted) <= result.start_error[target.quantity], \
             target.quantity
-    assert result.fraction > 0
-    assert sum(result.fitted_error.values()) < sum(result.start_error.values())
