@@ -124,3 +124,48 @@ def test_training_lowers_hrs_and_the_reset_is_gradual_through_the_instruments(
 
     check_hrs_reduction(iv_through_instruments)
     check_gradual_reset(iv_through_instruments)
+
+
+SHORT_TRAINING = {"cycles": 10, "ladder_per_decade": 1, "ladder_cycles": 1}
+"""The training ladder shortened for a wafer: 10 cycles per block, one rung per decade."""
+
+
+@pytest.fixture(scope="module")
+def wafer_through_instruments(tmp_path_factory) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(untrained, trained) volatile Vset per cycle through the SMU driver: the reference
+    report's I(V) device, then six devices of one population (the campaign example's seed)."""
+    from labmem.procedures.switching.iv import ComplianceLadderTraining
+    from labmem.reproduce import station_programme as sp
+    from labmem.reproduce.model_programme import DEFAULT_SEED
+    from labmem.simulated_instruments.device.population import draw_population
+    from labmem.summaries import iv_blocks, load_rows
+
+    out = tmp_path_factory.mktemp("wafer")
+    stations = [sp.device_station(DEFAULT_SEED, "iv", out)] + [
+        simulated_station(out / f"wafer{d.seed}.yaml", seed=d.seed, device=d.params)
+        for d in draw_population(6, seed=2026)]
+    vsets = []
+    for station in stations:
+        proc = ComplianceLadderTraining(**SHORT_TRAINING)
+        run = run_procedure(proc, station, out)
+        blocks = {b.label: b for b in iv_blocks(load_rows(run.results_path),
+                                                [b.label for b in proc.blocks()])}
+        vsets.append((blocks["volatile, untrained"].vset_v, blocks["volatile, trained"].vset_v))
+    return vsets
+
+
+def test_a_wafer_through_the_instruments_sets_higher_untrained_and_alike_trained(
+        wafer_through_instruments):
+    """Issue 19 statement 3 as a user measures it: untrained, the wafer's devices set higher
+    and more scattered than the reference (best-case) device; trained, all alike, low and
+    narrow."""
+    (reference, _), *devices = wafer_through_instruments
+    means = np.array([np.nanmean(u) for u, _ in devices])
+    pooled = np.concatenate([u for u, _ in devices])
+    assert np.mean(np.isfinite(pooled)) >= 0.8, "most cycles set within the 1.5 V sweep"
+    assert np.median(means) >= np.nanmean(reference) + 0.15, (means, np.nanmean(reference))
+    assert np.std(means, ddof=1) >= 0.1, means
+    assert np.nanstd(pooled, ddof=1) >= 1.3 * np.nanstd(reference, ddof=1)
+    for _, trained in wafer_through_instruments:
+        assert np.isfinite(trained).all()
+        assert abs(trained.mean() - 0.23) <= 0.05 and trained.std(ddof=1) <= 0.03, trained
