@@ -178,8 +178,4 @@ class DeviceHistory(QtWidgets.QWidget):
 
     def open_selected(self) -> LivePanel | None:
         """A window with the selected run's plots, as the run browser opens them."""
-        run = self.selected()
-        if run is None:
-            self.message.setText("Select a run first.")
-            return None
-        return open_run(run, self, self.windows, self.message)
+        return open_run(self.selected(), self, self.windows, self.message)

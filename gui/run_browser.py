@@ -37,10 +37,13 @@ def replay(run: Run) -> LivePanel:
     return panel
 
 
-def open_run(run: Run, parent: QtWidgets.QWidget, windows: list[QtWidgets.QWidget],
+def open_run(run: Run | None, parent: QtWidgets.QWidget, windows: list[QtWidgets.QWidget],
              message: QtWidgets.QLabel) -> LivePanel | None:
     """A window (kept in windows) with the run's plots replayed; None, with the reason in
-    message, when its files cannot be read."""
+    message, when no run is selected (run None) or its files cannot be read."""
+    if run is None:
+        message.setText("Select a run first.")
+        return None
     try:
         panel = replay(run)
     except Exception as err:  # a missing or unreadable file is reported, not fatal
@@ -183,11 +186,7 @@ class RunBrowser(QtWidgets.QWidget):
 
     def open_selected(self) -> LivePanel | None:
         """A window with the selected run's plots."""
-        run = self.selected()
-        if run is None:
-            self.message.setText("Select a run first.")
-            return None
-        return open_run(run, self, self.windows, self.message)
+        return open_run(self.selected(), self, self.windows, self.message)
 
     def export_selected(self, what: str, out: Path) -> int:
         """Write the selected run's rows or traces to out as CSV; returns the row count."""
