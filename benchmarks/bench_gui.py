@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-import time
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +19,7 @@ import pandas as pd
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+import gui_timing
 import pyqtgraph as pg
 
 from labmem.gui.app import application
@@ -28,6 +29,8 @@ from labmem.procedures.switching.iv import IVSweep
 SIZES = (10_000, 100_000)
 BATCHES = 30
 CYCLE_POINTS = 301
+timed = partial(gui_timing.timed, repeats=BATCHES)
+"""Median ms of a redraw step alone and with one render (gui_timing.timed)."""
 
 
 def iv_cycle(block: int, cycle: int, rng: np.random.Generator) -> list[dict]:
@@ -38,20 +41,6 @@ def iv_cycle(block: int, cycle: int, rng: np.random.Generator) -> list[dict]:
     i = np.where((v > vset) & (np.arange(v.size) < 113), 1e-8, 1e-11 * (1 + np.abs(v)))
     return [{"Block": block, "Cycle": cycle, "Compliance (A)": 1e-8, "Voltage (V)": a,
              "Current (A)": b} for a, b in zip(v.tolist(), i.tolist(), strict=True)]
-
-
-def timed(step, widget) -> tuple[float, float]:
-    """Median ms of step() alone and of step() plus one full render of widget."""
-    update, painted = [], []
-    for n in range(BATCHES):
-        t0 = time.perf_counter()
-        step(2 * n)
-        update.append(time.perf_counter() - t0)
-        t0 = time.perf_counter()
-        step(2 * n + 1)
-        widget.grab()
-        painted.append(time.perf_counter() - t0)
-    return 1e3 * float(np.median(update)), 1e3 * float(np.median(painted))
 
 
 def bench_iv(shown: int) -> tuple[float, float]:

@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import os
 import tempfile
-import time
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import gui_timing
 
 from labmem.catalog import Catalog, Run
 from labmem.gui.app import application
@@ -29,20 +31,8 @@ RUNS = 1_000
 REPEATS = 15
 FIGURES = ("IVSweep · vset mean [V]", "IVSweep · vset std [V]",
            "IntegrateAndFire · pulses to fire")
-
-
-def timed(step, widget) -> tuple[float, float]:
-    """Median ms of step(n) alone and of step(n) plus one full render of widget."""
-    alone, painted = [], []
-    for n in range(REPEATS):
-        t0 = time.perf_counter()
-        step(2 * n)
-        alone.append(time.perf_counter() - t0)
-        t0 = time.perf_counter()
-        step(2 * n + 1)
-        widget.grab()
-        painted.append(time.perf_counter() - t0)
-    return 1e3 * float(np.median(alone)), 1e3 * float(np.median(painted))
+timed = partial(gui_timing.timed, repeats=REPEATS)
+"""Median ms of a redraw step alone and with one render (gui_timing.timed)."""
 
 
 def synthetic_devices(rng: np.random.Generator) -> dict[str, dict[str, float]]:
