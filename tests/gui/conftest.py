@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import socket
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -10,6 +12,8 @@ import pytest
 from PyQt5 import QtCore
 
 from labmem.gui.main_window import MainWindow
+from labmem.station import Station
+from labmem.station_file import StationConfig
 
 RUN_TIMEOUT_MS = 120_000
 
@@ -43,3 +47,21 @@ def finish(qtbot, window):
         qtbot.waitUntil(lambda: job.number in window.results, timeout=RUN_TIMEOUT_MS)
         return window.results[job.number]
     return wait
+
+
+@pytest.fixture
+def silent_smu_window(qtbot, tmp_path):
+    """silent_smu_window(timeout_ms) → (window, resource): the main window on a station whose
+    only SMU is a TCP socket that accepts and never answers (open until the test ends)."""
+    with contextlib.ExitStack() as servers:
+        def make(timeout_ms: int) -> tuple[MainWindow, str]:
+            server = servers.enter_context(socket.create_server(("127.0.0.1", 0)))
+            resource = f"TCPIP0::127.0.0.1::{server.getsockname()[1]}::SOCKET"
+            config = StationConfig.from_text(
+                f'visa_library: "@py"\nroles:\n  smu: {{driver: keithley2450, resource: '
+                f'"{resource}", timeout_ms: {timeout_ms}}}\n', "lab.yaml")
+            window = MainWindow(Station(config), tmp_path / "data")
+            qtbot.addWidget(window)
+            return window, resource
+        yield make
+

@@ -90,32 +90,20 @@ def test_estimates_add_the_overhead_the_last_run_took(qtbot, window, finish):
     assert "(sweeps " in panel.estimate.text()
 
 
-def test_a_slow_station_opens_while_the_window_keeps_running(qtbot, tmp_path):
-    import socket
-
+def test_a_slow_station_opens_while_the_window_keeps_running(qtbot, silent_smu_window):
     from PyQt5 import QtCore
 
-    from labmem.gui.main_window import MainWindow
-    from labmem.station import Station
-    from labmem.station_file import StationConfig
-
-    with socket.create_server(("127.0.0.1", 0)) as server:  # accepts, never answers
-        resource = f"TCPIP0::127.0.0.1::{server.getsockname()[1]}::SOCKET"
-        config = StationConfig.from_text(
-            f'visa_library: "@py"\nroles:\n  smu: {{driver: keithley2450, resource: '
-            f'"{resource}", timeout_ms: 2000}}\n', "lab.yaml")
-        window = MainWindow(Station(config), tmp_path / "data")
-        qtbot.addWidget(window)
-        window.show()
-        panel, ticks = window.station_panel, []
-        timer = QtCore.QTimer()
-        timer.timeout.connect(lambda: ticks.append(panel.rows))
-        timer.start(20)
-        assert panel.busy.isVisible()
-        qtbot.waitUntil(lambda: len(ticks) >= 5, timeout=1500)
-        assert ticks == [None] * len(ticks)  # the loop ran while the SMU was silent
-        qtbot.waitUntil(lambda: panel.rows is not None, timeout=10_000)
-        timer.stop()
-        assert not panel.busy.isVisible()
-        assert panel.states() == {"smu": "not connected"}
-        window.close()
+    window, _ = silent_smu_window(2000)
+    window.show()
+    panel, ticks = window.station_panel, []
+    timer = QtCore.QTimer()
+    timer.timeout.connect(lambda: ticks.append(panel.rows))
+    timer.start(20)
+    assert panel.busy.isVisible()
+    qtbot.waitUntil(lambda: len(ticks) >= 5, timeout=1500)
+    assert ticks == [None] * len(ticks)  # the loop ran while the SMU was silent
+    qtbot.waitUntil(lambda: panel.rows is not None, timeout=10_000)
+    timer.stop()
+    assert not panel.busy.isVisible()
+    assert panel.states() == {"smu": "not connected"}
+    window.close()
