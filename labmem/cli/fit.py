@@ -9,7 +9,7 @@ import sys
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from labmem.cli.run import EXIT_NOT_FOUND, EXIT_OK, EXIT_REFUSED
+from labmem.cli.run import EXIT_NOT_FOUND, EXIT_OK, EXIT_REFUSED, whole_number
 
 
 def _fit(args: argparse.Namespace) -> int:
@@ -89,13 +89,6 @@ def _reference(args: argparse.Namespace, progress) -> int:
     return EXIT_OK
 
 
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{value} is not allowed: allowed 1 or more")
-    return value
-
-
 def add_fit_parser(sub: argparse._SubParsersAction) -> None:
     """`labmem fit --runs ID… [--data D] [--out twin.yaml] [--seed N]` or `--reference`."""
     parser = sub.add_parser(
@@ -110,7 +103,7 @@ def add_fit_parser(sub: argparse._SubParsersAction) -> None:
         epilog="examples: labmem fit --runs 3 4 --data data --out twin.yaml · "
         "labmem fit --reference --out reference.yaml · exit codes: 0 done · 2 refused input "
         "(no usable statistic, unsupported run) · 3 catalog or run not found")
-    parser.add_argument("--runs", nargs="+", type=_positive, default=[], metavar="ID",
+    parser.add_argument("--runs", nargs="+", type=whole_number(1), default=[], metavar="ID",
                         help="catalogued run ids (runs of one device id replay on one device, "
                         "in measured order)")
     parser.add_argument("--reference", action="store_true",
@@ -123,9 +116,9 @@ def add_fit_parser(sub: argparse._SubParsersAction) -> None:
                         "twin) instead of the model's defaults; the twin keeps it")
     parser.add_argument("--seed", type=int, default=0,
                         help="seed of the simulated replicates (default 0)")
-    parser.add_argument("--replicates", type=_positive, default=4,
+    parser.add_argument("--replicates", type=whole_number(1), default=4,
                         help="simulated replicates per candidate (default 4)")
-    parser.add_argument("--workers", type=_positive, default=None,
+    parser.add_argument("--workers", type=whole_number(1), default=None,
                         help="processes (default: up to 2)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     parser.set_defaults(func=_fit)

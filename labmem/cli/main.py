@@ -8,7 +8,6 @@ import logging
 import os
 import sys
 import warnings
-from collections.abc import Callable
 from pathlib import Path
 
 from labmem import __version__
@@ -24,6 +23,7 @@ from labmem.cli.run import (
     add_run_parser,
     data_folder_problem,
     open_station,
+    whole_number,
 )
 
 EXIT_BROKEN_PIPE = 141
@@ -185,19 +185,6 @@ def _gui(args: argparse.Namespace) -> int:
     return run_gui(station, args.data)
 
 
-def _whole(lowest: int, highest: int | None = None) -> Callable[[str], int]:
-    """An argparse type: a whole number from lowest to highest, refused (exit 2) otherwise."""
-    def whole(text: str) -> int:
-        value = int(text)  # argparse turns the ValueError into "invalid whole value"
-        if value < lowest or (highest is not None and value > highest):
-            raise argparse.ArgumentTypeError(
-                f"{value} is not allowed: allowed {lowest}"
-                + (f" to {highest}" if highest is not None else " or more"))
-        return value
-
-    return whole
-
-
 def _log_to_stderr(quiet: bool) -> logging.Handler:
     """Show labmem's log records as one line each on stderr (a failed run's traceback is for
     the Python API and the GUI log, not the terminal); --quiet keeps errors only."""
@@ -233,7 +220,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="example: labmem reproduce --out out --seed 4",
     )
     rep.add_argument("--out", required=True, help="output directory (created if missing)")
-    rep.add_argument("--seed", type=_whole(0), default=None,
+    rep.add_argument("--seed", type=whole_number(0), default=None,
                      help="random seed of the simulated device (default: the reference seed)")
     rep.set_defaults(func=_reproduce)
     ins = sub.add_parser(
@@ -263,7 +250,7 @@ def build_parser() -> argparse.ArgumentParser:
         "labmem runs --data c/data variability --campaign wafer-w3 --block 1",
     )
     runs.add_argument("action", choices=("list", "show", "export", "variability"))
-    runs.add_argument("id", nargs="*", type=_whole(1, 2**63 - 1),
+    runs.add_argument("id", nargs="*", type=whole_number(1, 2**63 - 1),
                       help="run id (show and export need one, variability one or more; list "
                       "takes none)")
     runs.add_argument("--data", default="data", help="data directory (default: ./data)")
@@ -279,11 +266,11 @@ def build_parser() -> argparse.ArgumentParser:
     runs.add_argument("--out", help="export: output CSV (default run<ID>_<what>.csv)")
     runs.add_argument("--campaign", help="variability: also every finished run of this "
                       "campaign (runs without I(V) cycles are left out)")
-    runs.add_argument("--block", type=_whole(0), help="variability: only this block of each "
-                      "run (its Block number; default every block)")
+    runs.add_argument("--block", type=whole_number(0), help="variability: only this block of "
+                      "each run (its Block number; default every block)")
     runs.add_argument("--read-v", type=float, default=0.1,
                       help="variability: read voltage of R_HRS and R_LRS in V (default 0.1)")
-    runs.add_argument("--bootstrap", type=_whole(10), default=200,
+    runs.add_argument("--bootstrap", type=whole_number(10), default=200,
                       help="variability: bootstrap resamples (default 200)")
     runs.set_defaults(func=_runs)
     gui = sub.add_parser(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +24,19 @@ EXIT_CODES = ("exit codes: 0 done · 1 a run failed or was aborted, or a campaig
               "station or run not found · 130 interrupted (Ctrl-C; instruments left safe) · "
               "143/129 stopped by SIGTERM/SIGHUP (the run aborts at its next step; instruments "
               "left safe) · 141 the reader of the output went away (e.g. `| head`)")
+
+
+def whole_number(lowest: int, highest: int | None = None) -> Callable[[str], int]:
+    """An argparse type: a whole number from lowest to highest, refused (exit 2) otherwise."""
+    def whole(text: str) -> int:
+        value = int(text)  # argparse turns the ValueError into "invalid whole value"
+        if value < lowest or (highest is not None and value > highest):
+            raise argparse.ArgumentTypeError(
+                f"{value} is not allowed: allowed {lowest}"
+                + (f" to {highest}" if highest is not None else " or more"))
+        return value
+
+    return whole
 
 
 def read_station(path: str | None, command: str) -> StationConfig | int:
