@@ -97,9 +97,10 @@ def add_fit_parser(sub: argparse._SubParsersAction) -> None:
         "procedures: Vset mean and σ per block, HRS and LRS resistance; Retention: decay and "
         "hold times) by simulation-based calibration: the same experiments run model-only "
         "with candidate parameters (common random numbers), least squares weighted by the "
-        "statistics' sampling errors, uncertainties from the Jacobian at the optimum. Writes a "
-        "bench file with `device:` overrides (so `labmem run`, campaigns and the GUI run on the "
-        "twin) and a markdown report beside it (docs/real_bench.md).",
+        "statistics' sampling errors, uncertainties from the Jacobian at the optimum "
+        "(marginal over the parameters the runs cannot determine). Writes a bench file with "
+        "`device:` overrides (so `labmem run`, campaigns and the GUI run on the twin) and a "
+        "markdown report beside it (docs/real_bench.md).",
         epilog="examples: labmem fit --runs 3 4 --data data --out twin.yaml · "
         "labmem fit --reference --out reference.yaml · exit codes: 0 done · 2 refused input "
         "(no usable statistic, unsupported run) · 3 catalog or run not found")

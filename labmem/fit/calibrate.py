@@ -6,7 +6,8 @@ candidate, so the objective is smooth in the parameters).
 The residual of statistic k is (s_k(θ) − m_k)/e_k, e_k² = σ_k² (1 + 1/R): the measured
 statistic's sampling variance plus that of the mean of R simulated replicates. Uncertainties
 come from the Jacobian J of the whitened residuals in ln θ at the optimum (central differences
-with the same seeds): cov(ln θ) = (JᵀJ)⁻¹ = (J_sᵀ Σ⁻¹ J_s)⁻¹. A parameter direction whose
+with the same seeds): cov(ln θ) = (JᵀJ)⁻¹ = (J_sᵀ Σ⁻¹ J_s)⁻¹, plus what the parameters
+the runs cannot determine move it by (marginal_covariance). A parameter direction whose
 singular value is below MIN_SINGULAR moves the statistics by less than that many standard
 errors per e-fold change: it is not identifiable from these runs."""
 
