@@ -23,6 +23,7 @@ from labmem.procedures.switching.delay import SwitchingDelay
 from labmem.procedures.switching.iv import ComplianceLadderTraining, RegimeSwitching
 from labmem.procedures.synapse.retention import Retention
 from labmem.procedures.synapse.weight import SynapticWeight
+from labmem.records import IVBlock
 from labmem.reproduce import figures, report
 from labmem.reproduce.model_programme import DEFAULT_SEED
 from labmem.simulated_instruments.device.params import AgFilamentParams
@@ -112,6 +113,15 @@ def summarise(seed: int, outcomes: dict[str, list[tuple[StationProcedure, RunOut
     return summary, raw
 
 
+def e2_blocks(training: list[IVBlock]) -> dict[str, IVBlock]:
+    """E2's three blocks of a training ladder's (ComplianceLadderTraining) blocks, by the
+    summary's keys: untrained volatile, nonvolatile, trained volatile."""
+    by_label = {b.label: b for b in training}
+    return {"volatile_initial": by_label["volatile, untrained"],
+            "nonvolatile": by_label["nonvolatile"],
+            "volatile_trained": by_label["volatile, trained"]}
+
+
 def iv_summary(iv_runs: list[tuple[StationProcedure, RunOutcome]],
                load: Callable[[Path], pd.DataFrame], summary: dict) -> dict:
     """Put the I(V) device's entries (E1–E3: "iv", "compliance_ladder", "regime_switching")
@@ -120,10 +130,7 @@ def iv_summary(iv_runs: list[tuple[StationProcedure, RunOutcome]],
     assert isinstance(ladder, ComplianceLadderTraining) and isinstance(switch, RegimeSwitching)
     training = summaries.iv_blocks(load(ladder_run.results_path),
                                    [b.label for b in ladder.blocks()])
-    by_label = {b.label: b for b in training}
-    blocks = {"volatile_initial": by_label["volatile, untrained"],
-              "nonvolatile": by_label["nonvolatile"],
-              "volatile_trained": by_label["volatile, trained"]}
+    blocks = e2_blocks(training)
     summary["iv"] = {key: block.summary() for key, block in blocks.items()}
     summary["compliance_ladder"] = [
         {"compliance_a": b.compliance_a, "vset_mean_v": analysis.mean_std(b.vset_v)[0]}

@@ -148,9 +148,9 @@ def wafer_through_instruments(tmp_path_factory) -> list[tuple[np.ndarray, np.nda
     for station in stations:
         proc = ComplianceLadderTraining(**SHORT_TRAINING)
         run = run_procedure(proc, station, out)
-        blocks = {b.label: b for b in iv_blocks(load_rows(run.results_path),
-                                                [b.label for b in proc.blocks()])}
-        vsets.append((blocks["volatile, untrained"].vset_v, blocks["volatile, trained"].vset_v))
+        blocks = sp.e2_blocks(iv_blocks(load_rows(run.results_path),
+                                        [b.label for b in proc.blocks()]))
+        vsets.append((blocks["volatile_initial"].vset_v, blocks["volatile_trained"].vset_v))
     return vsets
 
 
