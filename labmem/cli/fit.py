@@ -67,20 +67,23 @@ def _reference(args: argparse.Namespace, progress) -> int:
     workers = args.workers or min(2, os.cpu_count() or 1)
     with ProcessPoolExecutor(workers) as pool:
         result = fit_reference(executor=pool, progress=progress)
-    lines = ["# Reference E2 targets fitted from the hand calibration", "",
-             f"step taken towards the least-squares optimum: {result.fraction:g} · "
-             f"not identifiable: {', '.join(result.fit.not_identifiable) or 'none'}", "",
-             "| target | hand calibration | fitted | error start | error fitted |",
-             "|---|---|---|---|---|"]
-    for q in result.start:
-        lines.append(f"| {q} | {result.start[q]:.4g} | {result.fitted[q]:.4g} | "
-                     f"{result.start_error[q]:.3f} | {result.fitted_error[q]:.3f} |")
-    lines += ["", "| parameter | hand calibration | least-squares optimum | taken |",
-              "|---|---|---|---|"]
-    default = AgFilamentParams().as_dict()
-    lines += [f"| {n} | {default[n]:.4g} | {v:.4g} | {result.values.get(n, default[n]):.4g} |"
-              for n, v in result.fit.values.items()]
+    worse = result.worse()
     out = Path(args.out)
+    lines = ["# Reference E2 targets fitted from the hand calibration", "",
+             f"not identifiable: {', '.join(result.fit.not_identifiable) or 'none'} · "
+             "at least as good as the hand calibration on every target: "
+             + (f"**no** ({', '.join(worse)} worse)" if worse else "yes"), "",
+             "| target | hand calibration | fitted | error hand | error fitted |",
+             "|---|---|---|---|---|"]
+    for q in result.hand:
+        lines.append(f"| {q} | {result.hand[q]:.4g} | {result.fitted[q]:.4g} | "
+                     f"{result.hand_error[q]:.3f} | {result.fitted_error[q]:.3f} |")
+    lines += ["", "Errors in tolerances, of the mean over the calibration seeds.", "",
+              "| parameter | hand calibration | fitted |", "|---|---|---|"]
+    default = AgFilamentParams().as_dict()
+    lines += [f"| {n} | {default[n]:.4g} | {v:.4g} ± {result.fit.sigma.get(n, float('nan')):.2g} |"
+              for n, v in result.fit.values.items()]
+    lines += ["", f"E1–E9 on the fitted device: `labmem reproduce --device {out} --out DIR`."]
     out.write_text("# E2 reference targets fitted by labmem fit --reference\n"
                    + yaml.safe_dump({"device": result.values}))
     out.with_suffix(".md").write_text("\n".join(lines))

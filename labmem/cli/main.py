@@ -31,11 +31,23 @@ EXIT_BROKEN_PIPE = 141
 
 
 def _reproduce(args: argparse.Namespace) -> int:
+    import yaml
+
     from labmem.reproduce.station_programme import OutputFolderError, ReproduceError, reproduce
+    from labmem.simulated_instruments.bench.wiring import BenchConfig
 
     try:
+        overrides = BenchConfig.from_yaml(args.device).device if args.device else {}
+    except OSError as err:
+        print(f"labmem reproduce: cannot read {args.device}: {err.strerror or err}",
+              file=sys.stderr)
+        return EXIT_NOT_FOUND
+    except (ValueError, TypeError, yaml.YAMLError) as err:
+        print(f"labmem reproduce: {err}", file=sys.stderr)
+        return EXIT_REFUSED
+    try:
         summary = reproduce(Path(args.out), seed=args.seed,
-                            progress=lambda m: print(f"· {m}"))
+                            progress=lambda m: print(f"· {m}"), overrides=overrides)
     except OutputFolderError as err:
         print(f"labmem reproduce: {err}", file=sys.stderr)
         return EXIT_REFUSED
@@ -217,11 +229,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="run the reference programme E1–E9 on the simulated device",
         description="Run experiments E1–E9 of the reference programme on the simulated "
         "AgSn/SiO2/Pt device and write PNG figures and summary.json.",
-        epilog="example: labmem reproduce --out out --seed 4",
+        epilog="examples: labmem reproduce --out out --seed 4 · "
+        "labmem reproduce --out twin-out --device twin.yaml (a device fitted by labmem fit)",
     )
     rep.add_argument("--out", required=True, help="output directory (created if missing)")
     rep.add_argument("--seed", type=whole_number(0), default=None,
                      help="random seed of the simulated device (default: the reference seed)")
+    rep.add_argument("--device", metavar="BENCH_FILE",
+                     help="run on a device with this bench file's `device:` parameter "
+                     "overrides (e.g. the twin.yaml labmem fit writes)")
     rep.set_defaults(func=_reproduce)
     ins = sub.add_parser(
         "instruments",

@@ -126,6 +126,8 @@ def write(summary: dict, path: Path) -> Path:
         f"scope, TIA) · {summary.get('wall_time_s', '?')} s wall · "
         f"**{met} of {len(rows)} targets met**.",
         "",
+        *([f"Device parameters overridden: {_overrides(summary['device_overrides'])}.", ""]
+          if summary.get("device_overrides") else []),
         "| exp. | quantity | paper | tolerance | measured | met |",
         "|---|---|---|---|---|---|",
     ]
@@ -139,3 +141,8 @@ def write(summary: dict, path: Path) -> Path:
         lines += [f"## {FIGURE_TITLES.get(name, name)}", "", f"![{name}]({name})", ""]
     path.write_text("\n".join(lines))
     return path
+
+
+def _overrides(device: dict[str, float]) -> str:
+    """`name` = value, … of the device overrides the programme ran with."""
+    return ", ".join(f"`{name}` = {value:.4g}" for name, value in sorted(device.items()))

@@ -58,22 +58,27 @@ def procedures() -> dict[str, list[StationProcedure]]:
     }
 
 
-def device_station(seed: int, device: str, work: Path) -> Station:
-    """The default station on a fresh simulated bench for one experiment group."""
+def device_station(seed: int, device: str, work: Path,
+                   overrides: dict[str, float] | None = None) -> Station:
+    """The default station on a fresh simulated bench for one experiment group (its device
+    with overrides of the model parameters, e.g. a fitted twin's)."""
     index = DEVICES.index(device)
     bench_seed = int(np.random.SeedSequence(seed).spawn(len(DEVICES))[index].generate_state(1)[0])
-    return simulated_station(work / f"bench_{device}.yaml", seed=bench_seed)
+    return simulated_station(work / f"bench_{device}.yaml", seed=bench_seed,
+                             device=dict(overrides or {}))
 
 
-def run_programme(seed: int, data_dir: Path, progress: Progress = lambda _m: None
+def run_programme(seed: int, data_dir: Path, progress: Progress = lambda _m: None,
+                  overrides: dict[str, float] | None = None
                   ) -> tuple[dict, dict, list[RunOutcome]]:
-    """Run every procedure; return (summary, records for figures, run outcomes). A run that
-    does not finish raises ReproduceError with its error."""
+    """Run every procedure (on devices with overrides of the model parameters); return
+    (summary, records for figures, run outcomes). A run that does not finish raises
+    ReproduceError with its error."""
     catalog = Catalog(data_dir / "catalog.sqlite")
     outcomes: dict[str, list[tuple[StationProcedure, RunOutcome]]] = {}
     rows: dict[Path, pd.DataFrame] = {}
     for device, procs in procedures().items():
-        station = device_station(seed, device, data_dir)
+        station = device_station(seed, device, data_dir, overrides)
         for proc in procs:
             progress(f"{type(proc).__name__} on device {device}")
             tables = summaries.RowTables(proc.DATA_COLUMNS)
@@ -165,9 +170,11 @@ def write_figures(summary: dict, raw: dict, out: Path) -> list[Path]:
     ]
 
 
-def reproduce(out: Path, seed: int = DEFAULT_SEED, progress: Progress = print) -> dict:
-    """Run the programme through the instruments, write data, figures, summary.json and
-    report.md into out; return the summary."""
+def reproduce(out: Path, seed: int = DEFAULT_SEED, progress: Progress = print,
+              overrides: dict[str, float] | None = None) -> dict:
+    """Run the programme through the instruments (on devices with overrides of the model
+    parameters, e.g. a fitted twin's), write data, figures, summary.json and report.md into
+    out; return the summary."""
     if out.exists() and not out.is_dir():
         raise OutputFolderError(f"the output folder {out} is a file")
     data_dir = out / "data"
@@ -177,7 +184,9 @@ def reproduce(out: Path, seed: int = DEFAULT_SEED, progress: Progress = print) -
         raise OutputFolderError(f"cannot make the output folder {out}: "
                                 f"{err.strerror or err}") from None
     start = time.perf_counter()
-    summary, raw, runs = run_programme(seed, data_dir, progress)
+    summary, raw, runs = run_programme(seed, data_dir, progress, overrides)
+    if overrides:
+        summary["device_overrides"] = dict(overrides)
     summary["wall_time_s"] = round(time.perf_counter() - start, 2)
     summary["runs"] = [{"id": r.run_id, "results": str(r.results_path.relative_to(out)),
                         "traces": str(r.traces_path.relative_to(out))} for r in runs]

@@ -116,6 +116,10 @@ class BenchConfig:
         default_factory=lambda: dict(DEFAULT_INSTRUMENTS))
 
     def __post_init__(self) -> None:
+        unknown = set(self.device) - set(AgFilamentParams.__dataclass_fields__)
+        if unknown:
+            raise ValueError(f"unknown device parameters {sorted(unknown)}: device overrides "
+                             "are AgFilamentParams fields (docs/device_model.md)")
         smu2 = self.instruments.get("smu2")
         if smu2 is not None and smu2 != self.instruments.get("smu"):
             raise ValueError("instruments.smu2 is the second channel of the smu's instrument: "

@@ -33,6 +33,7 @@ def data(tmp_path):
     catalog = Catalog(folder / "catalog.sqlite")
     catalog.finish(catalog.start("IVSweep", {}), "finished")
     (tmp_path / "afile").write_text("not a folder\n")
+    (tmp_path / "twin.yaml").write_text("device: {v_a: 1.2}\n")  # v_a_fresh misspelt
     (tmp_path / "adir").mkdir()
     return folder
 
@@ -65,6 +66,13 @@ BAD = [
      "labmem reproduce: cannot make the output folder {tmp}/afile/sub: Not a directory"),
     (["reproduce", "--out", "{tmp}/out", "--seed", "-1"], 2,
      "argument --seed: -1 is not allowed: allowed 0 or more"),
+    (["reproduce", "--out", "{tmp}/out", "--device", "{tmp}/nothere.yaml"], 3,
+     "labmem reproduce: cannot read {tmp}/nothere.yaml: No such file or directory"),
+    (["reproduce", "--out", "{tmp}/out", "--device", "{tmp}/afile"], 2,
+     "labmem reproduce: {tmp}/afile: a bench file is a mapping of settings"),
+    (["reproduce", "--out", "{tmp}/out", "--device", "{tmp}/twin.yaml"], 2,
+     "labmem reproduce: unknown device parameters ['v_a']: device overrides are "
+     "AgFilamentParams fields (docs/device_model.md)"),
 ]
 
 

@@ -1,7 +1,7 @@
 """Fitting the reference paper's E2 Vset targets: the least-squares optimum of a miscalibrated
-start comes back to the targets, and what the fit takes worsens no target against its start. A
-subset (two activation parameters, 10-cycle blocks, two seeds) keeps it to a test;
-`labmem fit --reference` runs the whole E2 fit from the hand calibration."""
+start comes back to the targets and meets each at least as well as the hand calibration. A
+subset (two activations and the growth overpotential, 10-cycle blocks, two seeds) keeps it to a
+test; `labmem fit --reference` runs the whole E2 fit from the hand calibration."""
 
 from __future__ import annotations
 
@@ -31,24 +31,23 @@ its target)."""
 
 
 @pytest.mark.slow
-def test_the_reference_fit_finds_the_targets_and_takes_no_step_that_worsens_one():
-    """The least-squares optimum of a miscalibrated start lies back near the hand calibration
-    with the targets' χ² a fraction of the start's; what the fit then takes worsens no target
-    against its start, and recomputes to the same figures. (From this start, as from the hand
-    calibration itself, no step does: the optimum trades E2.1's σ error 0.57 → 0.73 against its
-    mean error 2.4 → 0.1, so the start is kept; docs/real_bench.md.)"""
+def test_the_reference_fit_of_a_miscalibrated_start_is_as_good_as_the_hand_calibration():
+    """From a start off the hand calibration, the least-squares optimum comes back near it,
+    with the targets' χ² a fraction of the start's, and meets every E2 target at least as well
+    as the hand calibration does on the same seeds; the figures recompute."""
     seeds = (4, 1)
     with ProcessPoolExecutor(2) as pool:
-        result = fit_reference(seeds, ("v_a_fresh", "v_a_trained"), cycles=CYCLES,
-                               max_evaluations=6, executor=pool, base=MISCALIBRATED)
+        result = fit_reference(seeds, ("v_a_fresh", "v_a_trained", "v_c"), cycles=CYCLES,
+                               max_evaluations=8, executor=pool, base=MISCALIBRATED)
     hand, start = AgFilamentParams().v_a_fresh, MISCALIBRATED["v_a_fresh"]
-    assert abs(result.fit.values["v_a_fresh"] - hand) < 0.5 * abs(start - hand)
+    assert abs(result.values["v_a_fresh"] - hand) < 0.5 * abs(start - hand)
     centres = np.array([t.passes.centre for t in E2_TARGETS if isinstance(t.passes, Within)])
     start_chi2 = float(np.sum(((result.fit.start_statistics - centres) / result.fit.errors) ** 2))
     assert result.fit.chi2 < 0.25 * start_chi2
-    again = [e2_values({**MISCALIBRATED, **result.values}, seed, cycles=CYCLES) for seed in seeds]
+    assert result.worse() == []
+    again = [e2_values(result.values, seed, cycles=CYCLES) for seed in seeds]
     for target in E2_TARGETS:
         fitted = float(np.mean([values[target.quantity] for values in again]))
         assert fitted == pytest.approx(result.fitted[target.quantity])  # reproducible
-        assert target_error(target, fitted) <= result.start_error[target.quantity], \
+        assert target_error(target, fitted) <= result.hand_error[target.quantity], \
             target.quantity

@@ -5,6 +5,9 @@ from __future__ import annotations
 import pytest
 
 from labmem.cli.main import main
+from labmem.reproduce import report
+from labmem.reproduce.station_programme import device_station
+from labmem.simulated_instruments.device.params import AgFilamentParams
 
 REQUIRED_IV = {"compliance_a", "cycles", "vset_v", "vset_mean_v", "vset_std_v"}
 
@@ -38,3 +41,16 @@ def test_figures_are_written(reference_out, reference_summary):
 def test_cli_requires_out():
     with pytest.raises(SystemExit):
         main(["reproduce"])
+
+
+def test_a_fitted_device_runs_the_programme_and_the_report_names_its_overrides(
+        tmp_path, reference_summary):
+    station = device_station(4, "iv", tmp_path, {"v_a_fresh": 1.21})
+    device = station.visalib.bench.device  # the bench the station's instruments share
+    assert device.params.v_a_fresh == 1.21
+    assert device.params.v_a_trained == AgFilamentParams().v_a_trained
+    station.safe_off()
+    path = report.write({**reference_summary, "device_overrides": {"v_a_fresh": 1.21}},
+                        tmp_path / "report.md")
+    assert "Device parameters overridden: `v_a_fresh` = 1.21." in path.read_text()
+    assert "overridden" not in report.write(reference_summary, tmp_path / "r.md").read_text()
