@@ -93,8 +93,9 @@ def test_the_firing_rate_grows_with_the_input_amplitude(new_station, tmp_path):
                    "40-43, 60-63, 77-93 Hz at 2-10 V over seeds 0-2); onto 3 pF it locks on at "
                    "6-10 V (a tunnelling hover, g ~0.5 nm, a ~0.35, node ~0.28 V). The tip's "
                    "supply sets both the refractory time and the current the hover holds: a "
-                   "refill time tau_a of 10 ms instead of 2 ms gives a ceiling onto 3 pF (0, "
-                   "63-67, 100, 120-127, 153-187 Hz; fit 180-250 Hz) but 16 V DC through 10 "
+                   "refill time tau_a of 10 ms instead of 2 ms bends the curve onto 3 pF (0, "
+                   "63-67, 100, 120-127, 153-187 Hz on seeds 1-3; fit 191-198 Hz on seeds 2-3, "
+                   "seed 1 still +60 Hz from 8 to 10 V) but 16 V DC through 10 "
                    "GOhm then oscillates (168-178 spikes, not <= 1) and the 10 nA threshold "
                    "switch no longer holds its on state (on/off 1.01, not > 100); see "
                    "docs/device_model.md, Known limits")
