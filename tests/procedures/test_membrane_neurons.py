@@ -90,12 +90,18 @@ def test_the_firing_rate_grows_with_the_input_amplitude(new_station, tmp_path):
 
 @pytest.mark.xfail(strict=True, reason="the device model has no refractory ceiling: through "
                    "10 GOhm onto 10 pF the rate rises linearly up to the AWG's 10 V (0, 17-20, "
-                   "40-43, 60-63, 77-93 Hz at 2-10 V over seeds 0-2; the ISI, >= 11 ms, is the "
-                   "node's charging time and the device recovers within ~1 ms); onto 3 pF it "
-                   "reaches 80-147 Hz at 4-6 V and then locks on (the device holds the ~0.5 nA "
-                   "input current at ~0.25 V) instead of saturating")
+                   "40-43, 60-63, 77-93 Hz at 2-10 V over seeds 0-2); onto 3 pF it locks on at "
+                   "6-10 V (a tunnelling hover, g ~0.5 nm, a ~0.35, node ~0.28 V). The tip's "
+                   "supply sets both the refractory time and the current the hover holds: a "
+                   "refill time tau_a of 10 ms instead of 2 ms bends the curve onto 3 pF (0, "
+                   "63-67, 100, 120-127, 153-187 Hz on seeds 1-3; fit 191-198 Hz on seeds 2-3, "
+                   "seed 1 still +60 Hz from 8 to 10 V) but 16 V DC through 10 "
+                   "GOhm then oscillates (168-178 spikes, not <= 1) and the 10 nA threshold "
+                   "switch no longer holds its on state (on/off 1.01, not > 100); see "
+                   "docs/device_model.md, Known limits")
 def test_the_firing_rate_saturates(new_station, tmp_path):
-    rows, metrics = tuning(new_station, tmp_path, 1, "2, 4, 6, 8, 10")
-    rates = rows["Firing rate (Hz)"].to_numpy()
-    assert rates[-1] - rates[-2] < rates[2] - rates[1]  # concave: approaching a ceiling
-    assert metrics["rate_fit_max_err_hz"] < 0.3 * metrics["rate_fit_max_hz"]
+    for seed in SEEDS:
+        rows, metrics = tuning(new_station, tmp_path, seed, "2, 4, 6, 8, 10")
+        rates = rows["Firing rate (Hz)"].to_numpy()
+        assert rates[-1] - rates[-2] < rates[2] - rates[1]  # concave: approaching a ceiling
+        assert metrics["rate_fit_max_err_hz"] < 0.3 * metrics["rate_fit_max_hz"]
