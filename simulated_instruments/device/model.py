@@ -87,7 +87,10 @@ class AgFilament:
                 self.noise_rng.bit_generator.state)
 
     def restore(self, snap: tuple[np.ndarray, dict, dict]) -> None:
-        """Return to a state taken with snapshot()."""
-        self._s[:] = snap[0]
+        """Return to a state taken with snapshot(). A snapshot taken before the state vector
+        grew (a kept transcript, a saved campaign) leaves the later states at 0, their fresh
+        value."""
+        self._s[:] = 0.0
+        self._s[:len(snap[0])] = snap[0]
         self.rng.bit_generator.state = snap[1]
         self.noise_rng.bit_generator.state = snap[2]

@@ -74,7 +74,19 @@ class AgFilamentParams:
     sigma_g: float = 0.08
     """Cycle-to-cycle spread (lognormal sigma) of the closure velocity."""
     tau_gap_s: float = 10e-3
-    """Spontaneous tip retraction time (surface diffusion back to the rest gap) in s."""
+    """Spontaneous retraction time of a tip thickened by a contact (surface diffusion back to
+    the rest gap) in s."""
+    tau_nucleus_s: float = 0.4e-3
+    """Spontaneous retraction time of a thin nucleus that has not made contact (dissolution
+    driven by its curvature) at 0 V, in s."""
+    v_gt: float = 0.3
+    """Gibbs–Thomson potential of a thin nucleus, 2γΩ/(e·r) in V: a forward bias above it
+    stops the nucleus's dissolution."""
+    k_th_per_c: float = 1e12
+    """Thickening of the tip per forward filament charge in 1/C: d = 1 − exp(−k_th·Q)."""
+    tau_ion_s: float = 0.3e-3
+    """Time in s in which the Ag ions a forward bias piled up at the tip diffuse away (until
+    then they hold a thin nucleus against dissolution)."""
     v_r_nm_s: float = 1.0
     """Negative-bias retraction velocity prefactor in nm/s."""
     v_r: float = 0.1
