@@ -43,6 +43,10 @@ _VG1 = PARAM_INDEX["v_g_trained_nm_s"]
 _VGS = PARAM_INDEX["v_g"]
 _SG = PARAM_INDEX["sigma_g"]
 _TAUGAP = PARAM_INDEX["tau_gap_s"]
+_TAUNUC = PARAM_INDEX["tau_nucleus_s"]
+_VGT = PARAM_INDEX["v_gt"]
+_KTH = PARAM_INDEX["k_th_per_c"]
+_TAUION = PARAM_INDEX["tau_ion_s"]
 _VR = PARAM_INDEX["v_r_nm_s"]
 _VRS = PARAM_INDEX["v_r"]
 _KR = PARAM_INDEX["k_r_nm_per_c"]
@@ -94,7 +98,9 @@ ST_A = 14  # Ag-ion supply at the tip, 0..1 (depleted by a firing contact)
 ST_VM = 15  # membrane-node (capacitor) voltage in V (MODE_MEMBRANE only)
 ST_W = 16  # Ag turnover: bridge growth summed over all writes, G0 units (wear-out)
 ST_TRAP = 17  # occupancy of the noise traps, a bit per trap (bit 0: the RTN trap)
-N_STATE = 18
+ST_D = 18  # thickening of the tip by the Ag its contact current deposited, 0..1
+ST_P = 19  # Ag-ion pile-up at the tip left by forward bias (cancels a nucleus's dissolution)
+N_STATE = 20
 
 N_FLICKER = 6  # flicker traps, correlation times log-spaced (one per decade by default)
 N_TRAPS = 1 + N_FLICKER
@@ -115,8 +121,10 @@ _DT_EDGE = 1e-9  # shortest step the source change forces (a ns edge is crossed 
 _DG_STEP = 0.01  # largest gap change per step in nm
 _DLNM_STEP = 0.05  # largest relative bridge change per step
 _DH_STEP = 0.05  # largest hazard gain per step, relative to the threshold
+_DP_STEP = 0.1  # largest release of the ion pile-up per step, in units of its time constant
 _G_FIELD_MIN = 0.3  # gap (nm) below which the field across it stops growing (atomic scale)
 _DVM_STEP = 2e-3  # largest membrane-node voltage change per step in V
+_KT_E = 0.0257  # thermal voltage kT/e at room temperature in V
 
 
 @numba.njit(cache=True)
@@ -305,6 +313,7 @@ def _draw_cycle(S: np.ndarray, P: np.ndarray, rng: np.random.Generator) -> None:
     S[ST_H] = 0.0
     S[ST_EPS] = rng.standard_exponential()
     S[ST_NUC] = 0.0
+    S[ST_D] = 0.0
     _draw_activation(S, P, rng)
 
 
@@ -317,6 +326,23 @@ def init_state(S: np.ndarray, P: np.ndarray, rng: np.random.Generator) -> None:
     S[ST_FG] = 1.0
     S[ST_FW] = 1.0
     _draw_cycle(S, P, rng)
+
+
+@numba.njit(cache=True)
+def pile_up(v: float, P: np.ndarray) -> float:
+    """Ag-ion pile-up at the tip that a forward bias v holds, as a fraction of the nucleus's
+    Gibbs–Thomson potential v_gt: 1 − (1 − e^(−(v_gt − v)/(kT/e)))⁺ / (1 − e^(−v_gt/(kT/e))),
+    0 at 0 V and 1 from v_gt (the flux-force factor of the dissolution)."""
+    force = max(-math.expm1(-(P[_VGT] - v) / _KT_E), 0.0) / -math.expm1(-P[_VGT] / _KT_E)
+    return max(1.0 - force, 0.0)
+
+
+@numba.njit(cache=True)
+def retraction_rate(d: float, pile: float, P: np.ndarray) -> float:
+    """Spontaneous retraction rate of the tip in 1/s: a tip thickened by a contact (d = 1) by
+    surface diffusion (1/tau_gap), a thin nucleus (d = 0) by dissolution (1/tau_nucleus),
+    which the Ag-ion pile-up at the tip (0..1) cancels."""
+    return d / P[_TAUGAP] + (1.0 - d) * (1.0 - pile) / P[_TAUNUC]
 
 
 @numba.njit(cache=True)
@@ -369,7 +395,8 @@ def _advance(
         # Reverse bias retracts the tip (back to its rest gap, not beyond) by field and, through
         # the filament's current, by electrochemical dissolution of the tip atoms.
         drive_g = (P[_VR] * math.sinh(-v / P[_VRS]) + P[_KR] * i_fil) * hold
-    k_gap = hold / P[_TAUGAP]
+    k_gap = hold * retraction_rate(S[ST_D], S[ST_P], P)
+    pile = pile_up(v, P)
 
     # Bridge: Faradaic growth near contact above the overpotential, dissolution under reverse bias.
     drive_m = 0.0
@@ -402,6 +429,8 @@ def _advance(
     pinned = (g <= 0.0 and net_g < 0.0) or (g >= P[_GMAX] and net_g > 0.0)
     if net_g != 0.0 and not pinned:
         dt = min(dt, _DG_STEP / abs(net_g))
+    if S[ST_P] > pile and g < g_rest:  # the pile-up diffusing away releases a nucleus
+        dt = min(dt, _DP_STEP * P[_TAUION] / (S[ST_P] - pile))
     if net_m != 0.0:
         dt = min(dt, _DLNM_STEP * (m + P[_MTIP]) / abs(net_m))
     if jac_m > 0.0:  # a bridge that feeds its own growth: resolve the runaway
@@ -452,6 +481,11 @@ def _advance(
     # The supply answers to the gap's actual move (a tip stops at contact).
     S[ST_A] = min(max(a_ion + frac_a * (net_a + j_ag * (g_new - g)), 0.0), 1.0)
     g = g_new
+    # Thickening: the forward current of a contact deposits Ag on the tip (saturating).
+    if v > 0.0:
+        S[ST_D] = 1.0 - (1.0 - S[ST_D]) * math.exp(-P[_KTH] * i_fil * dt)
+    # Pile-up: a forward bias drives Ag ions to the tip at once (drift); they diffuse away.
+    S[ST_P] = pile + (S[ST_P] - pile) * math.exp(-dt / P[_TAUION]) if S[ST_P] > pile else pile
 
     # Bridge: surface-diffusion decay with τ_R = τ_R1 (1 + m/m_neck)² (τ ∝ r⁴ ∝ m² for a
     # grown bridge), exact for τ frozen over the step when nothing drives it; a driven bridge

@@ -3,8 +3,9 @@
 States: nucleation hazard H (stochastic onset), tip gap g (integrating, volatile), bridge m
 (Faradaic growth, compliance-limited, surface-diffusion decay τ ∝ m²), training memory s
 (preferred path left by high-current events), residual-cluster conditioning c, Ag turnover W
-(wear-out) and the occupancy of the read-noise traps. See
-``docs/device_model.md`` for the equations and how each reference behaviour follows from them.
+(wear-out), the occupancy of the read-noise traps, the tip's thickening d and the Ag-ion
+pile-up p at it. See ``docs/device_model.md`` for the equations and how each reference
+behaviour follows from them.
 """
 
 from __future__ import annotations
@@ -32,6 +33,10 @@ class DeviceState:
     """Bridge growth summed over all writes (G0 units): what wears the device out."""
     wear_conductance_s: float
     """Conductance of the percolated residual Ag (0 before the wear-out onset)."""
+    thickening: float
+    """Thickening of the tip by the Ag its contact current deposited, 0..1 (0: a thin nucleus)."""
+    ion_pile_up: float
+    """Ag-ion pile-up at the tip left by forward bias, 0..1 (holds a thin nucleus)."""
 
 
 class AgFilament:
@@ -70,6 +75,8 @@ class AgFilament:
             hazard=float(s[kernel.ST_H]),
             ag_turnover_g0=float(s[kernel.ST_W]),
             wear_conductance_s=float(kernel.wear_conductance(s[kernel.ST_W], self._p)),
+            thickening=float(s[kernel.ST_D]),
+            ion_pile_up=float(s[kernel.ST_P]),
         )
 
     def current(self, v: float) -> float:
@@ -87,7 +94,10 @@ class AgFilament:
                 self.noise_rng.bit_generator.state)
 
     def restore(self, snap: tuple[np.ndarray, dict, dict]) -> None:
-        """Return to a state taken with snapshot()."""
-        self._s[:] = snap[0]
+        """Return to a state taken with snapshot(). A snapshot taken before the state vector
+        grew (a kept transcript, a saved campaign) leaves the later states at 0, their fresh
+        value."""
+        self._s[:] = 0.0
+        self._s[:len(snap[0])] = snap[0]
         self.rng.bit_generator.state = snap[1]
         self.noise_rng.bit_generator.state = snap[2]

@@ -74,7 +74,22 @@ class AgFilamentParams:
     sigma_g: float = 0.08
     """Cycle-to-cycle spread (lognormal sigma) of the closure velocity."""
     tau_gap_s: float = 10e-3
-    """Spontaneous tip retraction time (surface diffusion back to the rest gap) in s."""
+    """Spontaneous retraction time of a tip thickened by a contact (surface diffusion back to
+    the rest gap) in s."""
+    tau_nucleus_s: float = 0.4e-3
+    """Dissolution time in s of a thin nucleus that has not made contact, once no ion pile-up
+    holds it: 0.4 ms lets a second 50 µs pulse fire up to ≈ 1 ms after a first, the read
+    current's relaxation time (issue 17, paired pulses; docs/device_model.md)."""
+    v_gt: float = 0.3
+    """Gibbs–Thomson potential 2γΩ/(e·r) of a thin nucleus in V (r ≈ 0.85 nm): a forward bias
+    above it piles up enough Ag ions at the tip to stop its dissolution (so E2.1's ramp still
+    sets at the stochastic onset)."""
+    k_th_per_c: float = 1e12
+    """Thickening of the tip per forward filament charge in 1/C, d = 1 − exp(−k_th·Q): a contact
+    (≥ 10 nA) saturates it within 0.5 ms, a sub-threshold pulse (≤ 5·10⁻¹⁵ C) leaves d < 0.01."""
+    tau_ion_s: float = 0.3e-3
+    """Time in s in which the Ag ions a forward bias piled up at the tip diffuse away: 0.3 ms
+    keeps a nucleus's loss in the 90 µs gaps of a 10 kHz train at ≈ 2 % (it integrates)."""
     v_r_nm_s: float = 1.0
     """Negative-bias retraction velocity prefactor in nm/s."""
     v_r: float = 0.1

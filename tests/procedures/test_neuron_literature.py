@@ -137,12 +137,6 @@ def test_epsc_decay_agrees_with_the_relaxation_time(per_seed):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="model: the PPF time constant (19-69 ms on seeds 1-3) "
-                   "is 15-100x the read current's relaxation time (0.6-1.3 ms): the first "
-                   "50 us pulse closes the tip part-way without firing and the second fires "
-                   "while the tip is still short of its rest gap (tau_gap 10 ms), whereas the "
-                   "read current of a fired device falls with exp(-g/lambda), i.e. within the "
-                   "first tenth of the retraction; reported rather than tuned")
 def test_ppf_time_constant_is_within_a_factor_3_of_the_relaxation_time(per_seed):
     for seed, (tau_relax, _, ppf) in per_seed.items():
         assert 1 / 3 < ppf["ppf_tau_s"] / tau_relax < 3, (seed, ppf["ppf_tau_s"], tau_relax)

@@ -142,6 +142,33 @@ def test_pulses_close_together_integrate_and_far_apart_relax():
     assert sum(far) == 0
 
 
+def extension_after(pulse_s: float, waits_s: tuple[float, ...], seed: int) -> list[float]:
+    """Extension g_rest − g (nm) of a fresh device's tip after one 2 V pulse behind 2 MΩ
+    and then after each wait at 0 V (cumulative), with its thickening at the end."""
+    device = AgFilament(rng=np.random.default_rng(seed))
+    circuit = SeriesCircuit(device, 2e6)
+    kt, kv = segments_to_knots([(2.0, pulse_s), (0.0, 1e-9)])
+    circuit.run(kt, kv, np.array([kt[-1]]))
+    rest = device.params.g_rest_untrained_nm
+    out = [rest - device.state.gap_nm]
+    for wait in waits_s:
+        circuit.wait(wait)
+        out.append(rest - device.state.gap_nm)
+    return [*out, device.state.thickening]
+
+
+def test_a_thin_nucleus_dissolves_fast_once_its_ion_pile_up_is_gone_and_a_fired_tip_slowly():
+    """Issue 17: a 50 µs pulse leaves a thin nucleus (no contact, d ≈ 0) that keeps its
+    extension while the ions the pulse piled up at its tip are there (90 µs) and is back at
+    rest within 3 ms; a 1 ms pulse fires (d ≈ 1) and its tip retracts with tau_gap."""
+    for seed in range(4):
+        e0, e_90us, e_3ms, d = extension_after(50e-6, (90e-6, 2.91e-3), seed)
+        assert 0.2 < e0 < 1.0 and d < 0.01, (seed, e0, d)
+        assert e_90us > 0.95 * e0 and e_3ms < 0.02, (seed, e0, e_90us, e_3ms)
+        f0, f_3ms, d = extension_after(1e-3, (3e-3,), seed)
+        assert f0 > 1.9 and d > 0.99 and f_3ms > 1.0, (seed, f0, f_3ms, d)
+
+
 def test_negative_bias_speeds_relaxation():
     def gap_after(rest_v: float) -> float:
         device = AgFilament(rng=np.random.default_rng(8))
