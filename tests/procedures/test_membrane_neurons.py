@@ -89,9 +89,10 @@ def test_the_firing_rate_grows_with_the_input_amplitude(new_station, tmp_path):
 
 
 @pytest.mark.xfail(strict=True, reason="the device model has no refractory ceiling: through "
-                   "10 GOhm onto 10 pF the rate rises linearly up to the AWG's 10 V (0, 17-20, "
-                   "40-43, 60-63, 77-93 Hz at 2-10 V over seeds 0-2); onto 3 pF it locks on at "
-                   "6-10 V (a tunnelling hover, g ~0.5 nm, a ~0.35, node ~0.28 V). The tip's "
+                   "10 GOhm onto 10 pF the rate rises linearly up to the AWG's 10 V (0, 20, "
+                   "37-43, 53-57, 73-87 Hz at 2-10 V on seeds 1-3); onto 3 pF it reaches 80-83 Hz "
+                   "at 4 V and locks on from 6-8 V (a tunnelling hover, g ~0.5 nm, a ~0.35, node "
+                   "~0.28 V). The tip's "
                    "supply sets both the refractory time and the current the hover holds: a "
                    "refill time tau_a of 10 ms instead of 2 ms bends the curve onto 3 pF (0, "
                    "63-67, 100, 120-127, 153-187 Hz on seeds 1-3; fit 191-198 Hz on seeds 2-3, "
