@@ -10,18 +10,19 @@ the procedure's defaults (+2 V / −3 V, 1 ms through 1 kΩ) and +3 V / −3 V, 
 a nonvolatile window on today's model, docs/procedures.md), and 10 µs pulses (the µs reset
 hardly dissolves the bridge: a window of ~4; for the cost of a short cycle).
 
-Where the time goes now (seed 4, 10⁴ cycles, machine at load ~4): the device kernel, 90-99 %
-of the wall time, at ~1.5 µs of wall time a step. An AWG edge (40 ns) is one or two steps
+Where the time goes now (seed 4, 10⁴ cycles, machine at load ~3): the device kernel, 73-95 %
+of the wall time, at 0.6-1 µs of wall time a step. An AWG edge (40 ns) is one or two steps
 (a jump at its middle or zero crossing); before it was ~80 steps of 1 ns or 1 mV, ~320 a
-cycle. What is left are the steps that resolve the device's own switching: a 1 ms cycle
-(~570-690 steps) spends ~130 on the closing tip's runaway (at most 0.01 nm a step) and ~110
-on the bridge's growth (5 % a step) under the set pulse, ~110 on the bridge's dissolution
-and ~190 on the tip's retraction (0.01 nm a step) under the reset; +3/−3 V 100 µs takes
-~520. 10⁴ cycles/s needs fewer than ~60 steps a cycle, which only the 10 µs scheme (~60)
-gets; for the others it takes error-controlled steps for the gap and the bridge, not fixed
-bounds on their change per step. Before → after the edge change: 537 → 1,004 cycles/s
-(defaults), 833 → 1,259 (100 µs), 2,325 → 9,960 (10 µs); the windows' medians unchanged
-(2.9·10³, 277, 3.8).
+cycle. The series circuit's Newton solve takes ~2.8 iterations (it took 11.6: a root hit
+exactly was bisected away from). What is left are the steps that resolve the device's own
+switching: a 1 ms cycle (~570-690 steps) spends ~130 on the closing tip's runaway (at most
+0.01 nm a step) and ~110 on the bridge's growth (5 % a step) under the set pulse, ~110 on
+the bridge's dissolution and ~190 on the tip's retraction (0.01 nm a step) under the reset;
++3/−3 V 100 µs takes ~520. 10⁴ cycles/s needs fewer than ~100 steps a cycle, which only
+the 10 µs scheme (~60) has; for the others it takes error-controlled steps for the gap and
+the bridge, not fixed bounds on their change per step. Main → edge change → Newton fix:
+537 → 1,004 → 1,633-1,769 cycles/s (defaults), 833 → 1,259 → 2,970-3,224 (100 µs),
+2,325 → 9,960 → 16,367-17,044 (10 µs); the windows' medians unchanged (2.9·10³, 277, 3.8).
 
 Run: .venv/bin/python benchmarks/bench_endurance.py [CYCLES]
 """
