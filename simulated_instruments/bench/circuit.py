@@ -110,7 +110,7 @@ class Circuit:
             self.device._s, self.device._p, self.device.rng, self.device.noise_rng,
             knot_t + t0, knot_v, sample_t + t0,
             self.mode, r_series, self._node(), i_cc, tau_cc, tau_ro, float(stop_current),
-            self.dense, out,
+            self.dense, out, self.device._steps,
         )
         triggered = n < 0
         n = abs(n)

@@ -118,6 +118,7 @@ _DENUC_V = 0.05  # below this device voltage a fully retracted nucleus dissolves
 _DV_STEP = 1e-3  # largest source change per step in V
 _CLOCK_ULPS = 4.5e-16  # shortest step relative to the clock's absolute time (2-4 ulps)
 _DT_EDGE = 1e-9  # shortest step the source change forces (a ns edge is crossed in ns steps)
+_FAST_EDGE_S = 100e-9  # longest source ramp crossed in one step (an AWG's 8-40 ns edges)
 _DG_STEP = 0.01  # largest gap change per step in nm
 _DLNM_STEP = 0.05  # largest relative bridge change per step
 _DH_STEP = 0.05  # largest hazard gain per step, relative to the threshold
@@ -267,7 +268,9 @@ def _solve_monotonic(
     a: float, b: float, c: float, v_end: float, guess: float, gf: float, gl: float,
     P: np.ndarray
 ) -> float:
-    """Root of a·V + b·I(V) = c between 0 and v_end (increasing in V): safeguarded Newton."""
+    """Root of a·V + b·I(V) = c between 0 and v_end (increasing in V): safeguarded Newton.
+    A Newton step below 1e-13 V ends it before the bracket test: at a root (residual 0 or one
+    rounding off) v is a bracket end, and bisecting away from it cost ~30 more iterations."""
     lo = min(0.0, v_end)
     hi = max(0.0, v_end)
     v = min(max(guess, lo), hi)
@@ -278,10 +281,10 @@ def _solve_monotonic(
         else:
             lo = v
         vn = v - f / (a + b * _device_slope(v, gf, gl, P))
-        if vn <= lo or vn >= hi:
-            vn = 0.5 * (lo + hi)
         if abs(vn - v) < 1e-13:
             return vn
+        if vn <= lo or vn >= hi:
+            vn = 0.5 * (lo + hi)
         v = vn
     return v
 
@@ -574,6 +577,22 @@ def _edge_step(v_src: float, v_knot: float, slope: float) -> float:
 
 
 @numba.njit(cache=True)
+def _edge_jump(t: float, k: int, kt: np.ndarray, kv: np.ndarray, cap: float) -> tuple:
+    """(step, source level it is taken at) on the fast edge k: the device sees it as a jump
+    from its first level to its last at its middle, or at its zero crossing when it passes
+    through 0 V (a step then starts inside the onset window: a new bias event). The step
+    ends at the jump or at the edge's end (or at cap)."""
+    t0 = kt[k]
+    t1 = kt[k + 1]
+    v0 = kv[k]
+    v1 = kv[k + 1]
+    t_jump = t0 + (t1 - t0) * (v0 / (v0 - v1) if v0 * v1 < 0.0 else 0.5)
+    if t_jump - t > max(1e-15, _CLOCK_ULPS * t):
+        return min(cap, t_jump - t), v0
+    return min(cap, t1 - t), v1
+
+
+@numba.njit(cache=True)
 def _operating_point(
     S: np.ndarray, P: np.ndarray, mode: int, v_src: float, r: float, i_cc: float
 ) -> tuple:
@@ -629,8 +648,10 @@ def simulate(
     stop_current: float,
     dense: bool,
     out: np.ndarray,
+    steps: np.ndarray,
 ) -> int:
-    """Run a piecewise-linear source (knots) through the circuit; sample into out[5, n].
+    """Run a piecewise-linear source (knots) through the circuit; sample into out[5, n];
+    count the steps taken in steps[0] (the integration's cost, for benchmarks and tests).
     rng draws the device's switching randomness, noise_rng its read-noise traps (a stream of
     their own, so that read noise leaves the switching draws as they were).
 
@@ -658,30 +679,39 @@ def simulate(
             continue
         t = S[ST_T]
         k, v_src = _source(t, k, knot_t, knot_v)
+        cap = (sample_t[n - 1] if dense else t_end) - t
+        v_step = v_src  # the source level the step is taken at
+        if knot_t[k + 1] > t:
+            cap = min(cap, knot_t[k + 1] - t)
+            slope = abs(knot_v[k + 1] - knot_v[k]) / (knot_t[k + 1] - knot_t[k])
+            if slope > 0.0 and knot_t[k + 1] - knot_t[k] <= _FAST_EDGE_S:
+                cap, v_step = _edge_jump(t, k, knot_t, knot_v, cap)
+            elif slope > 0.0:
+                cap = min(cap, _edge_step(v_src, knot_v[k + 1], slope))
         vm = S[ST_VM]
-        biased = abs(vm if mode == MODE_MEMBRANE else v_src) > _ONSET_V
+        if abs(vm if mode == MODE_MEMBRANE else v_src) <= _ONSET_V:
+            S[ST_ON] = 0.0  # a step from inside the onset window (e.g. a fast edge's zero)
+        biased = abs(vm if mode == MODE_MEMBRANE else v_step) > _ONSET_V
         if biased and S[ST_ON] < 0.5:
             # A new bias event: fresh write efficiency; an idle device's clusters rearrange.
             S[ST_FW] = math.exp(P[_SW] * rng.standard_normal())
             if S[ST_NUC] < 0.5:
                 _draw_activation(S, P, rng)
         S[ST_ON] = 1.0 if biased else 0.0
-        v_dev, target, gf, gl = _operating_point(S, P, mode, v_src, r_series, i_cc)
+        v_dev, target, gf, gl = _operating_point(S, P, mode, v_step, r_series, i_cc)
         i = device_current(v_dev, gf, gl, P)
-
-        cap = (sample_t[n - 1] if dense else t_end) - t
-        if knot_t[k + 1] > t:
-            cap = min(cap, knot_t[k + 1] - t)
-            slope = abs(knot_v[k + 1] - knot_v[k]) / (knot_t[k + 1] - knot_t[k])
-            if slope > 0.0:
-                cap = min(cap, _edge_step(v_src, knot_v[k + 1], slope))
+        v_rec, i_rec = v_dev, i  # the record's values at the step's start
+        if v_step != v_src and mode == MODE_SERIES:
+            v_rec = _operating_point(S, P, mode, v_src, r_series, i_cc)[0]
+            i_rec = device_current(v_rec, gf, gl, P)
         if mode == MODE_SMU and abs(S[ST_VOUT] - target) > 1e-4:
             cap = min(cap, tau_cc)
         f_m = jac_m = 0.0
         if mode == MODE_MEMBRANE:
-            f_m, jac_m = _node_rate(v_src, vm, v_dev, i, gf, gl, r_series, node, P)
+            f_m, jac_m = _node_rate(v_step, vm, v_dev, i, gf, gl, r_series, node, P)
             cap = min(cap, _node_step(f_m, jac_m))
         i_f = S[ST_IF]
+        steps[0] += 1
         dt = _advance(S, P, rng, v_dev, i, gf, gl, 0.0 if mode == MODE_SMU else r_series, cap,
                       t_end - t)
 
@@ -697,8 +727,8 @@ def simulate(
             S[ST_VM] = vm + dt * f_m / (1.0 - dt * jac_m)
         if dense and t_end < S[ST_T] - 1e-15:
             j = sample_interior(S, P, noise_rng, mode, r_series, node, i_cc, tau_ro, knot_t,
-                                knot_v, k, sample_t, j, t, v_dev, i, vm, i_f, target, tau_cc,
-                                out)
+                                knot_v, k, sample_t, j, t, v_rec, i_rec, vm, i_f, target,
+                                tau_cc, out)
         else:
             advance_traps(S, P, noise_rng, dt)
             S[ST_IF] = i + (i_f - i) * math.exp(-dt / tau_ro) if tau_ro > 0.0 else i

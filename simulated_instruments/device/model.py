@@ -53,6 +53,8 @@ class AgFilament:
         self._s = np.zeros(kernel.N_STATE)
         kernel.init_state(self._s, self._p, self.rng)
         kernel.init_traps(self._s, self._p, self.noise_rng)
+        self._steps = np.zeros(1, dtype=np.int64)
+        """Integration steps the kernel has taken for this device (not part of its state)."""
         self.circuit: object | None = None
         """The circuit the device is wired into now (set by the circuit when it runs)."""
 
@@ -78,6 +80,11 @@ class AgFilament:
             thickening=float(s[kernel.ST_D]),
             ion_pile_up=float(s[kernel.ST_P]),
         )
+
+    @property
+    def steps(self) -> int:
+        """Integration steps the kernel has taken for this device (what its simulation costs)."""
+        return int(self._steps[0])
 
     def current(self, v: float) -> float:
         """Device current in A at voltage v for the present state (no state change)."""
