@@ -143,7 +143,7 @@ def trap_rates(k: int, P: np.ndarray) -> tuple:
 
 @numba.njit(cache=True)
 def _traps_charged(P: np.ndarray) -> bool:
-    """True when a noise trap changes the conductance (the default amplitudes are 0: off)."""
+    """True when a noise trap changes the conductance (amplitudes set to 0: a noiseless device)."""
     return P[_ARTN] != 0.0 or P[_AFL] != 0.0
 
 
