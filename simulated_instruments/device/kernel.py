@@ -154,11 +154,10 @@ def trap_charge(mask: float, P: np.ndarray) -> float:
     if not _traps_charged(P):
         return 0.0
     bits = int(mask)
-    xi = 0.0
-    for k in range(N_TRAPS):
-        kc, ke = trap_rates(k, P)
-        a = P[_ARTN] if k == 0 else P[_AFL]
-        xi += a * (float((bits >> k) & 1) - kc / (kc + ke))
+    kc, ke = trap_rates(0, P)
+    xi = P[_ARTN] * (float(bits & 1) - kc / (kc + ke))
+    for k in range(1, N_TRAPS):  # a symmetric flicker trap is charged half the time
+        xi += P[_AFL] * (float((bits >> k) & 1) - 0.5)
     return xi
 
 
