@@ -75,7 +75,7 @@ def _starts(u: np.ndarray, v: np.ndarray, c0: float, terms: int, free_offset: bo
     terms, the time constants a decade either side of the one-term guess and amplitudes of
     either sign, so a fast term of the opposite sign (facilitation with depression) is found."""
     tau0 = _first_tau(u, v, c0)
-    a0 = float(v[0] - c0) or 1e-3
+    a0 = float(np.mean(v[u == u[0]]) - c0) or 1e-3  # every point at the first x (repeats)
     tail = [c0] if free_offset else []
     if terms == 1:
         return [[np.log(tau0), a0, *tail]]
@@ -98,7 +98,10 @@ def fit_exponentials(x: np.ndarray, y: np.ndarray, terms: int, offset: float | N
         sigma = np.asarray(sigma, dtype=float)
         keep &= np.isfinite(sigma) & (sigma > 0)
         sigma = sigma[keep]
-    x, y = x[keep], y[keep]
+    order = np.argsort(x[keep], kind="stable")  # the starting guesses read the first x
+    x, y = x[keep][order], y[keep][order]
+    if sigma is not None:
+        sigma = sigma[order]
     if terms not in (1, 2):
         raise ValueError(f"terms must be 1 or 2, got {terms!r}")
     free_offset = offset is None

@@ -152,7 +152,7 @@ def trap_rates(k: int, P: np.ndarray) -> tuple:
 
 @numba.njit(cache=True)
 def _traps_charged(P: np.ndarray) -> bool:
-    """True when a noise trap changes the conductance (the default amplitudes are 0: off)."""
+    """True when a noise trap changes the conductance (amplitudes set to 0: a noiseless device)."""
     return P[_ARTN] != 0.0 or P[_AFL] != 0.0
 
 
@@ -163,11 +163,10 @@ def trap_charge(mask: float, P: np.ndarray) -> float:
     if not _traps_charged(P):
         return 0.0
     bits = int(mask)
-    xi = 0.0
-    for k in range(N_TRAPS):
-        kc, ke = trap_rates(k, P)
-        a = P[_ARTN] if k == 0 else P[_AFL]
-        xi += a * (float((bits >> k) & 1) - kc / (kc + ke))
+    kc, ke = trap_rates(0, P)
+    xi = P[_ARTN] * (float(bits & 1) - kc / (kc + ke))
+    for k in range(1, N_TRAPS):  # a symmetric flicker trap is charged half the time
+        xi += P[_AFL] * (float((bits >> k) & 1) - 0.5)
     return xi
 
 
@@ -229,6 +228,16 @@ def init_traps(S: np.ndarray, P: np.ndarray, noise_rng: np.random.Generator) -> 
 
 
 @numba.njit(cache=True)
+def _flip_rate(bits: int, P: np.ndarray) -> float:
+    """Total rate in 1/s at which the occupancy bits leave their present state (any trap)."""
+    total = 0.0
+    for k in range(N_TRAPS):
+        kc, ke = trap_rates(k, P)
+        total += ke if (bits >> k) & 1 else kc
+    return total
+
+
+@numba.njit(cache=True)
 def advance_traps(S: np.ndarray, P: np.ndarray, noise_rng: np.random.Generator,
                   dt: float) -> None:
     """Propagate the trap occupancies over dt (two-state Markov chains): exact per trap, or,
@@ -237,10 +246,7 @@ def advance_traps(S: np.ndarray, P: np.ndarray, noise_rng: np.random.Generator,
     if dt <= 0.0 or not _traps_charged(P):
         return
     bits = int(S[ST_TRAP])
-    total = 0.0
-    for k in range(N_TRAPS):
-        kc, ke = trap_rates(k, P)
-        total += ke if (bits >> k) & 1 else kc
+    total = _flip_rate(bits, P)
     if total * dt < _FEW_FLIPS:
         u = noise_rng.random() / dt
         if u < total:
@@ -593,6 +599,39 @@ def _edge_jump(t: float, k: int, kt: np.ndarray, kv: np.ndarray, cap: float) -> 
 
 
 @numba.njit(cache=True)
+def _smu_target(v_src: float, i_cc: float, gf: float, gl: float, P: np.ndarray) -> float:
+    """Voltage the SMU loop regulates towards: v_src, or where the device carries the limit
+    i_cc when v_src would drive more."""
+    if abs(device_current(v_src, gf, gl, P)) > i_cc:
+        return solve_clamp(math.copysign(i_cc, v_src), v_src, gf, gl, P)
+    return v_src
+
+
+@numba.njit(cache=True)
+def _traps_under_loop(S: np.ndarray, P: np.ndarray, noise_rng: np.random.Generator,
+                      dt: float, v_src: float, i_cc: float, gf: float, gl: float, traps: float,
+                      lag: float, shift: float, tau: float) -> tuple:
+    """Advance the traps over dt with the SMU loop (time constant tau) answering them: (lag,
+    shift) after dt, the loop voltage's offset from its trap-free solution (conductances gf, gl
+    at occupancy traps) and the target shift it relaxes towards. A change of occupancy is
+    taken at the last flip, its age drawn from the reversible chains' time since their last
+    transition, Exp(flip rate out of the new occupancy), within dt."""
+    before = S[ST_TRAP]
+    advance_traps(S, P, noise_rng, dt)
+    if S[ST_TRAP] == before:
+        return shift + (lag - shift) * math.exp(-dt / tau), shift
+    shift_new = 0.0
+    if S[ST_TRAP] != traps:
+        gf_n, gl_n = conductances(S, P)
+        shift_new = (_smu_target(v_src, i_cc, gf_n, gl_n, P)
+                     - _smu_target(v_src, i_cc, gf, gl, P))
+    rate = _flip_rate(int(S[ST_TRAP]), P)
+    age = -math.log1p(-noise_rng.random() * -math.expm1(-rate * dt)) / rate
+    lag = shift + (lag - shift) * math.exp(-(dt - age) / tau)
+    return shift_new + (lag - shift_new) * math.exp(-age / tau), shift_new
+
+
+@numba.njit(cache=True)
 def _operating_point(
     S: np.ndarray, P: np.ndarray, mode: int, v_src: float, r: float, i_cc: float
 ) -> tuple:
@@ -601,10 +640,7 @@ def _operating_point(
     (voltage ST_VM) through r."""
     gf, gl = conductances(S, P)
     if mode == MODE_SMU:
-        target = v_src
-        if abs(device_current(v_src, gf, gl, P)) > i_cc:
-            target = solve_clamp(math.copysign(i_cc, v_src), v_src, gf, gl, P)
-        return S[ST_VOUT], target, gf, gl
+        return S[ST_VOUT], _smu_target(v_src, i_cc, gf, gl, P), gf, gl
     v = solve_series(S[ST_VM] if mode == MODE_MEMBRANE else v_src, r, gf, gl, S[ST_VOUT], P)
     return v, v, gf, gl
 
@@ -718,8 +754,8 @@ def simulate(
         if mode == MODE_SMU:
             # The target at the step's end (source there, state after the step): the loop
             # follows the target's change over the step, a ramp's or a growing bridge's.
-            target_b = _operating_point(S, P, mode, _segment_value(S[ST_T], k, knot_t, knot_v),
-                                        r_series, i_cc)[1]
+            v_src_b = _segment_value(S[ST_T], k, knot_t, knot_v)
+            _v, target_b, gf_b, gl_b = _operating_point(S, P, mode, v_src_b, r_series, i_cc)
             S[ST_VOUT] = _loop_voltage(S[ST_VOUT], target, target_b, dt, dt, tau_cc)
         else:
             S[ST_VOUT] = v_dev
@@ -730,7 +766,11 @@ def simulate(
                                 knot_v, k, sample_t, j, t, v_rec, i_rec, vm, i_f, target,
                                 tau_cc, out)
         else:
-            advance_traps(S, P, noise_rng, dt)
+            if mode == MODE_SMU:
+                S[ST_VOUT] += _traps_under_loop(S, P, noise_rng, dt, v_src_b, i_cc, gf_b,
+                                                gl_b, S[ST_TRAP], 0.0, 0.0, tau_cc)[0]
+            else:
+                advance_traps(S, P, noise_rng, dt)
             S[ST_IF] = i + (i_f - i) * math.exp(-dt / tau_ro) if tau_ro > 0.0 else i
         if stop_current > 0.0 and abs(S[ST_IF]) >= stop_current:
             _sample(S, P, mode, r_series, i_cc, tau_ro, knot_t, knot_v, k, out, j)
@@ -776,7 +816,8 @@ def sample_interior(
     step ends at every sample; its state at the step's end is left in S.
     The noise traps are propagated from sample to sample (then to the step's end): each
     sample adds the current change their occupancy makes at its voltage (behind r_series, the
-    share the loop lets through).
+    share the loop lets through); an SMU's loop answers the target shift they make
+    (_traps_under_loop), and the offset it has reached at the step's end is left in S.
     """
     t_b = S[ST_T]
     # Source at the step's end on the segment the step started on (its left limit at a knot).
@@ -787,14 +828,21 @@ def sample_interior(
     state_change_a = i_a - device_current(v_a, gf, gl, P)
     t_prev = t_a
     i_prev = i_a
+    traps = S[ST_TRAP]
+    lag = shift = 0.0
     n = sample_t.shape[0]
     while j < n and sample_t[j] < t_b - 1e-15:
         ts = sample_t[j]
         w = (ts - t_a) / (t_b - t_a)
-        advance_traps(S, P, noise_rng, ts - t_prev)
+        _k, v_src = _source(ts, k, knot_t, knot_v)
+        if mode == MODE_SMU:
+            lag, shift = _traps_under_loop(S, P, noise_rng, ts - t_prev, v_src, i_cc, gf, gl,
+                                           traps, lag, shift, tau_cc)
+        else:
+            advance_traps(S, P, noise_rng, ts - t_prev)
         gf_s, gl_s = conductances(S, P)
         if mode == MODE_SMU:
-            v_s = _loop_voltage(v_a, target, target_b, ts - t_a, t_b - t_a, tau_cc)
+            v_s = _loop_voltage(v_a, target, target_b, ts - t_a, t_b - t_a, tau_cc) + lag
             i_s = device_current(v_s, gf_s, gl_s, P) + (1.0 - w) * state_change_a
         else:
             v_s = v_a + (v_b - v_a) * w
@@ -803,7 +851,6 @@ def sample_interior(
             v_s -= r_series * di
             i_s = i_a + (i_b - i_a) * w + di
         i_f = i_prev + (i_f - i_prev) * math.exp(-(ts - t_prev) / tau_ro) if tau_ro > 0.0 else i_s
-        _k, v_src = _source(ts, k, knot_t, knot_v)
         out[0, j] = v_src
         out[1, j] = v_s
         out[2, j] = i_s
@@ -812,7 +859,12 @@ def sample_interior(
         t_prev = ts
         i_prev = i_s
         j += 1
-    advance_traps(S, P, noise_rng, t_b - t_prev)
+    if mode == MODE_SMU:
+        S[ST_VOUT] += _traps_under_loop(S, P, noise_rng, t_b - t_prev,
+                                        _segment_value(t_b, k, knot_t, knot_v), i_cc, gf, gl,
+                                        traps, lag, shift, tau_cc)[0]
+    else:
+        advance_traps(S, P, noise_rng, t_b - t_prev)
     if tau_ro > 0.0:
         S[ST_IF] = i_prev + (i_f - i_prev) * math.exp(-(t_b - t_prev) / tau_ro)
     else:

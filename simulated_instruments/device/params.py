@@ -152,17 +152,17 @@ class AgFilamentParams:
     """Percolation conductivity exponent t (about 2 in three dimensions)."""
 
     # --- read noise: charge traps near the conduction path; assumptions, see the docs -------
-    rtn_amplitude: float = 0.0
-    """Relative conductance change of a thin path when the RTN trap is charged (0.1 gives
-    σ/μ ≈ 5 % at HRS; off by default until its effect on the calibrated spiking statistics is
-    settled: with it, E6's first spike over devices leaves the reference tolerance)."""
+    rtn_amplitude: float = 0.1
+    """Relative conductance change of a thin path when the RTN trap is charged: with the flicker
+    traps σ/μ ≈ 5 % at HRS and ≈ 0.1 % at a 1 mA LRS, within the ΔR/R reported rising with R
+    for filamentary cells (assumption, see the docs' read-noise section)."""
     rtn_tau_capture_s: float = 20e-3
     """Mean dwell time of the RTN trap empty (capture time) in s."""
     rtn_tau_emission_s: float = 8e-3
     """Mean dwell time of the RTN trap charged (emission time) in s."""
-    flicker_amplitude: float = 0.0
-    """Relative conductance change per charged flicker trap (one trap per decade of time;
-    0.02 with the RTN trap's 0.1, off by default for the same reason)."""
+    flicker_amplitude: float = 0.02
+    """Relative conductance change per charged flicker trap (one trap per decade of time): a
+    1/f background a fifth of the RTN step (assumption, see the docs' read-noise section)."""
     flicker_tau_min_s: float = 1e-4
     """Correlation time of the fastest flicker trap in s."""
     flicker_tau_max_s: float = 10.0

@@ -13,8 +13,14 @@ from labmem.procedures.switching.forming import Forming
 from labmem.procedures.synapse.level_retention import LevelRetention
 from labmem.procedures.synapse.program_verify import ProgramVerify
 from labmem.procedures.synapse.read_disturb import ReadDisturb
+from labmem.simulated_instruments.device.kernel import trap_charge
+from labmem.simulated_instruments.device.params import AgFilamentParams
 
 SEEDS = (1, 2, 3)
+_P = AgFilamentParams()
+HRS_CEILING_S = (_P.g_hrs_s + _P.g_remnant_s) * (1.0 - trap_charge(0.0, _P.to_array()))
+"""Highest HRS a full reset leaves: leakage and the fully trained path's remnant Ag, raised by
+the read-noise traps when all are empty (≈ 1.2e-10 S; a noisy HRS reads up to there)."""
 
 
 def formed_station(new_station, tmp_path, seed: int = 0):
@@ -101,7 +107,7 @@ def test_program_verify_converges_in_the_window_and_refuses_the_rest(new_station
         rows, m = run(ProgramVerify(set_ramp=set_ramp, drift_reads=2,
                                     targets_s="1e-13, 1e-5, 1e-4, 1e-3, 3e-3, 5e-2"),
                       station, tmp_path)
-        assert m["window_min_s"] < 1e-10 and 3e-3 < m["window_max_s"] < 1e-2
+        assert m["window_min_s"] < HRS_CEILING_S and 3e-3 < m["window_max_s"] < 1e-2
         assert m["converged"] == 4 and m["unreachable"] == 2 and m["not_converged"] == 0
         assert m["iterations_max"] <= 50 and m["g_error_max"] <= 0.1
         for name in inside:

@@ -75,7 +75,9 @@ def test_smub_sinks_the_current_smua_sources_and_each_reads_its_level(new_bench)
     vb, ib, limited_b = b.measure()
     assert va == pytest.approx(BIAS_V + 0.1, abs=1e-4) and vb == pytest.approx(BIAS_V)
     assert ia > 1e-6 and not limited_a and not limited_b, "0.1 V across a low resistance"
-    assert ib == pytest.approx(-ia, rel=1e-3)
+    # The reads are 1 PLC apart and the LRS's slow read-noise traps (σ/μ ≈ 0.1 %) move it
+    # between them: each channel reads the other's current to within a few of those.
+    assert ib == pytest.approx(-ia, rel=5e-3)
     # smub's limit is the pair's: at 1 µA smub clamps and leaves its level, smua does not.
     b.configure(1e-6, nplc=1.0)
     va, ia, limited_a = a.measure()

@@ -2,7 +2,10 @@
 top terminal through the series resistor, its channel 2 the bottom terminal, one *TRG starts
 both; an MSO9104A records CH1 − CH2 of the generator and the series branch's current. The
 device is a known resistor (a 1 kΩ insulating stack, far below any switching at these levels),
-so every plateau is (V1 − V2) over the loop: series resistor, device and both 50 Ω outputs."""
+so every plateau is (V1 − V2) over the loop: series resistor, device and both 50 Ω outputs.
+The stack's read-noise traps are off: they move its 1 kΩ by σ ≈ 5 % (up to ~10 %, the
+leakage's ΔR/R), a few scope codes of the loop's current, and the test counts the loop's
+resistors to one code."""
 
 from __future__ import annotations
 
@@ -27,7 +30,8 @@ LSB = 8 * SCALE / 256
 
 def bench_settings(awg_model: str = "33522b") -> dict:
     return dict(setup="differential", series_ohm=SERIES_OHM, tia_gain_v_per_a=GAIN,
-                device={"g_hrs_s": 1 / DEVICE_OHM},
+                device={"g_hrs_s": 1 / DEVICE_OHM, "rtn_amplitude": 0.0,
+                        "flicker_amplitude": 0.0},
                 instruments={"awg": {"model": awg_model, "resource": AWG},
                              "scope": {"model": "mso9104a", "resource": SCOPE}})
 
