@@ -43,9 +43,8 @@ from labmem.simulated_instruments.bench.circuit import Trace
 from labmem.simulated_instruments.emulators.byte_order import ByteOrder
 from labmem.simulated_instruments.emulators.smu_readings import (
     OVER_RANGE,
-    noise,
+    current_readings,
     range_for,
-    ranges_for,
     window_means,
     window_times,
 )
@@ -281,10 +280,9 @@ class B2900Emulator(ByteOrder, ScpiInstrument):
     def _readings(self, ch: _Channel, i: np.ndarray, v: np.ndarray, limited: np.ndarray,
                   t: np.ndarray, sour: np.ndarray) -> _Data:
         """Turn device current and voltage into the channel's readings and status."""
-        i_range = (ranges_for(i, self.current_ranges_a) if ch.i_range_auto
-                   else np.full(i.shape, ch.i_range))
-        nplc = ch.aperture_s * self.line_frequency_hz
-        i_meas = i + noise(self.bench.instrument_rng, i_range, nplc)
+        i_meas, i_range = current_readings(
+            self.bench.instrument_rng, i, self.current_ranges_a,
+            ch.aperture_s * self.line_frequency_hz, None if ch.i_range_auto else ch.i_range)
         over = np.abs(i_meas) > i_range * OVER_RANGE
         curr = np.where(over, np.copysign(np.inf, i_meas), i_meas)
         stat = np.where(limited, STAT_COMPLIANCE, 0) | np.where(over, STAT_OVERFLOW, 0)

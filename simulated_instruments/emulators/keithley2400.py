@@ -39,10 +39,9 @@ import numpy as np
 from labmem.simulated_instruments.emulators.byte_order import ByteOrder
 from labmem.simulated_instruments.emulators.smu_readings import (
     OVER_RANGE,
+    current_readings,
     drive_staircase,
-    noise,
     range_for,
-    ranges_for,
 )
 from labmem.simulated_instruments.scpi.instrument import STB_MSS, ScpiInstrument, scpi
 from labmem.simulated_instruments.scpi.program_data import (
@@ -229,8 +228,8 @@ class Keithley2400Emulator(ByteOrder, ScpiInstrument):
                  t_abs: np.ndarray, limited: np.ndarray, range_limited: bool) -> np.ndarray:
         """Rows of all five elements for device current and voltage."""
         ranges = self.limits.current_ranges_a
-        i_range = ranges_for(i, ranges) if self.i_range_auto else np.full(i.shape, self.i_range)
-        i_meas = i + noise(self.bench.instrument_rng, i_range, self.nplc)
+        i_meas, i_range = current_readings(self.bench.instrument_rng, i, ranges, self.nplc,
+                                           None if self.i_range_auto else self.i_range)
         over = np.abs(i_meas) > i_range * OVER_RANGE
         if self.i_range_auto and i_range.size:
             self.i_range = float(i_range[-1])

@@ -67,11 +67,10 @@ from labmem.simulated_instruments.bench.circuit import current_source_setpoint
 from labmem.simulated_instruments.emulators.byte_order import ByteOrder
 from labmem.simulated_instruments.emulators.smu_readings import (
     OVER_RANGE,
+    current_readings,
     drive_current,
     drive_staircase,
-    noise,
     range_for,
-    ranges_for,
 )
 from labmem.simulated_instruments.scpi.instrument import ScpiInstrument, scpi
 from labmem.simulated_instruments.scpi.program_data import (
@@ -368,11 +367,11 @@ class Keithley2450Emulator(ByteOrder, ScpiInstrument):
     def _readings(self, i: np.ndarray, v: np.ndarray, programmed: np.ndarray,
                   t_abs: np.ndarray, limited: np.ndarray, output: bool = True) -> _Readings:
         """Turn device current and voltage into readings of the sense function."""
-        i_range = (ranges_for(i, CURRENT_RANGES_A) if self.i_range_auto
-                   else np.full(i.shape, float(self.i_range)))
         func = self.sense_function
         filtered = self.filter_count[func] if self.filter_on[func] else 1
-        i_meas = i + noise(self.bench.instrument_rng, i_range, self.nplc[func] * filtered)
+        i_meas, i_range = current_readings(self.bench.instrument_rng, i, CURRENT_RANGES_A,
+                                           self.nplc[func] * filtered,
+                                           None if self.i_range_auto else float(self.i_range))
         status = np.full(i.size, STAT_TERMINAL if self.terminals == "FRON" else 0)
         over = np.abs(i_meas) > i_range * OVER_RANGE
         if self.sense_function == "CURR":

@@ -51,10 +51,9 @@ import lupa.lua51 as lua
 import numpy as np
 
 from labmem.simulated_instruments.emulators.smu_readings import (
+    current_readings,
     drive_staircase,
-    noise,
     range_for,
-    ranges_for,
 )
 from labmem.simulated_instruments.scpi.instrument import ScpiInstrument
 from labmem.simulated_instruments.scpi.program_data import ScpiError, split_params
@@ -566,9 +565,9 @@ class Keithley2600Emulator(ScpiInstrument):
         if ch.output:
             ch.out_v = float(levels[-1])
         ch.limited = bool(limited[-1])
-        i_range = (ranges_for(i, self.current_ranges_a, OVER_RANGE) if ch.m_autorangei
-                   else np.full(i.shape, ch.m_rangei))
-        i_meas = i + noise(self.bench.instrument_rng, i_range, ch.nplc)
+        i_meas, i_range = current_readings(self.bench.instrument_rng, i, self.current_ranges_a,
+                                           ch.nplc, None if ch.m_autorangei else ch.m_rangei,
+                                           OVER_RANGE)
         i_meas = np.where(np.abs(i_meas) > i_range * OVER_RANGE, OVERFLOW, i_meas)
         if ch.m_autorangei and i_range.size:
             ch.m_rangei = float(i_range[-1])

@@ -51,8 +51,28 @@ def ranges_for(values: np.ndarray, ranges: tuple[float, ...],
 def noise(rng: np.random.Generator, range_a: np.ndarray, nplc: float) -> np.ndarray:
     """Measurement noise of readings on their current ranges at this aperture (nplc: the line
     cycles each reading integrates, an averaging filter's count included)."""
-    sigma = NOISE_FRACTION * range_a / math.sqrt(nplc)
-    return rng.normal(0.0, 1.0, range_a.shape) * sigma
+    return rng.normal(0.0, 1.0, range_a.shape) * _sigma(range_a, nplc)
+
+
+def _sigma(range_a: np.ndarray, nplc: float) -> np.ndarray:
+    """Standard deviation of a reading's noise on its range at this aperture."""
+    return NOISE_FRACTION * range_a / math.sqrt(nplc)
+
+
+def current_readings(rng: np.random.Generator, i: np.ndarray, ranges: tuple[float, ...],
+                     nplc: float, fixed_range: float | None = None,
+                     over_range: float = OVER_RANGE) -> tuple[np.ndarray, np.ndarray]:
+    """(readings, their ranges) of device currents i: on fixed_range, or on autorange the range
+    the current needs, and the next one up where the reading with its noise would not fit it
+    (an autoranging meter ranges up and measures again rather than report an overflow)."""
+    if fixed_range is not None:
+        i_range = np.full(i.shape, float(fixed_range))
+        return i + noise(rng, i_range, nplc), i_range
+    z = rng.normal(0.0, 1.0, i.shape)
+    i_range = ranges_for(i, ranges, over_range)
+    i_meas = i + z * _sigma(i_range, nplc)
+    i_range = np.maximum(i_range, ranges_for(i_meas, ranges, over_range))
+    return i + z * _sigma(i_range, nplc), i_range
 
 
 @dataclass
