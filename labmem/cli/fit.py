@@ -72,17 +72,23 @@ def _reference(args: argparse.Namespace, progress) -> int:
     lines = ["# Reference E2 targets fitted from the hand calibration", "",
              f"not identifiable: {', '.join(result.fit.not_identifiable) or 'none'} · "
              "at least as good as the hand calibration on every target: "
-             + (f"**no** ({', '.join(worse)} worse)" if worse else "yes"), "",
-             "| target | hand calibration | fitted | error hand | error fitted |",
-             "|---|---|---|---|---|"]
+             + (f"**no** ({', '.join(worse)} worse)" if worse else "yes")
+             + ("" if result.values == result.optimum else
+                " (the least-squares optimum is not: part of the way to it is taken)"), "",
+             "| target | hand calibration | fitted | error hand | error fitted | error optimum |",
+             "|---|---|---|---|---|---|"]
     for q in result.hand:
         lines.append(f"| {q} | {result.hand[q]:.4g} | {result.fitted[q]:.4g} | "
-                     f"{result.hand_error[q]:.3f} | {result.fitted_error[q]:.3f} |")
+                     f"{result.hand_error[q]:.3f} | {result.fitted_error[q]:.3f} | "
+                     f"{result.optimum_error[q]:.3f} |")
     lines += ["", "Errors in tolerances, of the mean over the calibration seeds.", "",
-              "| parameter | hand calibration | fitted |", "|---|---|---|"]
+              "| parameter | hand calibration | least-squares optimum | fitted |",
+              "|---|---|---|---|"]
     default = AgFilamentParams().as_dict()
-    lines += [f"| {n} | {default[n]:.4g} | {v:.4g} ± {result.fit.sigma.get(n, float('nan')):.2g} |"
-              for n, v in result.fit.values.items()]
+    lines += [f"| {n} | {default[n]:.4g} | {v:.4g} ± "
+              f"{result.fit.sigma.get(n, float('nan')):.2g} | "
+              f"{result.values.get(n, default[n]):.4g} |"
+              for n, v in result.optimum.items()]
     lines += ["", f"E1–E9 on the fitted device: `labmem reproduce --device {out} --out DIR`."]
     out.write_text("# E2 reference targets fitted by labmem fit --reference\n"
                    + yaml.safe_dump({"device": result.values}))

@@ -10,7 +10,15 @@ from concurrent.futures import ProcessPoolExecutor
 import numpy as np
 import pytest
 
-from labmem.fit.reference import E2_TARGETS, e2_values, fit_reference, target_error
+from labmem.fit.calibrate import Problem
+from labmem.fit.reference import (
+    E2_TARGETS,
+    _mean_values,
+    _no_worse,
+    e2_values,
+    fit_reference,
+    target_error,
+)
 from labmem.reproduce.report import Within
 from labmem.simulated_instruments.device.params import AgFilamentParams
 
@@ -21,6 +29,32 @@ def test_target_errors_are_normalised_by_the_tolerance():
     assert target_error(within, within.passes.centre + 0.5 * within.passes.tol) == \
         pytest.approx(0.5)
     assert target_error(one_sided, 0.0) == 0.0 < target_error(one_sided, 1.0)
+
+
+def linear_e2(params: dict[str, float], _seed: int) -> dict[str, float]:
+    """A stand-in for the E2 statistics, linear near the hand calibration: v_a_fresh sets
+    E2.1's mean (on target at 1.2 V), v_c sets E2.3's mean (on target at 0.3 V) and widens its σ
+    (on target at 0.25 V); the rest sit on their targets."""
+    values = {t.quantity: t.passes.centre if isinstance(t.passes, Within) else 0.01
+              for t in E2_TARGETS}
+    mean_1, _, mean_3, sigma_3 = (t.quantity for t in E2_TARGETS[:4])
+    values[mean_1] = 0.77 + 0.5 * (1.2 - params["v_a_fresh"])
+    values[mean_3] = 0.35 - (0.3 - params["v_c"])
+    values[sigma_3] = 0.03 + 0.2 * (params["v_c"] - 0.25)
+    return values
+
+
+def test_an_optimum_that_worsens_a_target_is_taken_only_as_far_as_none_worsens():
+    """On a stand-in whose optimum trades E2.3's σ for its mean, the step in v_c is refused at
+    every fraction and the one in v_a_fresh, which worsens nothing, is taken whole."""
+    problem = Problem([], np.array([]), np.array([]), {}, linear_e2, [0])
+    hand = _mean_values(problem, {})
+    taken, values = _no_worse(problem, {"v_a_fresh": 1.2, "v_c": 0.3}, hand)
+    assert taken == {"v_a_fresh": 1.2}  # v_c's step would widen E2.3's σ, at any fraction
+    errors = {t.quantity: target_error(t, values[t.quantity]) for t in E2_TARGETS}
+    assert errors[E2_TARGETS[0].quantity] == pytest.approx(0.0, abs=1e-9)
+    assert all(errors[t.quantity] <= target_error(t, hand[t.quantity]) for t in E2_TARGETS)
+    assert _no_worse(problem, {"v_a_fresh": 1.2}, hand) == (taken, values)
 
 
 CYCLES = 10
@@ -44,7 +78,7 @@ def test_the_reference_fit_of_a_miscalibrated_start_is_as_good_as_the_hand_calib
     centres = np.array([t.passes.centre for t in E2_TARGETS if isinstance(t.passes, Within)])
     start_chi2 = float(np.sum(((result.fit.start_statistics - centres) / result.fit.errors) ** 2))
     assert result.fit.chi2 < 0.25 * start_chi2
-    assert result.worse() == []
+    assert result.worse() == [] and result.values == result.optimum
     again = [e2_values(result.values, seed, cycles=CYCLES) for seed in seeds]
     for target in E2_TARGETS:
         fitted = float(np.mean([values[target.quantity] for values in again]))
