@@ -9,7 +9,13 @@ import sys
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from labmem.cli.run import EXIT_NOT_FOUND, EXIT_OK, EXIT_REFUSED, whole_number
+from labmem.cli.run import (
+    EXIT_NOT_FOUND,
+    EXIT_OK,
+    EXIT_REFUSED,
+    read_device_overrides,
+    whole_number,
+)
 
 
 def _fit(args: argparse.Namespace) -> int:
@@ -28,24 +34,22 @@ def _fit(args: argparse.Namespace) -> int:
 def _runs(args: argparse.Namespace, progress) -> int:
     from labmem.catalog import Catalog
     from labmem.fit.twin import fit_runs, report_lines, write_bench
-    from labmem.simulated_instruments.bench.wiring import BenchConfig
 
     path = Path(args.data) / "catalog.sqlite"
     if not path.is_file():
         print(f"labmem fit: no run catalog at {path}", file=sys.stderr)
         return EXIT_NOT_FOUND
+    base = read_device_overrides(args.start, "labmem fit")
+    if isinstance(base, int):
+        return base
     try:
-        base = BenchConfig.from_yaml(args.start).device if args.start else {}
         twin = fit_runs(Catalog(path, read_only=True), args.runs, seed=args.seed,
                         replicates=args.replicates, workers=args.workers, base=base,
                         progress=progress)
-    except OSError as err:
-        print(f"labmem fit: cannot read {args.start}: {err.strerror or err}", file=sys.stderr)
-        return EXIT_NOT_FOUND
     except KeyError as err:
         print(f"labmem fit: {err.args[0]}", file=sys.stderr)
         return EXIT_NOT_FOUND
-    except (ValueError, TypeError) as err:  # FitInputError; TypeError: unknown parameter
+    except (ValueError, TypeError) as err:  # FitInputError; TypeError: a non-numeric override
         print(f"labmem fit: {err}", file=sys.stderr)
         return EXIT_REFUSED
     out = Path(args.out)

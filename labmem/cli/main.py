@@ -23,6 +23,7 @@ from labmem.cli.run import (
     add_run_parser,
     data_folder_problem,
     open_station,
+    read_device_overrides,
     whole_number,
 )
 
@@ -31,20 +32,11 @@ EXIT_BROKEN_PIPE = 141
 
 
 def _reproduce(args: argparse.Namespace) -> int:
-    import yaml
-
     from labmem.reproduce.station_programme import OutputFolderError, ReproduceError, reproduce
-    from labmem.simulated_instruments.bench.wiring import BenchConfig
 
-    try:
-        overrides = BenchConfig.from_yaml(args.device).device if args.device else {}
-    except OSError as err:
-        print(f"labmem reproduce: cannot read {args.device}: {err.strerror or err}",
-              file=sys.stderr)
-        return EXIT_NOT_FOUND
-    except (ValueError, TypeError, yaml.YAMLError) as err:
-        print(f"labmem reproduce: {err}", file=sys.stderr)
-        return EXIT_REFUSED
+    overrides = read_device_overrides(args.device, "labmem reproduce")
+    if isinstance(overrides, int):
+        return overrides
     try:
         summary = reproduce(Path(args.out), seed=args.seed,
                             progress=lambda m: print(f"· {m}"), overrides=overrides)

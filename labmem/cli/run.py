@@ -54,6 +54,22 @@ def read_station(path: str | None, command: str) -> StationConfig | int:
         return EXIT_NOT_FOUND
 
 
+def read_device_overrides(path: str | None, command: str) -> dict[str, float] | int:
+    """The `device:` overrides of a bench file (None: none), or the exit code once stderr says
+    why it cannot be read: 2 for a refused file (naming the setting or line), 3 for a missing
+    one."""
+    from labmem.simulated_instruments.bench.wiring import BenchConfig
+
+    try:
+        return BenchConfig.from_yaml(path).device if path else {}
+    except OSError as err:
+        print(f"{command}: cannot read {path}: {err.strerror or err}", file=sys.stderr)
+        return EXIT_NOT_FOUND
+    except (ValueError, TypeError) as err:
+        print(f"{command}: {err}", file=sys.stderr)
+        return EXIT_REFUSED
+
+
 def open_station(path: str | None, command: str) -> Station | int:
     """The station of --station (None: the built-in simulated one), or the exit code once
     stderr says why it cannot be opened (2: a refused file; 3: missing, or no VISA library)."""

@@ -128,8 +128,14 @@ class BenchConfig:
 
     @classmethod
     def from_yaml(cls, path: str | Path) -> BenchConfig:
-        """Read a bench file (safe YAML); unknown keys are refused with their names."""
-        data = yaml.safe_load(Path(path).read_text()) or {}
+        """Read a bench file (safe YAML); unknown keys are refused with their names, a syntax
+        error with its line (ValueError)."""
+        try:
+            data = yaml.safe_load(Path(path).read_text()) or {}
+        except yaml.MarkedYAMLError as err:  # one line, naming where
+            mark = err.problem_mark or err.context_mark
+            line = mark.line + 1 if mark is not None else 1
+            raise ValueError(f"{path}, line {line}: {err.problem or err}") from None
         if not isinstance(data, dict):
             raise ValueError(f"{path}: a bench file is a mapping of settings")
         known = set(cls.__dataclass_fields__)

@@ -34,6 +34,7 @@ def data(tmp_path):
     catalog.finish(catalog.start("IVSweep", {}), "finished")
     (tmp_path / "afile").write_text("not a folder\n")
     (tmp_path / "twin.yaml").write_text("device: {v_a: 1.2}\n")  # v_a_fresh misspelt
+    (tmp_path / "broken.yaml").write_text("device: [1.2\n")  # an unclosed list
     (tmp_path / "adir").mkdir()
     return folder
 
@@ -73,6 +74,10 @@ BAD = [
     (["reproduce", "--out", "{tmp}/out", "--device", "{tmp}/twin.yaml"], 2,
      "labmem reproduce: unknown device parameters ['v_a']: device overrides are "
      "AgFilamentParams fields (docs/device_model.md)"),
+    (["reproduce", "--out", "{tmp}/out", "--device", "{tmp}/broken.yaml"], 2,
+     "labmem reproduce: {tmp}/broken.yaml, line 2: expected ',' or ']', but got '<stream end>'"),
+    (["fit", "--runs", "1", "--data", "{tmp}/data", "--start", "{tmp}/broken.yaml", "--quiet"], 2,
+     "labmem fit: {tmp}/broken.yaml, line 2: expected ',' or ']', but got '<stream end>'"),
 ]
 
 
