@@ -84,22 +84,36 @@ def fit_reference(seeds: Sequence[int] = SEEDS, candidates: Sequence[str] = CAND
                       partial(e2_values, cycles=cycles), list(seeds), executor, progress)
     fit = calibrate(problem, candidates, max_evaluations)
     optimum = {**(base or {}), **fit.values}
-    hand_values = _mean_values(problem, {})
-    hand_error = _errors(hand_values)
-    values, fitted = _no_worse(problem, optimum, hand_values)
-    optimum_values = fitted if values == optimum else _mean_values(problem, optimum)
-    return ReferenceFit(values, hand_values, fitted, hand_error, _errors(fitted), fit, optimum,
-                        _errors(optimum_values))
+    at = _MeanValues(problem)
+    values, fitted = _no_worse(at, optimum)
+    return ReferenceFit(values, at({}), fitted, _errors(at({})), _errors(fitted), fit, optimum,
+                        _errors(at(optimum)))
 
 
-def _no_worse(problem: Problem, optimum: dict[str, float], hand_values: dict[str, float]
+class _MeanValues:
+    """Every E2 target's value, mean over the seeds, at the hand calibration + overrides;
+    remembered per overrides (the optimum and the hand calibration are asked for again)."""
+
+    def __init__(self, problem: Problem) -> None:
+        self.problem = problem
+        self.seen: dict[tuple, dict[str, float]] = {}
+
+    def __call__(self, overrides: dict[str, float]) -> dict[str, float]:
+        key = tuple(sorted(overrides.items()))
+        if key not in self.seen:
+            reps = self.problem.replicates({**AgFilamentParams().as_dict(), **overrides})
+            self.seen[key] = {q: float(np.nanmean([r[q] for r in reps])) for q in reps[0]}
+        return self.seen[key]
+
+
+def _no_worse(at: Callable[[dict[str, float]], dict[str, float]], optimum: dict[str, float]
               ) -> tuple[dict[str, float], dict[str, float]]:
     """(overrides, target values) nearest the optimum, on the geometric way from the hand
     calibration, that meet every target at least as well: all parameters together, then one
     at a time from the best joint point."""
-    hand, hand_error = AgFilamentParams().as_dict(), _errors(hand_values)
+    hand, hand_error = AgFilamentParams().as_dict(), _errors(at({}))
     taken: dict[str, float] = {}
-    values = hand_values
+    values = at(taken)
     for names in [list(optimum), *([n] for n in optimum)]:
         for fraction in FRACTIONS:
             trial = {**taken, **{n: optimum[n] if fraction == 1.0
@@ -107,19 +121,13 @@ def _no_worse(problem: Problem, optimum: dict[str, float], hand_values: dict[str
                                  for n in names}}
             if trial == taken:
                 break
-            trial_values = _mean_values(problem, trial)
+            trial_values = at(trial)
             if all(e <= hand_error[q] for q, e in _errors(trial_values).items()):
                 taken, values = trial, trial_values
                 break
         if taken == optimum:
             break
     return taken, values
-
-
-def _mean_values(problem: Problem, overrides: dict[str, float]) -> dict[str, float]:
-    """Every E2 target's value, mean over the seeds, at the hand calibration + overrides."""
-    reps = problem.replicates({**AgFilamentParams().as_dict(), **overrides})
-    return {q: float(np.nanmean([r[q] for r in reps])) for q in reps[0]}
 
 
 def _errors(values: dict[str, float]) -> dict[str, float]:

@@ -13,7 +13,7 @@ import pytest
 from labmem.fit.calibrate import Problem
 from labmem.fit.reference import (
     E2_TARGETS,
-    _mean_values,
+    _MeanValues,
     _no_worse,
     e2_values,
     fit_reference,
@@ -47,14 +47,14 @@ def linear_e2(params: dict[str, float], _seed: int) -> dict[str, float]:
 def test_an_optimum_that_worsens_a_target_is_taken_only_as_far_as_none_worsens():
     """On a stand-in whose optimum trades E2.3's σ for its mean, the step in v_c is refused at
     every fraction and the one in v_a_fresh, which worsens nothing, is taken whole."""
-    problem = Problem([], np.array([]), np.array([]), {}, linear_e2, [0])
-    hand = _mean_values(problem, {})
-    taken, values = _no_worse(problem, {"v_a_fresh": 1.2, "v_c": 0.3}, hand)
+    at = _MeanValues(Problem([], np.array([]), np.array([]), {}, linear_e2, [0]))
+    hand = at({})
+    taken, values = _no_worse(at, {"v_a_fresh": 1.2, "v_c": 0.3})
     assert taken == {"v_a_fresh": 1.2}  # v_c's step would widen E2.3's σ, at any fraction
     errors = {t.quantity: target_error(t, values[t.quantity]) for t in E2_TARGETS}
     assert errors[E2_TARGETS[0].quantity] == pytest.approx(0.0, abs=1e-9)
     assert all(errors[t.quantity] <= target_error(t, hand[t.quantity]) for t in E2_TARGETS)
-    assert _no_worse(problem, {"v_a_fresh": 1.2}, hand) == (taken, values)
+    assert _no_worse(at, {"v_a_fresh": 1.2}) == (taken, values)
 
 
 CYCLES = 10
